@@ -1,0 +1,41 @@
+# Kit « Diversification des segments d'achats » — front door.
+# make study : crée .venv si besoin, installe le kit, lance l'étude sur le territoire d'exemple.
+# make test  : même amorçage, puis toute la suite de tests.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installe
+TERRITOIRE ?= data_samples/territoires/metropole-exemple
+ANNEE ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install study test test-rapide lab hooks clean-venv
+
+help: ## Liste les cibles
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Crée l'environnement .venv et installe le kit
+	@-$(BIN)/nbstripout --install --attributes .gitattributes --extra-keys "metadata.papermill cell.metadata.papermill" >/dev/null 2>&1 || true
+
+study: install ## Lance l'étude complète sur le territoire d'exemple (TERRITOIRE=..., ANNEE=...)
+	$(BIN)/diversification etude --territoire $(TERRITOIRE) $(if $(ANNEE),--annee $(ANNEE),)
+
+test: install ## Toute la suite : unitaires, notebooks (nbval), bout en bout, mauvaises entrées
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+
+test-rapide: install ## Tests unitaires seulement
+	$(BIN)/python -m pytest tests -m "not e2e" -p no:cacheprovider
+
+lab: install ## Ouvre JupyterLab sur les notebooks du kit
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/jupyter lab notebooks
+
+clean-venv: ## Supprime l'environnement .venv
+	rm -rf $(VENV)

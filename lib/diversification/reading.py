@@ -1,0 +1,267 @@
+"""Reading raw tables as they come from French exports.
+
+CSV: encoding detected (UTF-8 with or without BOM, Windows-1252; other
+encodings through charset-normalizer), separator sniffed among ``;``, ``,``,
+tab and ``|``. Excel ``.xlsx``: the sheet that holds the expected columns is
+chosen (not blindly the first one), merged header cells are unmerged, a cell
+holding a formula is replaced by the value Excel cached for it (reported), or
+treated as missing when no value was cached.
+
+Everything is read as text; typed parsing happens in :mod:`loading`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .parsing import normalize_header
+
+SEPARATORS = [";", ",", "\t", "|"]
+SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+@dataclass
+class RawTable:
+    """A table read as text, with the line number of every row in its file."""
+
+    path: Path
+    frame: pd.DataFrame  # all cells str (missing = "")
+    lines: list[int]  # 1-based line (CSV) or row (Excel) of each data row
+    notices: list[str] = field(default_factory=list)
+    cell_notes: list[tuple[int, str, str, str]] = field(default_factory=list)  # (line, column, value, French reason)
+    encoding: str = ""
+    separator: str = ""
+    sheet: str = ""
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes decode as such, else Windows-1252."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise InputError("encodage de caractères non reconnu")
+    return best.encoding
+
+
+def sniff_separator(text: str) -> str:
+    """The separator of a delimited text: csv.Sniffer first, then a count on the header line."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS))
+        if dialect.delimiter in SEPARATORS:
+            return dialect.delimiter
+    except csv.Error:
+        pass
+    header = text.splitlines()[0] if text.strip() else ""
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ";"
+
+
+def read_delimited(path: Path) -> RawTable:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(f"Le fichier « {path.name} » est vide.")
+    try:
+        encoding = detect_encoding(raw)
+    except InputError as exc:
+        raise InputError(f"Le fichier « {path.name} » : {exc}.") from None
+    text = raw.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    separator = sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    for row in reader:
+        line_no = reader.line_num
+        if header is None:
+            if not any(cell.strip() for cell in row):
+                continue
+            header = [cell.strip() for cell in row]
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        rows.append(row)
+        lines.append(line_no)
+    if header is None:
+        raise InputError(f"Le fichier « {path.name} » est vide.")
+    notices = []
+    cell_notes = []
+    if encoding == "cp1252":
+        notices.append(f"« {path.name} » : encodage Windows-1252 détecté et converti.")
+    width = len(header)
+    fixed = []
+    for row, line_no in zip(rows, lines):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            cell_notes.append(
+                (line_no, "", separator.join(row[width:]), f"la ligne a {len(row)} champs pour {width} colonnes d'en-tête")
+            )
+        fixed.append((row + [""] * width)[:width])
+    frame = pd.DataFrame(fixed, columns=_unique(header), dtype=object)
+    if len(header) == 1 and len(text.splitlines()) > 1:
+        notices.append(
+            f"« {path.name} » : une seule colonne lue ; le séparateur attendu est le point-virgule, la virgule ou la tabulation."
+        )
+    return RawTable(path, frame, lines, notices, cell_notes, encoding=encoding, separator=separator)
+
+
+def read_excel(path: Path, expected_columns: list[str] | None = None) -> RawTable:
+    """Read the sheet of an ``.xlsx`` workbook that holds the expected columns."""
+    from openpyxl import load_workbook
+    from zipfile import BadZipFile
+
+    try:
+        wb_formulas = load_workbook(path, data_only=False)
+        wb_values = load_workbook(path, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"Le fichier « {path.name} » n'est pas un classeur Excel lisible ({type(exc).__name__}).") from None
+    notices: list[str] = []
+    sheet_name = _choose_sheet(wb_formulas, expected_columns or [])
+    if len(wb_formulas.sheetnames) > 1:
+        others = [s for s in wb_formulas.sheetnames if s != sheet_name]
+        notices.append(
+            f"« {path.name} » : classeur à {len(wb_formulas.sheetnames)} feuilles ; feuille lue : « {sheet_name} » "
+            f"(ignorées : {', '.join('« ' + s + ' »' for s in others)})."
+        )
+    ws_f = wb_formulas[sheet_name]
+    ws_v = wb_values[sheet_name]
+    merged = list(ws_f.merged_cells.ranges)
+    merged_values = {}
+    for rng in merged:
+        top_left = ws_v.cell(rng.min_row, rng.min_col).value
+        for row in range(rng.min_row, rng.max_row + 1):
+            for col in range(rng.min_col, rng.max_col + 1):
+                merged_values[(row, col)] = top_left
+    grid_f = [list(r) for r in ws_f.iter_rows(values_only=True)]
+    grid_v = [list(r) for r in ws_v.iter_rows(values_only=True)]
+    for (row, col), value in merged_values.items():
+        if row - 1 < len(grid_v) and col - 1 < len(grid_v[row - 1]):
+            grid_v[row - 1][col - 1] = value
+    header_idx = _header_row(grid_v, expected_columns or [])
+    if header_idx is None:
+        raise InputError(f"Le fichier « {path.name} » est vide (feuille « {sheet_name} »).")
+    header_cells = grid_v[header_idx]
+    header_merged = [rng for rng in merged if rng.min_row <= header_idx + 1 <= rng.max_row]
+    if header_merged:
+        notices.append(
+            f"« {path.name} » : cellules d'en-tête fusionnées ({', '.join(str(r) for r in header_merged)}) défusionnées ; "
+            "chaque colonne reprend le libellé de la cellule fusionnée."
+        )
+    header = _unique([("" if v is None else str(v)).strip() for v in header_cells])
+    # Two header cells with the same merged label: suffix them so both columns survive.
+    rows, lines, cell_notes = [], [], []
+    for i in range(header_idx + 1, len(grid_v)):
+        values = grid_v[i]
+        formulas = grid_f[i] if i < len(grid_f) else []
+        if not any(v is not None and str(v).strip() for v in values) and not any(
+            isinstance(f, str) and f.startswith("=") for f in formulas
+        ):
+            continue
+        out = []
+        for j, name in enumerate(header):
+            value = values[j] if j < len(values) else None
+            formula = formulas[j] if j < len(formulas) else None
+            if isinstance(formula, str) and formula.startswith("="):
+                if value is None:
+                    cell_notes.append((i + 1, name, formula, "formule sans valeur calculée enregistrée : cellule considérée vide"))
+                else:
+                    cell_notes.append((i + 1, name, formula, f"formule remplacée par sa valeur calculée ({value})"))
+            out.append(_cell_text(value))
+        rows.append(out)
+        lines.append(i + 1)
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    return RawTable(path, frame, lines, notices, cell_notes, sheet=sheet_name)
+
+
+def read_raw_table(path: Path, expected_columns: list[str] | None = None) -> RawTable:
+    """Read a CSV/TXT/TSV or XLSX file as text. Raises :class:`InputError` (French) when unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Le fichier « {path} » est introuvable.")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel(path, expected_columns)
+    if suffix == ".xls":
+        raise InputError(
+            f"Le fichier « {path.name} » est au format Excel 97-2003 (.xls) : enregistrez-le en .xlsx ou en CSV."
+        )
+    return read_delimited(path)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"colonne_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _score_header(cells: list[object], expected: set[str]) -> int:
+    return sum(1 for c in cells if c is not None and normalize_header(c) in expected)
+
+
+def _choose_sheet(workbook, expected_columns: list[str]) -> str:
+    expected = {normalize_header(c) for c in expected_columns}
+    best, best_score = workbook.sheetnames[0], -1
+    for ws in workbook.worksheets:
+        score = 0
+        for row in ws.iter_rows(min_row=1, max_row=10, values_only=True):
+            score = max(score, _score_header(list(row), expected))
+        if score > best_score:
+            best, best_score = ws.title, score
+    return best
+
+
+def _header_row(grid: list[list[object]], expected_columns: list[str]) -> int | None:
+    expected = {normalize_header(c) for c in expected_columns}
+    best_idx, best_score = None, -1
+    for idx, row in enumerate(grid[:10]):
+        if not any(v is not None and str(v).strip() for v in row):
+            continue
+        score = _score_header(row, expected)
+        if best_idx is None or score > best_score:
+            best_idx, best_score = idx, score
+        if not expected:
+            break
+    return best_idx
