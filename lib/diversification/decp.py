@@ -27,9 +27,7 @@ same vectorised cleaning step, so each rule lives in one place.
 from __future__ import annotations
 
 import csv
-import io
 import json
-import re
 from datetime import date
 from pathlib import Path
 
@@ -569,7 +567,10 @@ def _json_contract(item: object, position: int, name: str, nested: bool, concess
 def _raw_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=_RAW_COLUMNS)
     for col in _TEXT_RAW:
-        frame[col] = _missing_to_na(frame[col].astype("string"))
+        if col == "considerationsSociales":  # "" is an empty published list (« non »), None an absent field
+            frame[col] = frame[col].astype("string")
+        else:
+            frame[col] = _missing_to_na(frame[col].astype("string"))
     frame["ligne"] = frame["ligne"].astype("Int64")
     frame["nb_titulaires"] = frame["nb_titulaires"].astype("Int64")
     frame["nb_modifications"] = frame["nb_modifications"].astype("Int64")
@@ -1057,8 +1058,8 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
     updated = df["_montant_modif"].notna()
     if updated.any():
         sub = df.loc[updated]
-        for fichier, ligne, before, after, when in zip(
-            sub["fichier"], sub["ligne"], sub["montant"], sub["_montant_modif"], sub["_date_modif"]
+        for fichier, ligne, before, after, text, when in zip(
+            sub["fichier"], sub["ligne"], sub["montant"], sub["_montant_modif"], sub["_montant_modif_txt"], sub["_date_modif"]
         ):
             start = "absent" if pd.isna(before) else _fmt_amount(float(before))
             dated = "" if pd.isna(when) else f" notifiée le {when}"
@@ -1066,7 +1067,7 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
                 fichier,
                 int(ligne),
                 "modifications.montant",
-                after,
+                text,
                 f"montant initial {start} remplacé par {_fmt_amount(float(after))} (dernière modification{dated})",
                 ACTION_AMOUNT_UPDATED,
             )
@@ -1106,7 +1107,7 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
     is_siret = is_siret.astype(bool)
     checked = holder[is_siret].unique()
     problems = {value: siret_problem(value) for value in checked}
-    problem = holder.where(is_siret).map(problems, na_action="ignore")
+    problem = holder.where(is_siret).astype(object).map(problems).astype("string")
     df["titulaire_siret_valide"] = problem.isna().astype("boolean").where(is_siret)
     invalid = is_siret & problem.notna()
     _flag(
@@ -1115,7 +1116,7 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
         invalid,
         "titulaire_id",
         holder,
-        problem.fillna("").astype("string") + " (« " + holder.fillna("") + " ») : titulaire conservé, à vérifier",
+        problem.fillna("") + " (« " + holder.fillna("") + " ») : titulaire conservé, à vérifier",
         ACTION_VALUE_FLAGGED,
     )
     return df.drop(columns=[c for c in df.columns if c.startswith("_")])

@@ -11,9 +11,10 @@ def normalize_siret(value: object) -> str | None:
     """Strip spaces and separators; return ``None`` for an empty value."""
     if value is None:
         return None
-    text = _NON_DIGITS.sub("", str(value)).strip()
+    text = str(value).strip()
     if text.endswith(".0") and text[:-2].isdigit():  # a SIRET read as a float by Excel
         text = text[:-2]
+    text = _NON_DIGITS.sub("", text)
     return text or None
 
 
@@ -35,16 +36,16 @@ def luhn_ok(digits: str) -> bool:
 def siret_problem(value: object) -> str | None:
     """French reason why ``value`` is not a valid SIRET, or ``None`` when it is.
 
-    La Poste's establishments (SIREN 356000000) follow a different key rule:
-    the sum of the digits is a multiple of 5; that rule is accepted too.
+    La Poste's establishments (SIREN 356000000) may follow a different key
+    rule (the sum of the digits is a multiple of 5); that rule is accepted too.
     """
     text = normalize_siret(value)
     if text is None:
         return "SIRET absent"
     if not text.isdigit() or len(text) != 14:
         return "SIRET invalide : 14 chiffres attendus"
-    if text.startswith("356000000"):
-        return None if sum(int(c) for c in text) % 5 == 0 else "SIRET invalide : clé de contrôle fausse"
+    if text.startswith("356000000") and sum(int(c) for c in text) % 5 == 0:
+        return None
     if not luhn_ok(text):
         return "SIRET invalide : clé de contrôle (Luhn) fausse"
     return None
