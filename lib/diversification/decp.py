@@ -250,8 +250,8 @@ def load_decp(
         raw, file_notices, extra = _extract_file(path, log)
         notices.extend(file_notices)
         if buyer_filter is not None:
-            known = raw["acheteur_id"].notna()
-            outside = known & ~raw["acheteur_id"].isin(buyer_filter)
+            buyer = raw["acheteur_id"].str.replace(r"[\s\u00a0\u202f.\-]", "", regex=True)
+            outside = (buyer.notna() & ~buyer.isin(buyer_filter)).astype(bool)
             set_aside += int(outside.sum())
             raw = raw.loc[~outside]
         rows_read += len(raw) + extra
@@ -517,9 +517,9 @@ def _json_contract(item: object, position: int, name: str, nested: bool, concess
                 break
     ids = []
     for h in holders:
-        hid = _text(h.get("id"))
-        if hid is not None and hid.strip() and hid.strip() not in ids:
-            ids.append(hid.strip())
+        hid = _holder_id(h)
+        if hid and hid not in ids:
+            ids.append(hid)
     first = holders[0] if holders else {}
     priced = [
         (i, m) for i, m in enumerate(mods) if _text(m.get("montant")) and str(m.get("montant")).strip().lower() not in MISSING_TOKENS
@@ -548,7 +548,7 @@ def _json_contract(item: object, position: int, name: str, nested: bool, concess
         date_modification=_text(latest.get("dateNotificationModification")) if latest else None,
         lieuExecution_code=_text(_get(item, "lieuExecution", "code")),
         lieuExecution_typeCode=_text(_get(item, "lieuExecution", "typeCode")),
-        titulaire_id=_text(first.get("id")),
+        titulaire_id=_holder_id(first) if first else None,
         titulaire_typeIdentifiant=_text(first.get("typeIdentifiant")),
         titulaire_nom=_text(first.get("denominationSociale") or first.get("nom")),
         titulaires_ids="|".join(ids) if ids else None,
@@ -562,6 +562,16 @@ def _json_contract(item: object, position: int, name: str, nested: bool, concess
         ),
     )
     return row
+
+
+def _holder_id(holder: dict) -> str | None:
+    """Holder id as published; a SIRET loses its spaces and dots (``552 045 999 00869``)."""
+    text = _text(holder.get("id"))
+    if text is None or not text.strip():
+        return None
+    if str(holder.get("typeIdentifiant") or "").strip().upper() in ("SIRET", ""):
+        return normalize_siret(text)
+    return text.strip()
 
 
 def _raw_frame(rows: list[dict]) -> pd.DataFrame:
@@ -581,7 +591,7 @@ def _raw_frame(rows: list[dict]) -> pd.DataFrame:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], list[tuple[int | None, str]]]:
+def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], list[tuple[int, str]]]:
     """All columns as strings (pyarrow), the 1-based line of each row, notices, bad lines."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -610,16 +620,17 @@ def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], 
         )
     header = next(csv.reader([header_line], delimiter=sep))
     header = [h.strip() for h in header]
-    bad: list[tuple[int | None, str]] = []
+    bad: list[tuple[str, str]] = []
 
-    def on_invalid(row):  # called only for malformed lines
-        bad.append((row.number, f"{row.actual_columns} champ(s) au lieu de {row.expected_columns}"))
+    def on_invalid(row):  # called only for malformed lines (rare): located afterwards
+        bad.append((row.text, f"{row.actual_columns} champ(s) au lieu de {row.expected_columns}"))
         return "skip"
 
+    blank = _blank_prefix(raw)
     try:
         table = pacsv.read_csv(
             pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=_blank_prefix(raw) + 1),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=blank + 1),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header}, strings_can_be_null=False
@@ -631,9 +642,10 @@ def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], 
     frame.columns = header
     n = len(frame)
     # Line numbers: header on line 1 (after leading blank lines); quoted values may hold newlines.
-    start = _blank_prefix(raw) + 2
+    start = blank + 2
     lines = np.arange(start, start + n, dtype=np.int64)
-    expected_newlines = n + 1 + _blank_prefix(raw) - (0 if raw.endswith(b"\n") else 1)
+    bad_newlines = sum(text.count("\n") for text, _ in bad)
+    expected_newlines = n + len(bad) + 1 + blank - (0 if raw.endswith(b"\n") else 1) + bad_newlines
     if raw.count(b"\n") > expected_newlines and n:
         extra = np.zeros(n, dtype=np.int64)
         for col in frame.columns:
@@ -641,10 +653,20 @@ def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], 
             if counts_col.any():
                 extra += counts_col.fillna(0).to_numpy(dtype=np.int64)
         lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    bad_lines: list[tuple[int, str]] = []
+    position = 0
+    for text, reason in bad:
+        found = raw.find(text.encode("utf-8"), position)
+        if found < 0:
+            found = position
+        line = raw.count(b"\n", 0, found) + 1
+        position = found + max(len(text), 1)
+        lines = np.where(lines >= line, lines + text.count("\n") + 1, lines)
+        bad_lines.append((line, reason))
     notices.append(
         f"« {name} » : export tabulaire lu ({n} ligne(s), séparateur {_SEPARATOR_NAMES[sep]})."
     )
-    return frame, lines, notices, bad
+    return frame, lines, notices, bad_lines
 
 
 def _blank_prefix(raw: bytes) -> int:
@@ -680,9 +702,14 @@ def _extract_csv(path: Path, log: RejectionLog) -> tuple[pd.DataFrame, list[str]
     for col in df.columns:
         df[col] = _missing_to_na(df[col].astype("string"))
     df["_line"] = lines
+    if "titulaire_id" in df:
+        kind = df["titulaire_typeIdentifiant"] if "titulaire_typeIdentifiant" in df else None
+        siret_like = (kind.str.strip().str.upper().fillna("SIRET") == "SIRET") if kind is not None else True
+        cleaned = df["titulaire_id"].str.replace(r"[\s\u00a0\u202f.\-]", "", regex=True)
+        df["titulaire_id"] = df["titulaire_id"].mask(siret_like & df["titulaire_id"].notna(), cleaned)
     extra = 0
     for number, reason in bad:  # malformed lines: one rejected contract each
-        log.add(name, number, None, "", f"ligne illisible : {reason} ; marché rejeté")
+        log.add(name, number, None, "", f"ligne illisible ({reason}) ; marché rejeté")
         extra += 1
 
     key = df["uid"] if "uid" in df else pd.Series(pd.NA, index=df.index, dtype="string")
@@ -1024,7 +1051,8 @@ def _remove_duplicates(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
         for fichier, ligne, ident, kf, kl in zip(
             table.loc[dup, "fichier"], table.loc[dup, "ligne"], table.loc[dup, "id"], kept_file[dup], kept_line[dup]
         ):
-            where = f"« {kf} », position {int(kl)}" if kf != fichier else f"position {int(kl)}"
+            unit = "position" if str(kf).lower().endswith(".json") else "ligne"
+            where = f"{unit} {int(kl)}" + (f" du fichier « {kf} »" if kf != fichier else "")
             log.add(
                 fichier,
                 int(ligne),
@@ -1088,12 +1116,14 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
         zero = (value == 0).fillna(False).astype(bool)
         small = (value < MIN_AMOUNT).fillna(False).astype(bool) & ~zero
         huge = (value > MAX_AMOUNT).fillna(False).astype(bool)
+        label = "montant" if column == "montant" else "montant de la dernière modification"
         reasons = pd.Series("", index=df.index, dtype="string")
-        reasons = reasons.mask(missing, "montant absent")
-        reasons = reasons.mask(unreadable, "montant « " + text + " » illisible")
-        reasons = reasons.mask(zero, "montant nul (« " + text + " »)")
-        reasons = reasons.mask(small, "montant « " + text + " » inférieur à 1 €")
-        reasons = reasons.mask(huge, "montant « " + text + " » supérieur à 3 milliards d'euros : valeur aberrante")
+        reasons = reasons.mask(missing, f"{label} absent (vide ou « NC »)")
+        reasons = reasons.mask(unreadable, label + " « " + text + " » illisible")
+        reasons = reasons.mask(zero, label + " « " + text + " » nul")
+        reasons = reasons.mask(small, label + " « " + text + " » inférieur à 1 €")
+        reasons = reasons.mask(huge, label + " « " + text + " » supérieur à 3 milliards d'euros : valeur aberrante")
+        reasons = reasons + " : marché exclu des totaux de montants, conservé dans les comptes"
         bad = missing | unreadable | zero | small | huge
         _flag(log, df, bad, column, df[text_col], reasons, ACTION_EXCLUDED_FROM_TOTALS)
         valid &= ~bad

@@ -23,15 +23,16 @@ Hidden cells are ``pd.NA`` in :attr:`DisclosedTable.table` (nullable dtypes);
 
 Why a small implementation rather than a library: the reference tools of
 official statistics (Tau-Argus, R's sdcTable and GaussSuppression) are Java or R
-programs; the Python front-end ``pytauargus`` is a young single-maintainer
-package whose wheels bundle a native engine and a solver, with no stated pandas 3
-support, for Python 3.10-3.13 only. The kit's tables are small (a few
-categories crossed by a few others), and the rule above (the one French
-facilitators and statistical offices state for small-count tables) is simple to
-state, to explain in the report and to test exhaustively (hand-computed cases
-and property-based tests in ``tests/test_disclosure.py``). It guarantees the
-constraints stated above; it does not compute an optimal (minimum-loss)
-suppression pattern nor audit intervals of linked tables.
+programs. Their Python front-end ``pytauargus`` is young (0.x releases), ships a
+native engine and the HiGHS solver inside its wheels, documents that concurrent
+calls in one process are not validated, and is not in the kit's dependencies;
+it computes optimal suppression patterns that the kit's small tables (a few
+categories crossed by a few others) do not need. The rule above is simple to
+state, to explain to a facilitator in the report and to test exhaustively
+(hand-computed cases and property-based tests in ``tests/test_disclosure.py``).
+It guarantees the constraints stated above; it does not compute a
+minimum-loss pattern, nor audit the intervals of several linked tables
+(publish each count once, or protect the linked tables together).
 """
 
 from __future__ import annotations

@@ -45,7 +45,6 @@ from .results import LoadResult
 from .schemas import (
     ACHATS_PREVUS,
     DEMANDEURS_EMPLOI,
-    DIRECT_IDENTIFIERS,
     METIERS_TENSION,
     STRUCTURES_INCLUSIVES,
     SUIVI_CLAUSES,
@@ -54,6 +53,7 @@ from .schemas import (
     InputSpec,
     build_pandera_schema,
 )
+from .pseudonymisation import find_direct_identifier_columns
 from .siret import normalize_siret, siret_problem
 
 #: Oldest date accepted in any input.
@@ -169,13 +169,14 @@ def _load_one_file(path, spec, log, *, today, preprocess):
         frame, extra = preprocess(frame, raw)
         notices.extend(extra)
     lookup = _column_lookup(spec)
-    identifiers = {parsing.normalize_header(x) for x in DIRECT_IDENTIFIERS}
-    renames, dropped, unknown = {}, [], []
+    # Direct identifiers are looked for in participant-level inputs only (a structure has a « nom »).
+    dropped = find_direct_identifier_columns(list(frame.columns)) if spec.personal else []
+    renames, unknown = {}, []
     for name in frame.columns:
         key = parsing.normalize_header(name)
-        if key in identifiers:
-            dropped.append(name)
-        elif key in lookup and lookup[key] not in renames.values():
+        if name in dropped:
+            continue
+        if key in lookup and lookup[key] not in renames.values():
             renames[name] = lookup[key]
         else:
             unknown.append(name)

@@ -139,6 +139,8 @@ def write_parquet(df: pd.DataFrame, path: Path, *, compression: str = "zstd") ->
 
     Values are written as they are (no formula neutralization: Parquet is read
     by programs, not opened by spreadsheets). Index labels become columns.
+    The file's metadata names the pandas and pyarrow versions (no date), so the
+    bytes are the same for the same table and the same library versions.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
