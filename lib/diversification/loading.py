@@ -86,12 +86,21 @@ _ROME = re.compile(r"^[A-N]\d{4}$")
 # --- the generic typed loader ---------------------------------------------------------------
 
 
+_STOPWORDS = {"de", "du", "des", "d", "la", "le", "l", "les", "en", "a"}
+
+
+def _loose(key: str) -> str:
+    """``niveau_de_qualification`` → ``niveau_qualification`` (French articles dropped)."""
+    return "_".join(t for t in key.split("_") if t not in _STOPWORDS)
+
+
 def _column_lookup(spec: InputSpec) -> dict[str, str]:
     lookup = {}
     for col in spec.columns:
-        lookup[parsing.normalize_header(col.name)] = col.name
-        for alias in col.aliases:
-            lookup[parsing.normalize_header(alias)] = col.name
+        for name in (col.name, *col.aliases):
+            key = parsing.normalize_header(name)
+            lookup[key] = col.name
+            lookup.setdefault(_loose(key), col.name)
     return lookup
 
 
@@ -176,8 +185,9 @@ def _load_one_file(path, spec, log, *, today, preprocess):
         key = parsing.normalize_header(name)
         if name in dropped:
             continue
-        if key in lookup and lookup[key] not in renames.values():
-            renames[name] = lookup[key]
+        target = lookup.get(key) or lookup.get(_loose(key))
+        if target and target not in renames.values():
+            renames[name] = target
         else:
             unknown.append(name)
     for name in dropped:
@@ -435,7 +445,7 @@ def load_metiers_tension(paths, *, departements=None, bassins=None, today=None) 
     table = result.table
     for target in _BMO_COUNT_COLUMNS.values():
         flag = target + "_secret"
-        table[flag] = table[flag].map({"oui": True, "non": False}).astype("boolean") if flag in table else False
+        table[flag] = table[flag].fillna(False).astype(bool)
     if departements and "departement" in table:
         keep = table["departement"].isin([str(d).zfill(2) for d in departements])
         if bassins:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ACTION_ROW_REJECTED, RejectionLog
+from .errors import ACTION_DUPLICATE_REMOVED, ACTION_ROW_REJECTED, RejectionLog
 
 
 @dataclass
@@ -34,4 +34,6 @@ class LoadResult:
 
     @property
     def rows_rejected(self) -> int:
-        return len({(r["fichier"], r["ligne"]) for r in self.rejects.records if r["action"] == ACTION_ROW_REJECTED})
+        """Distinct rows rejected or removed as duplicates."""
+        removed = (ACTION_ROW_REJECTED, ACTION_DUPLICATE_REMOVED)
+        return len({(r["fichier"], r["ligne"]) for r in self.rejects.records if r["action"] in removed})

@@ -403,10 +403,6 @@ def _fr_num(value: float, decimals: int = 2) -> str:
     return text
 
 
-def _iso(day: dt.date | None) -> str:
-    return "" if day is None else day.isoformat()
-
-
 def _fr_date(day: dt.date | None) -> str:
     return "" if day is None else day.strftime("%d/%m/%Y")
 
@@ -891,7 +887,8 @@ def _bmo_rows(rng: np.random.Generator, year: int, areas: list[tuple[str, str, s
     rows = []
     for dept, dept_name, be_code, be_name in areas:
         for code, name, fam, fam_label, family in BMO_TRADES:
-            base = {"btp": 120, "nettoyage": 260, "restauration": 180, "transport": 90, "sante": 150}.get(family, 40)
+            base = {"btp": 120, "nettoyage": 260, "restauration": 180, "transport": 90, "sante": 150,
+                    "blanchisserie": 5, "communication": 8}.get(family, 40)
             met = int(rng.poisson(base * float(rng.uniform(0.2, 1.0))))
             difficult = int(round(met * float(rng.uniform(0.3, 0.8))))
             seasonal = int(round(met * float(rng.uniform(0.0, 0.5 if family in ("restauration", "espaces_verts") else 0.15))))
@@ -1245,9 +1242,9 @@ def _bruts_suivi(world: World, rows: list[dict], defects: list[Defect]) -> list[
         (19, "Date début", "31/02/2024", "date impossible (31/02/2024)",
          "rejeter la ligne ou signaler la date comme illisible ; ne pas la corriger"),
         (23, "Date fin", "15/06/2031", "date dans le futur (15/06/2031)",
-         "signaler la date future (postérieure à la date du jour) et rejeter la ligne"),
+         "signaler la date future (postérieure à la date du jour) ; la date, facultative, est ignorée et la ligne conservée"),
         (27, "SIRET entreprise", None, "SIRET invalide : clé de Luhn fausse",
-         "rejeter la ligne : SIRET invalide"),
+         "signaler le SIRET invalide, garder la ligne (même règle que pour les DECP : les heures ou la structure existent)"),
         (31, "Tranche d'âge", "18-25 ans", "valeur hors liste (« 18-25 ans »)",
          "rejeter la ligne : valeur hors liste (moins de 26 ans, 26-49 ans, 50 ans et plus)"),
         (35, "Code CPV", "4521000", "code CPV invalide (7 chiffres : zéro perdu ou chiffre manquant)",
@@ -1330,7 +1327,7 @@ def _generate_bruts(target: Path) -> None:
                        s["departement"], s["capacite_etp"]] for s in structures]
     structure_rows[4][0] = int(structure_rows[4][0]) // 10 * 10 + (int(structure_rows[4][0]) % 10 + 3) % 10
     defects.append(Defect("structures_inclusives.xlsx", 6, "SIRET", "SIRET invalide : clé de Luhn fausse",
-                          "rejeter la ligne : SIRET invalide"))
+                          "signaler le SIRET invalide, garder la ligne (même règle que pour les DECP : les heures ou la structure existent)"))
     defects.append(Defect("structures_inclusives.xlsx", 1, "SIRET",
                           "SIRET saisis comme nombres dans Excel (cellules numériques)",
                           "les relire comme texte à 14 chiffres, sans notation scientifique"))

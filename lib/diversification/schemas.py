@@ -223,6 +223,10 @@ METIERS_TENSION = InputSpec(
            required=False, minimum=0, aliases=["xmet"]),
         _c("projets_saisonniers", "int", "dont saisonniers", "Projets saisonniers (smet) ; « * » = secret statistique.",
            required=False, minimum=0, aliases=["smet"]),
+        _c("projets_recrutement_secret", "bool", "Projets sous secret", "« * » dans le fichier BMO : effectif sous secret statistique.",
+           required=False),
+        _c("projets_difficiles_secret", "bool", "Difficiles sous secret", "« * » dans le fichier BMO pour xmet.", required=False),
+        _c("projets_saisonniers_secret", "bool", "Saisonniers sous secret", "« * » dans le fichier BMO pour smet.", required=False),
     ),
 )
 
