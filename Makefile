@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Crée l'environnement .venv et installe le kit
-	@-$(BIN)/nbstripout --install --attributes .gitattributes --extra-keys "metadata.papermill cell.metadata.papermill" >/dev/null 2>&1 || true
+	@-$(BIN)/nbstripout --install --attributes .gitattributes --keep-count --extra-keys "metadata.papermill cell.metadata.papermill" >/dev/null 2>&1 || true
 
 study: install ## Lance l'étude complète sur le territoire d'exemple (TERRITOIRE=..., ANNEE=...)
 	$(BIN)/diversification etude --territoire $(TERRITOIRE) $(if $(ANNEE),--annee $(ANNEE),)

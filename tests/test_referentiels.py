@@ -43,10 +43,21 @@ def test_shipped_tables_have_no_problem():
 
 
 def test_list_referentiels():
-    assert list_referentiels() == [
+    names = list_referentiels()
+    assert names == sorted(names)
+    assert {
         "cpv_segments", "fap_rome", "federations_formation", "parametres", "publics",
         "references_juridiques", "secteurs_structures", "segments", "seuils",
-    ]
+    } <= set(names)
+    assert "dictionnaire" not in names and "versions" not in names
+
+
+def test_list_referentiels_of_another_folder(tmp_path):
+    (tmp_path / "b.csv").write_text("x\n1\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    (tmp_path / "versions.csv").write_text("table\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("", encoding="utf-8")
+    assert list_referentiels(tmp_path) == ["a", "b"]
 
 
 def test_segment_ids_are_exactly_the_expected_ones():
@@ -248,3 +259,32 @@ def test_hypotheses_document_mentions_every_estimate():
             assert f"`{value}`" in text, (name, value)
     for row in load_referentiel("parametres").itertuples(index=False):
         assert f"`{row.parametre}`" in text
+
+
+# --- typed loading, on a tiny folder --------------------------------------------------
+
+def _tiny_folder(tmp_path, flag="true"):
+    (tmp_path / "dictionnaire.csv").write_text(
+        "table,champ,type,titre,description\n"
+        "mini,nom,texte,Nom,Nom.\nmini,actif,booléen,Actif,Actif.\n"
+        "mini,part,nombre,Part,Part.\nmini,annee,entier,Année,Année.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mini.csv").write_text(f"nom,actif,part,annee\na,{flag},\"0.5\",2024\nb,false,1,2025\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_load_types_from_dictionary(tmp_path):
+    frame = load_referentiel("mini", _tiny_folder(tmp_path))
+    assert frame["actif"].tolist() == [True, False]
+    assert frame["actif"].dtype == bool
+    assert frame["part"].tolist() == [0.5, 1.0]
+    assert frame["part"].dtype == float
+    assert frame["annee"].tolist() == [2024, 2025]
+    assert str(frame["annee"].dtype) == "Int64"
+    assert frame["nom"].tolist() == ["a", "b"]
+
+
+def test_load_rejects_a_bad_boolean_in_french(tmp_path):
+    with pytest.raises(ValueError, match="référentiel mini : valeur « peut-être » de la colonne actif"):
+        load_referentiel("mini", _tiny_folder(tmp_path, flag="peut-être"))

@@ -19,7 +19,7 @@ cells = [
 *Données personnelles* : les identifiants des participants sont pseudonymisés dès le chargement ; les lignes par participant et le fichier des rejets restent dans le sous-dossier `prive/` du run."""),
     code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
 annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit""", metadata={"tags": ["parameters"]}),
+dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification import quality, schemas

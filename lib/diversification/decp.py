@@ -745,10 +745,7 @@ def _extract_csv(path: Path, log: RejectionLog) -> tuple[pd.DataFrame, list[str]
     holders = initial.drop_duplicates(["_key", "_holder"])
     holders = holders.loc[holders["_holder"] != ""]
     nb_holders = holders.groupby("_key", sort=False).size()
-    multi = nb_holders[nb_holders > 1].index
-    joined = holders.loc[holders["_key"].isin(multi)].groupby("_key", sort=False)["_holder"].agg("|".join)
-    single = holders.loc[~holders["_key"].isin(multi)].set_index("_key")["_holder"]
-    holder_ids = pd.concat([single, joined])
+    holder_ids = _join_by_group(holders["_key"], holders["_holder"])
 
     contracts = initial.drop_duplicates("_key").set_index("_key")
     latest = df.loc[df["_version"] == last_version].drop_duplicates("_key").set_index("_key")
@@ -805,12 +802,34 @@ def _extract_csv(path: Path, log: RejectionLog) -> tuple[pd.DataFrame, list[str]
     return out, notices, extra
 
 
+def _join_by_group(keys: pd.Series, values: pd.Series, sep: str = "|") -> pd.Series:
+    """``sep``-joined values of each key, in order of appearance (vectorised with pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if keys.empty:
+        return pd.Series(dtype="string")
+    codes, uniques = pd.factorize(keys, sort=False)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=len(uniques))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    flat = pa.array(values.to_numpy(dtype=object)[order], type=pa.string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), flat), sep)
+    return pd.Series(joined.to_pylist(), index=pd.Index(uniques), dtype="string")
+
+
 # --- cleaning (vectorised, shared by JSON and CSV) -------------------------------------------
+
+_LONGEST_TOKEN = max(len(t) for t in MISSING_TOKENS)
 
 
 def _missing_to_na(series: pd.Series) -> pd.Series:
     stripped = series.str.strip()
-    return stripped.mask(stripped.str.lower().isin(MISSING_TOKENS))
+    short = (stripped.str.len() <= _LONGEST_TOKEN).fillna(False).astype(bool)
+    token = pd.Series(False, index=series.index)
+    if short.any():
+        token[short] = stripped[short].str.lower().isin(MISSING_TOKENS).to_numpy()
+    return stripped.mask(token)
 
 
 def _to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -990,7 +1009,8 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
     out["considerationsSociales"] = social
     labels = social.fillna("").str.split("|")
     exploded = labels.explode()
-    normal = exploded.map(lambda s: _SOCIAL_LABELS.get(strip_accents(str(s)).strip().lower()), na_action="ignore")
+    distinct = exploded.dropna().unique()
+    normal = exploded.map({v: _SOCIAL_LABELS.get(strip_accents(str(v)).strip().lower()) for v in distinct})
     unknown_label = exploded.notna() & (exploded != "") & normal.isna()
     if unknown_label.any():
         bad_idx = unknown_label[unknown_label].index

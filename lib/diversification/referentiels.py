@@ -40,6 +40,9 @@ BUYER_TYPES = ("etat", "collectivite", "hopital", "bailleur_social", "tous")
 ACTOR_TYPES = ("fédération", "organisme de formation", "partenaire emploi")
 NATURES = ("travaux", "services", "fournitures")
 
+#: Field types of ``dictionnaire.csv`` and the dtype each one loads as.
+FIELD_TYPES = ("texte", "nombre", "entier", "booléen")
+
 ROME_PATTERN = re.compile(r"^[A-N]\d{4}$")
 _TRUE = {"true", "vrai", "oui", "1"}
 _FALSE = {"false", "faux", "non", "0"}
@@ -55,6 +58,8 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "fap_rome": ("code_fap", "code_rome"),
     "secteurs_structures": ("secteur",),
     "federations_formation": ("segment_id", "nom"),
+    "criteres_priorisation": ("critere_id",),
+    "references_nationales": ("ref_id",),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }
@@ -102,6 +107,11 @@ def _load_typed(folder: Path, name: str) -> pd.DataFrame:
         if kind == "booléen":
             frame[column] = [_to_bool(v, name, column) for v in frame[column]]
             frame[column] = frame[column].astype(bool)
+        elif kind == "entier":
+            try:
+                frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise").astype("Int64")
+            except (ValueError, TypeError):
+                raise ValueError(f"référentiel {name} : colonne {column} : nombre entier attendu") from None
         elif kind == "nombre":
             try:
                 frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise").astype(float)
@@ -113,8 +123,8 @@ def _load_typed(folder: Path, name: str) -> pd.DataFrame:
 def load_referentiel(name: str, directory: Path | None = None) -> pd.DataFrame:
     """One reference table, typed from ``dictionnaire.csv``.
 
-    Booleans become ``bool``, numbers ``float``, everything else text (empty
-    text stays ``""``). The table is cached; a new copy is returned each time so
+    Booleans become ``bool``, numbers ``float``, integers ``Int64``, everything
+    else text (empty text stays ``""``). The table is cached; a new copy is returned each time so
     the caller may modify it freely.
     """
     folder = _directory(directory).resolve()
@@ -187,7 +197,7 @@ def check_referentiels(directory: Path | None = None) -> list[str]:
     for table in sorted(set(dictionary["table"]) - set(tables)):
         problems.append(f"dictionnaire.csv : table « {table} » inconnue")
     for i, value in enumerate(dictionary["type"]):
-        if value not in ("texte", "nombre", "booléen"):
+        if value not in FIELD_TYPES:
             problems.append(f"dictionnaire.csv ligne {i + 2} : type « {value} » inconnu")
 
     problems.extend(_check_contents(tables))
