@@ -1,0 +1,55 @@
+"""Command line: French messages, exit codes, no traceback for a user mistake."""
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from diversification.cli import app
+from diversification.paths import TERRITOIRES_DIR
+
+runner = CliRunner()
+
+
+def test_valider_reports_defects_without_writing(tmp_path):
+    result = runner.invoke(app, ["valider", "--territoire", str(TERRITOIRES_DIR / "exports-bruts")])
+    assert result.exit_code == 0, result.output
+    assert "Contrôle des données" in result.output
+    assert "Heures réalisées : nombre illisible" in result.output
+    assert "Contrôle terminé." in result.output
+
+
+def test_valider_missing_territory_is_a_french_error():
+    result = runner.invoke(app, ["valider", "--territoire", "/nulle/part"])
+    assert result.exit_code == 2
+    assert "Erreur :" in result.output and "introuvable" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_valider_missing_required_input_exits_non_zero(tmp_path):
+    (tmp_path / "territoire.yaml").write_text('nom: "Vide"\nidentifiant: vide\nannee: 2025\n', encoding="utf-8")
+    result = runner.invoke(app, ["valider", "--territoire", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Entrée obligatoire « Suivi des clauses sociales » absente" in result.output.replace("\n", " ")
+
+
+def test_etude_config_syntax_error_gives_the_line(tmp_path):
+    (tmp_path / "territoire.yaml").write_text('nom: "X"\nidentifiant: x\nannee: [2025\n', encoding="utf-8")
+    result = runner.invoke(app, ["etude", "--territoire", str(tmp_path), "--rapports", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "territoire.yaml, ligne" in result.output and "erreur de syntaxe YAML" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_etude_bad_year(tmp_path):
+    result = runner.invoke(app, ["etude", "--territoire", str(TERRITOIRES_DIR / "rural-exemple"), "--annee", "1850",
+                                 "--rapports", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Année « 1850 » refusée" in result.output
+
+
+def test_help_is_french():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "Exécute l'étude complète" in result.output
+    assert "Contrôle seulement les fichiers" in result.output

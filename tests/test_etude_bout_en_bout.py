@@ -1,0 +1,70 @@
+"""End-to-end: the study command on every sample territory."""
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from diversification.cli import app
+from diversification.paths import TERRITOIRES_DIR
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+
+
+def run_etude(territory: str, reports: Path, *extra: str):
+    result = runner.invoke(app, ["etude", "--territoire", str(TERRITOIRES_DIR / territory), "--rapports", str(reports), *extra])
+    assert result.exit_code == 0, result.output
+    run_dirs = [p for p in (reports / territory).glob("*/*") if p.is_dir()]
+    assert len(run_dirs) == 1
+    assert f"Rapport : {run_dirs[0]}" in result.output.replace("\n", "")
+    return run_dirs[0]
+
+
+@pytest.mark.parametrize("territory", ["metropole-exemple", "rural-exemple", "exports-bruts"])
+def test_study_on_every_sample_territory(territory, tmp_path):
+    run_dir = run_etude(territory, tmp_path)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["statut"] == "terminé"
+    assert manifest["notebooks"][0]["notebook"] == "00_controle_donnees"
+    assert all(n["statut"] == "terminé" for n in manifest["notebooks"])
+    assert (run_dir / "notebooks" / "00_controle_donnees.ipynb").exists()
+    assert (run_dir / "prive" / "suivi_clauses.parquet").exists()
+    assert (run_dir / "tables" / "controle_synthese.parquet").exists()
+    synthese = pd.read_parquet(run_dir / "tables" / "controle_synthese.parquet")
+    assert synthese.set_index("entrée").loc["Suivi des clauses sociales", "statut"] == "chargée"
+
+
+def test_metropole_year_parameter_and_written_tables(tmp_path):
+    run_dir = run_etude("metropole-exemple", tmp_path, "--annee", "2024")
+    assert run_dir.parent.name == "2024"
+    suivi = pd.read_parquet(run_dir / "prive" / "suivi_clauses.parquet")
+    assert len(suivi) == 3076
+    assert suivi["participant_id"].str.startswith("P-").all()  # pseudonymised
+    assert set(p.name for p in (run_dir / "donnees").iterdir()) == {
+        "decp.parquet", "demandeurs_emploi.parquet", "metiers_tension.parquet", "achats_prevus.parquet",
+        "structures_inclusives.parquet",
+    }
+
+
+def test_raw_exports_rejects_file_lists_every_documented_defect(tmp_path):
+    run_dir = run_etude("exports-bruts", tmp_path)
+    with open(run_dir / "prive" / "rejets.csv", encoding="utf-8-sig", newline="") as handle:
+        rejects = list(csv.DictReader(handle, delimiter=";"))
+    found = {(r["fichier"], r["ligne"]) for r in rejects}
+    # the CSV / Excel defects of DEFAUTS.md, by file and line
+    expected = {("suivi_clauses.csv", str(n)) for n in (5, 9, 13, 17, 21, 25, 29, 33, 37, 41, 45, 53)}
+    expected |= {("achats_prevus.csv", "7"), ("achats_prevus.csv", "11"), ("structures_inclusives.xlsx", "6")}
+    assert expected <= found
+    dropped = {r["colonne"] for r in rejects if r["action"] == "colonne supprimée (donnée personnelle)"}
+    assert dropped == {"Nom", "Date de naissance"}
+    suivi = pd.read_parquet(run_dir / "prive" / "suivi_clauses.parquet")
+    assert "Nom" not in suivi.columns and "Date de naissance" not in suivi.columns
+    # rows read = kept + rejected + duplicates (nothing dropped silently)
+    synthese = pd.read_parquet(run_dir / "tables" / "controle_synthese.parquet").set_index("entrée")
+    row = synthese.loc["Suivi des clauses sociales"]
+    assert row["lignes lues"] == row["lignes acceptées"] + row["lignes rejetées"] + row["doublons retirés"]
+    assert row["lignes rejetées"] == 8 and row["doublons retirés"] == 1

@@ -1,0 +1,94 @@
+"""The project's shape: fixed top level, packaging, notebook hygiene."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_top_level_layout():
+    for name in ["notebooks", "lib", "data_samples", "reports", "tests", "benchmarks", ".ci"]:
+        assert (ROOT / name).is_dir(), name
+    for name in ["environment.yml", "README.md", "pyproject.toml", "Makefile", ".ci/run", "reports/README.md"]:
+        assert (ROOT / name).is_file(), name
+    assert (ROOT / "lib" / "diversification" / "__init__.py").is_file()
+    assert not (ROOT / "src").exists()
+
+
+def test_gitignore_keeps_lib_and_hides_runs_and_secrets():
+    text = (ROOT / ".gitignore").read_text(encoding="utf-8")
+    for line in ["!lib/", "reports/*", "!reports/README.md", ".venv/", ".sel_pseudonymisation"]:
+        assert line in text.splitlines(), line
+
+
+def test_readme_starts_with_the_two_commands_in_french():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = text[:600]
+    assert "make study" in head and "make test" in head
+    assert "## Ajouter son territoire" in text and "## Où vont les résultats" in text
+    assert "## For contributors (English)" in text
+    assert "## Données personnelles et secret statistique" in text
+
+
+def _requirements(text: str, pattern: str) -> dict[str, str]:
+    return {m.group(1).lower(): m.group(2) for m in re.finditer(pattern, text)}
+
+
+def test_pyproject_and_environment_declare_the_same_dependencies():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    env = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    pip = _requirements(pyproject, r'"([A-Za-z0-9_.-]+)>=([0-9.]+)"')
+    conda = _requirements(env, r"^\s+- ([A-Za-z0-9_.-]+)>=([0-9.]+)\s*$".replace("^", "(?m)^"))
+    conda.pop("python", None)
+    pip.pop("setuptools", None)
+    assert pip == conda
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_hygiene(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert "papermill" not in nb["metadata"]
+    cells = nb["cells"]
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
+    params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        keep = cell.get("metadata", {}).get("keep_output", False)
+        if cell.get("outputs"):
+            assert keep, f"outputs left in a cell that is not pinned: {source[:60]}"
+        if "NBVAL_CHECK_OUTPUT" in source:
+            assert keep and cell["outputs"], "a pinned cell needs keep_output metadata and a reference output"
+        assert "papermill" not in cell.get("metadata", {})
+        # Thin cells: no function definitions, no loops, nothing long.
+        assert not re.search(r"^\s*(def|class|for|while) ", source, re.M), source[:80]
+        assert source.count("\n") < 15, source[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_are_a_typed_commented_contract(path):
+    declared = pm.inspect_notebook(str(path))
+    assert {"territoire", "annee", "dossier_run"} <= set(declared)
+    for name, spec in declared.items():
+        assert spec["help"], f"{path.name}: parameter {name} has no French comment"
+        assert spec["default"] not in (None, "None"), name
+
+
+def test_notebooks_are_committed_stripped():
+    """The committed notebooks equal what nbstripout would commit (pinned outputs kept)."""
+    for path in NOTEBOOKS:
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "nbstripout"), "--keep-count", "--extra-keys", "metadata.papermill cell.metadata.papermill", "--dry-run", str(path)],
+            capture_output=True, text=True, cwd=ROOT, check=False,
+        )
+        assert "Dry run: would have stripped" not in result.stdout, result.stdout
