@@ -92,3 +92,11 @@ def test_notebooks_are_committed_stripped():
             capture_output=True, text=True, cwd=ROOT, check=False,
         )
         assert "Dry run: would have stripped" not in result.stdout, result.stdout
+
+
+def test_readme_data_dictionary_is_up_to_date():
+    from diversification.schemas import dictionary_markdown
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- dictionnaire:debut -->\n")[1].split("<!-- dictionnaire:fin -->")[0]
+    assert block == dictionary_markdown(), "regenerate the README section from schemas.dictionary_markdown()"

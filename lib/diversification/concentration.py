@@ -319,7 +319,7 @@ def indicators_for_display(indicators: pd.DataFrame) -> pd.DataFrame:
             return _num(float(value), 3)
         if row["unite"] == "heures":
             return f"{float(value):,.0f}".replace(",", "\u202f") + " h"
-        return _num(float(value)) if float(value) != round(float(value)) else f"{float(value):.0f}"
+        return _num(float(value), 2) if float(value) != round(float(value)) else f"{float(value):.0f}"
 
     return pd.DataFrame({"indicateur": indicators["libelle"], "valeur": [fmt(r) for _, r in indicators.iterrows()]})
 

@@ -187,3 +187,8 @@ def ecosystem_summary(structures: pd.DataFrame | None, prepared_decp: pd.DataFra
             "nb_partenaires_emploi": int((act["type_acteur"] == "partenaire emploi").sum()),
         })
     return pd.DataFrame(rows)
+
+
+def study_structures(etude) -> pd.DataFrame | None:
+    """The directory of inclusive structures of the study, or None when unavailable."""
+    return etude.table("structures_inclusives") if etude.available("structures_inclusives") else None

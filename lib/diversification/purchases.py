@@ -361,3 +361,38 @@ def key_figures(decp: pd.DataFrame, acheteurs: list[dict], planned: pd.DataFrame
     else:
         lines.append("Métiers en tension (BMO) : non disponibles")
     return "\n".join(lines)
+
+
+# --- study helpers (one call per notebook cell) -----------------------------------------
+
+def study_planned(etude) -> pd.DataFrame | None:
+    """Planned purchases of the study by segment and buyer, or None when the input is unavailable."""
+    if not etude.available("achats_prevus"):
+        return None
+    return planned_purchases(etude.table("achats_prevus"), etude.config.acheteurs)
+
+
+def planned_note(planned: pd.DataFrame | None, etude) -> str:
+    """French sentence on the planned purchases: totals, or why they are missing."""
+    if planned is None:
+        return planned_unavailable_note(etude.unavailable_reason("achats_prevus"))
+    n_unknown = int(planned.loc[planned["segment"] == UNKNOWN_SEGMENT, "nb_achats"].sum())
+    text = (f"{int(planned['nb_achats'].sum())} achat(s) prévu(s) pour "
+            f"{planned['montant_estime_ht'].sum() / 1e6:.2f} M€ HT estimés, sur "
+            f"{planned.loc[planned['segment'] != UNKNOWN_SEGMENT, 'segment'].nunique()} segment(s).")
+    if n_unknown:
+        text += f" {n_unknown} achat(s) sans code CPV exploitable sont classés « {UNKNOWN_SEGMENT} »."
+    return text
+
+
+def study_trades(etude) -> pd.DataFrame | None:
+    """BMO trades of the study (most recent survey ≤ year), or None when the input is unavailable."""
+    if not etude.available("metiers_tension"):
+        return None
+    return trades_in_tension(etude.table("metiers_tension"), etude.annee)
+
+
+def study_tension_note(trades: pd.DataFrame | None, etude) -> str:
+    """:func:`tension_note` with the study's reason when the BMO input is missing."""
+    reason = "" if trades is not None else etude.unavailable_reason("metiers_tension")
+    return tension_note(trades, reason)

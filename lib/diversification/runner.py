@@ -44,6 +44,9 @@ PHASES = [
 ]
 PACKAGES = ["diversification", "pandas", "numpy", "pyarrow", "pandera", "papermill", "nbclient", "ipykernel",
             "matplotlib", "openpyxl", "xlsxwriter", "jinja2", "pyyaml"]
+ENGINE_KERNEL = "noyau"
+ENGINE_PAPERMILL = "papermill"
+ENGINES = (ENGINE_KERNEL, ENGINE_PAPERMILL)
 STATUS_RUNNING = "en cours"
 STATUS_DONE = "terminé"
 STATUS_FAILED = "échec"
@@ -99,11 +102,40 @@ def write_manifest(run_dir: Path, manifest: dict) -> None:
     os.replace(tmp, run_dir / "manifest.json")
 
 
+def declared_parameters(notebook: Path) -> dict[str, dict]:
+    """Parameters of the cell tagged ``parameters``: ``{name: {"default": source text}}``.
+
+    Read with :mod:`ast` (papermill's line parser gives up on a comment holding an
+    apostrophe, as in « vide = exploration, rien n'est écrit »).
+    """
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError as exc:
+                raise RunError(
+                    f"Le notebook « {notebook.name} » : cellule de paramètres illisible (ligne {exc.lineno})."
+                ) from None
+            declared = {}
+            for node in tree.body:
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    value = ast.get_source_segment(cell.source, node.value) if node.value is not None else None
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            declared[target.id] = {"default": value}
+            return declared
+    return {}
+
+
 def check_parameters(notebook: Path, parameters: dict) -> None:
     """Refuse a parameter the notebook does not declare, or a declared one left without default."""
-    import papermill as pm
-
-    declared = pm.inspect_notebook(str(notebook))
+    declared = declared_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise RunError(
@@ -135,16 +167,24 @@ def run_study(
     notebooks_dir: str | Path = NOTEBOOKS_DIR,
     phases: list[str] | None = None,
     on_notebook=None,
+    moteur: str = ENGINE_KERNEL,
+    session=None,
 ) -> RunResult:
     """Run the phase notebooks on one territory into a new run folder.
 
     ``on_notebook(name, title, index, total)`` is called before each notebook
-    (progress display). Raises :class:`~diversification.errors.KitError` for a
-    user mistake (bad configuration, bad year) before anything is written.
+    (progress display). ``moteur``: ``"noyau"`` (default) executes all the
+    notebooks in one kernel kept alive (:mod:`diversification.engine`; ``session``
+    lets a batch worker reuse its kernel from one territory to the next),
+    ``"papermill"`` starts a fresh kernel per notebook (reference path). Raises
+    :class:`~diversification.errors.KitError` for a user mistake (bad
+    configuration, bad year, unknown engine) before anything is written.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    if moteur not in ENGINES:
+        raise RunError(f"Moteur « {moteur} » inconnu : choisir parmi {', '.join(ENGINES)}.")
     territoire = Path(territoire).resolve()
     notebooks_dir = Path(notebooks_dir).resolve()
     config, annee, run_id, final, tmp = prepare_run(territoire, annee, Path(reports_dir).resolve())
@@ -158,7 +198,7 @@ def run_study(
         "debut": dt.datetime.now().isoformat(timespec="seconds"),
         "fin": None,
         "version_kit": __version__,
-        "parametres": {"territoire": str(territoire), "annee": annee},
+        "parametres": {"territoire": str(territoire), "annee": annee, "moteur": moteur},
         "entrees": hash_inputs(config.directory),
         "versions": package_versions(),
         "notebooks": [],
@@ -167,6 +207,29 @@ def run_study(
     out_dir = tmp / "notebooks"
     out_dir.mkdir()
     result = RunResult(final, STATUS_RUNNING, manifest)
+    own_session = None
+    if moteur == ENGINE_PAPERMILL:
+        session = None
+    elif session is None and selected:
+        from .engine import KernelSession
+
+        session = own_session = KernelSession()
+    try:
+        _run_notebooks(selected, notebooks_dir, out_dir, territoire, annee, tmp, final, manifest, result,
+                       on_notebook, session, pm, PapermillExecutionError)
+    finally:
+        if own_session is not None:
+            own_session.close()
+    manifest["statut"] = STATUS_FAILED if result.failed_notebook else STATUS_DONE
+    manifest["fin"] = dt.datetime.now().isoformat(timespec="seconds")
+    write_manifest(tmp, manifest)
+    os.replace(tmp, final)
+    result.status = manifest["statut"]
+    return result
+
+
+def _run_notebooks(selected, notebooks_dir, out_dir, territoire, annee, tmp, final, manifest, result,
+                   on_notebook, session, pm, PapermillExecutionError) -> None:
     for index, (name, title) in enumerate(selected):
         if on_notebook:
             on_notebook(name, title, index, len(selected))
@@ -178,15 +241,18 @@ def run_study(
         start = time.perf_counter()
         try:
             check_parameters(source, parameters)
-            pm.execute_notebook(
-                str(source),
-                str(target),
-                parameters=parameters,
-                cwd=str(notebooks_dir),
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-            )
+            if session is not None:
+                session.execute_notebook(source, target, parameters, cwd=notebooks_dir)
+            else:
+                pm.execute_notebook(
+                    str(source),
+                    str(target),
+                    parameters=parameters,
+                    cwd=str(notebooks_dir),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                )
             entry["statut"] = STATUS_DONE
         except PapermillExecutionError as exc:
             entry["statut"] = STATUS_FAILED
@@ -202,14 +268,18 @@ def run_study(
             entry["erreur"] = str(exc)
             result.failed_notebook = name
             result.message = str(exc)
+        except Exception as exc:  # kernel died, timeout...: the run is closed as failed, never left half-done
+            entry["statut"] = STATUS_FAILED
+            entry["erreur"] = f"{type(exc).__name__}: {exc}"
+            result.failed_notebook = name
+            result.message = (
+                f"Échec du notebook « {name} » ({title}) : {type(exc).__name__} : {exc}. "
+                f"Le notebook exécuté (partiel) est conservé : {final / 'notebooks' / target.name}"
+            )
+            if session is not None:
+                session.close()  # a fresh kernel for the next study
         finally:
             entry["duree_s"] = round(time.perf_counter() - start, 3)
             result.notebooks.append(final / "notebooks" / target.name)
         if result.failed_notebook:
             break
-    manifest["statut"] = STATUS_FAILED if result.failed_notebook else STATUS_DONE
-    manifest["fin"] = dt.datetime.now().isoformat(timespec="seconds")
-    write_manifest(tmp, manifest)
-    os.replace(tmp, final)
-    result.status = manifest["statut"]
-    return result

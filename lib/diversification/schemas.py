@@ -351,3 +351,17 @@ def data_dictionary(spec: InputSpec) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def dictionary_markdown() -> str:
+    """The French data dictionary of every tabular input, as Markdown (README section)."""
+    parts = []
+    for spec in TABULAR_INPUTS.values():
+        kind = "facultative" if spec.optional else "obligatoire"
+        parts.append(f"### {spec.title} (`{spec.default_files[0]}`, entrée {kind})\n\n{spec.description}\n")
+        parts.append("| colonne | type | obligatoire | description |\n|---|---|---|---|")
+        for _, row in data_dictionary(spec).iterrows():
+            allowed = f" Valeurs admises : {row['valeurs admises']}." if row["valeurs admises"] else ""
+            parts.append(f"| `{row['colonne']}` | {row['type']} | {row['obligatoire']} | {row['description']}{allowed} |")
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"

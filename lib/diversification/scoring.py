@@ -89,16 +89,12 @@ def criteria_weights(overrides: dict | None = None, criteria: pd.DataFrame | Non
 
 # --- priority publics (fallback while the phase-02 function is not available) ---------
 
-def _demand_compute(etude):
+def _demand_module():
     try:
         from diversification import demand  # written by phase 02
     except ImportError:
         return None
-    for name in ("compute_priority_publics", "priority_publics", "rank_priority_publics"):
-        function = getattr(demand, name, None)
-        if callable(function):
-            return functools.partial(function, etude)
-    return None
+    return demand if callable(getattr(demand, "compute_priority_publics", None)) else None
 
 
 def fallback_priority_publics(suivi: pd.DataFrame | None, demandeurs: pd.DataFrame, annee: int,
@@ -152,21 +148,20 @@ def publics_compute(etude):
     Uses ``diversification.demand`` (phase 02) when it exists, else
     :func:`fallback_priority_publics`.
     """
-    found = _demand_compute(etude)
-    if found is not None:
-        return found
     suivi = etude.table("suivi_clauses") if etude.available("suivi_clauses") else None
+    demand = _demand_module()
+    if demand is not None and suivi is not None:
+        return functools.partial(demand.compute_priority_publics, suivi, etude.table("demandeurs_emploi"),
+                                 etude.annee, etude.threshold, etude.config.raw)
     return functools.partial(fallback_priority_publics, suivi, etude.table("demandeurs_emploi"), etude.annee,
                              etude.threshold)
 
 
 def publics_source_note() -> str:
     """French sentence telling where the priority publics come from."""
-    try:
-        from diversification import demand  # noqa: F401
+    if _demand_module() is not None:
         return "Publics prioritaires : décision de la phase 02 (besoins emploi et insertion)."
-    except ImportError:
-        return ("Publics prioritaires : calcul simplifié en attendant la phase 02 (publics sous-représentés "
+    return ("Publics prioritaires : calcul simplifié en attendant la phase 02 (publics sous-représentés "
                 "parmi les participants aux clauses par rapport aux demandeurs d'emploi).")
 
 
@@ -386,3 +381,36 @@ def key_figures(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> str:
         lines.append(f"{row.rang}. {row.segment_id} : score {row.score:.3f}, P(top {top_n}) = {row.proba_top_n:.2f}"
                      + (" (retenu)" if row.retenu else ""))
     return "\n".join(lines)
+
+
+# --- study helpers ----------------------------------------------------------------------
+
+def segments_compute(raw: pd.DataFrame, weights: pd.Series, top_n: int = DEFAULT_TOP_N, seed: int = 2025):
+    """The ``compute`` callable of the ``segments_prioritaires`` decision."""
+    return functools.partial(prioritise_segments, raw, weights, top_n=top_n, seed=seed)
+
+
+def retained_segments(decision: pd.DataFrame) -> list[str]:
+    """Ids of the retained segments, in rank order."""
+    return decision.sort_values("rang").loc[lambda d: d["retenu"].astype(bool), "segment_id"].astype(str).tolist()
+
+
+def decision_note(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> str:
+    """French sentence: how the priority segments were decided (computed or pinned)."""
+    retained = decision.sort_values("rang")
+    names = ", ".join(retained.loc[retained["retenu"].astype(bool), "libelle"].astype(str))
+    if (decision["origine"] == "épinglée par la configuration").any():
+        return (f"**Décision épinglée par la configuration** (`decisions_epinglees.segments_prioritaires` de "
+                f"territoire.yaml) : segments retenus : {names}. Le score et le rang calculés restent affichés "
+                "pour information.")
+    return f"Décision calculée : les {top_n} segments les mieux classés sont retenus : {names}."
+
+
+def criteria_note(raw: pd.DataFrame) -> str:
+    """French sentence listing the criteria that could not be measured for every segment."""
+    missing = {c: int(raw[c].isna().sum()) for c in raw.columns if c not in ("segment_id", "libelle")}
+    parts = [f"{c} ({n} segment(s))" for c, n in missing.items() if n]
+    if not parts:
+        return "Tous les critères sont mesurés pour tous les segments."
+    return ("Valeurs non mesurées (laissées vides, jamais remplacées par 0 : le score du segment est la moyenne "
+            "pondérée de ses critères mesurés) : " + " ; ".join(parts) + ".")

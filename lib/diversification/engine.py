@@ -1,0 +1,226 @@
+"""Kernel-reuse engine: the notebooks of a study executed in one Python kernel kept alive.
+
+Papermill starts a fresh kernel for every notebook (about one second each before
+any work: kernel start, ``import pandas, matplotlib``, shutdown). A
+:class:`KernelSession` starts one kernel and executes notebook after notebook in
+it, through papermill itself (same parameter injection with
+``papermill.parameterize.parameterize_notebook``, same ``injected-parameters``
+cell, same metadata, same :class:`papermill.exceptions.PapermillExecutionError`
+on an error cell) and nbclient, given the already started kernel manager and
+client. Before each notebook the kernel is cleaned: ``%reset -f``, open
+matplotlib figures closed, ``gc.collect()``, working directory set to the
+notebooks folder and execution counter set back to 1, so that the executed
+notebook is the same as papermill's (same cell numbers).
+
+One session per process (or per thread): :func:`thread_session` keeps one alive
+for a batch worker and shuts it down when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+import warnings
+from pathlib import Path
+
+ENGINE_NAME = "diversification-noyau"
+KERNEL_NAME = "python3"
+START_TIMEOUT = 60
+
+#: Code run (silently, outside the history) before each notebook.
+_PREAMBLE = """\
+get_ipython().run_line_magic('reset', '-f')
+import gc as _dv_gc, os as _dv_os, sys as _dv_sys
+if 'matplotlib.pyplot' in _dv_sys.modules:
+    _dv_sys.modules['matplotlib.pyplot'].close('all')
+_dv_os.chdir({cwd!r})
+_dv_gc.collect()
+get_ipython().execution_count = 1
+del _dv_gc, _dv_os, _dv_sys
+"""
+
+_registered = False
+_register_lock = threading.Lock()
+
+
+def quiet_kernel_warnings() -> None:
+    """Silence the « running over TCP without encryption » notice of jupyter_client/ipykernel.
+
+    The kernels listen on the loopback interface only; the notice is noise on the command line.
+    """
+    warnings.filterwarnings("ignore", message=r".*without encryption.*")
+    for name in ("traitlets", "papermill", "jupyter_client"):
+        logging.getLogger(name).addFilter(_NoEncryptionFilter())
+
+
+class _NoEncryptionFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:  # pragma: no cover - depends on library versions
+        return "without encryption" not in record.getMessage()
+
+
+def _register_engine() -> None:
+    """Register the papermill engine that reuses a given kernel (once per process)."""
+    global _registered
+    with _register_lock:
+        if _registered:
+            return
+        from papermill.clientwrap import PapermillNotebookClient
+        from papermill.engines import NBClientEngine, papermill_engines
+        from papermill.utils import merge_kwargs, remove_args
+
+        class KernelReuseEngine(NBClientEngine):
+            """papermill's nbclient engine, on an already started kernel manager and client."""
+
+            @classmethod
+            def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                         stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+                kc = kwargs.pop("kc")
+                kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+                final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                     kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                                     log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+                client = PapermillNotebookClient(nb_man, **final)
+                client.kc = kc  # the session's client: nbclient neither creates nor stops one
+                return client.execute()
+
+        papermill_engines.register(ENGINE_NAME, KernelReuseEngine)
+        _registered = True
+
+
+class KernelSession:
+    """One Python kernel kept alive to execute several notebooks in turn.
+
+    Use as a context manager, or call :meth:`close`. Each session has its own
+    connection folder (no socket or connection file shared with another session
+    started from the same working directory): Unix sockets in that folder on
+    Linux and macOS, TCP on the loopback elsewhere.
+    """
+
+    def __init__(self, kernel_name: str = KERNEL_NAME):
+        self.kernel_name = kernel_name
+        self.km = None
+        self.kc = None
+        self._cwd: str | None = None
+        self._conn_dir: str | None = None
+        self.notebooks_run = 0
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def start(self, cwd: str | Path) -> None:
+        from jupyter_client.manager import KernelManager
+
+        quiet_kernel_warnings()
+        _register_engine()
+        self._conn_dir = tempfile.mkdtemp(prefix="diversification-noyau-")
+        connection_file = str(Path(self._conn_dir) / f"noyau-{uuid.uuid4().hex}.json")
+        if os.name == "posix":
+            # Unix sockets in the session's own folder: no clash between kernels started from the
+            # same working directory, and no « TCP without encryption » notice.
+            self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                    ip=str(Path(self._conn_dir) / "noyau"), connection_file=connection_file)
+        else:  # pragma: no cover - Windows has no Unix sockets
+            self.km = KernelManager(kernel_name=self.kernel_name, transport="tcp", ip="127.0.0.1",
+                                    connection_file=connection_file)
+        self.km.start_kernel(cwd=str(cwd))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=START_TIMEOUT)
+        self._cwd = str(cwd)
+
+    @property
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def close(self) -> None:
+        """Stop the kernel now (no graceful wait: nothing is left to save in it)."""
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # pragma: no cover - best effort
+                pass
+            self.kc = None
+        if self.km is not None:
+            try:
+                if self.km.has_kernel:
+                    self.km.shutdown_kernel(now=True)
+            except Exception:  # pragma: no cover - best effort
+                pass
+            try:
+                self.km.cleanup_resources()
+            except Exception:  # pragma: no cover
+                pass
+            self.km = None
+        if self._conn_dir:
+            shutil.rmtree(self._conn_dir, ignore_errors=True)
+            self._conn_dir = None
+
+    def __enter__(self) -> "KernelSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- execution --------------------------------------------------------------------
+
+    def _prepare(self, cwd: str) -> None:
+        if not self.alive:
+            self.close()
+            self.start(cwd)
+        msg_id = self.kc.execute(_PREAMBLE.format(cwd=cwd), silent=True, store_history=False)
+        while True:
+            reply = self.kc.get_shell_msg(timeout=START_TIMEOUT)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"]["status"] != "ok":  # pragma: no cover - would be a kit bug
+            raise RuntimeError(f"Préparation du noyau impossible : {reply['content'].get('evalue')}")
+
+    def execute_notebook(self, source: str | Path, target: str | Path, parameters: dict, cwd: str | Path):
+        """Execute ``source`` into ``target`` with ``parameters``, like ``papermill.execute_notebook``.
+
+        Raises :class:`papermill.exceptions.PapermillExecutionError` on an error cell
+        (the executed notebook is written first, with papermill's error marker).
+        """
+        import papermill as pm
+
+        cwd = str(Path(cwd).resolve())
+        if self.km is None:
+            self.start(cwd)
+        self._prepare(cwd)
+        self.notebooks_run += 1
+        return pm.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            engine_name=ENGINE_NAME,
+            kernel_name=self.kernel_name,
+            progress_bar=False,
+            log_output=False,
+            km=self.km,
+            kc=self.kc,
+        )
+
+
+_local = threading.local()
+
+
+def thread_session() -> KernelSession:
+    """The kernel session of the current thread (a batch worker), started on first use
+    and stopped when the process exits."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = KernelSession()
+        _local.session = session
+        atexit.register(session.close)
+    return session
+
+
+def close_thread_session() -> None:
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+        _local.session = None

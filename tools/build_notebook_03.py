@@ -1,0 +1,74 @@
+"""Builder kept for reference: writes notebooks/03_besoins_economiques.ipynb (run from the repository root)."""
+import nbformat as nbf
+
+nb = nbf.v4.new_notebook()
+nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+nb.metadata["language_info"] = {"name": "python"}
+md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+cells = [
+    md("""# 03 — Besoins économiques
+
+**Phase de la méthode** : Fiche C1, II.a — recensement des besoins économiques du territoire.
+
+**Ce que lit ce notebook** : les marchés passés des acheteurs (données essentielles de la commande publique, DECP), la programmation des achats prévus, l'enquête Besoins en main-d'œuvre (BMO) et la correspondance métiers FAP-ROME → segments.
+
+**Ce qu'il établit** : pour chaque segment d'achat, le volume acheté, la part des marchés qui portent déjà une considération sociale (comparée aux références nationales), les achats à venir et les besoins de recrutement des métiers du segment (métiers en tension, métiers de la transition écologique).
+
+**Ce qu'en fait la suite** : la table `opportunites_segments` et les volumes d'achats alimentent le score multicritère des segments (notebook 04)."""),
+    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
+annee = 2025  # année étudiée
+dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit""",
+         metadata={"tags": ["parameters"]}),
+    code("""from IPython.display import Markdown, display
+
+from diversification import purchases
+from diversification.study import open_study
+
+etude = open_study(territoire, annee, dossier_run)
+decp = etude.table("decp")
+acheteurs = etude.config.acheteurs"""),
+    md("""## 1. Les achats passés, par acheteur
+
+Nombre de marchés, montant (montants jugés valides seulement, après modifications) et part des marchés qui portent une **considération sociale** : clause sociale, critère social d'attribution ou marché réservé. Les acheteurs partenaires de la configuration viennent d'abord ; les autres acheteurs publiés dans les DECP du territoire sont regroupés."""),
+    code("""display(Markdown(purchases.unknown_status_note(decp)))"""),
+    code("""purchases.purchases_by_buyer(decp, acheteurs)"""),
+    md("""## 2. Le territoire au regard des références nationales
+
+Les parts du territoire à côté des repères nationaux : recensement 2019 de l'OECP (part des contrats avec une clause sociale, en nombre et en montant) et objectif du PNAD 2022-2025 (30 % des contrats avec au moins une considération sociale en 2025). La mesure du territoire compte toutes les considérations sociales (clause, critère, marché réservé) : elle est un peu plus large que la clause seule de l'OECP."""),
+    code("""purchases.compare_with_references(decp, acheteurs)"""),
+    md("""## 3. Par segment d'achat
+
+Les segments où la considération sociale est rare alors que les volumes sont importants sont des pistes de diversification."""),
+    code("""par_segment = purchases.purchases_by_segment(decp, acheteurs)
+par_segment"""),
+    code("""figure, donnees_figure = purchases.chart_social_share(par_segment)
+figure"""),
+    md("""### Détail par acheteur, segment, nature et année
+
+La table complète, pour retrouver un acheteur ou une année (les années anciennes au format DECP 2019 ont souvent une considération sociale « inconnue »)."""),
+    code("""purchases.past_purchases(decp, acheteurs)"""),
+    md("""## 4. Les achats prévus
+
+La programmation des acheteurs partenaires, par segment (déduit du code CPV) et par acheteur : ce sont les marchés sur lesquels une clause peut encore être prévue."""),
+    code("""achats_prevus = purchases.study_planned(etude)
+display(Markdown(purchases.planned_note(achats_prevus, etude)))"""),
+    code("""purchases.planned_by_segment(achats_prevus) if achats_prevus is not None else None"""),
+    md("""## 5. Métiers en tension et métiers de la transition écologique
+
+Les projets de recrutement de l'enquête BMO, rattachés aux segments par la table FAP → ROME → segment. Un segment dont les métiers recrutent difficilement intéresse les entreprises : la clause y répond à un besoin. Les valeurs sous secret statistique (« * ») restent manquantes."""),
+    code("""metiers = purchases.study_trades(etude)
+display(Markdown(purchases.study_tension_note(metiers, etude)))"""),
+    code("""opportunites = purchases.segment_opportunities(metiers)
+etude.publish("opportunites_segments", opportunites)
+opportunites"""),
+    code("""figure_opportunites, donnees_opportunites = purchases.chart_opportunities(opportunites)
+figure_opportunites"""),
+    md("""## Chiffres clés"""),
+    code("""# NBVAL_CHECK_OUTPUT
+print(purchases.key_figures(decp, acheteurs, achats_prevus, metiers))""", metadata={"keep_output": True}),
+    md("""## Pour aller plus loin
+
+*Exercice (formation)* : ouvrez le territoire `rural-exemple` (sans programmation des achats) et relancez ce notebook : quelles conclusions restent possibles avec les seuls marchés passés ?"""),
+]
+nb.cells = cells
+nbf.write(nb, "notebooks/03_besoins_economiques.ipynb")

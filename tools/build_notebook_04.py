@@ -1,0 +1,79 @@
+"""Builder kept for reference: writes notebooks/04_secteurs_prioritaires.ipynb (run from the repository root)."""
+import nbformat as nbf
+
+nb = nbf.v4.new_notebook()
+nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+nb.metadata["language_info"] = {"name": "python"}
+md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+cells = [
+    md("""# 04 — Secteurs prioritaires
+
+**Phase de la méthode** : Fiche C1, II.a — identification des secteurs prioritaires.
+
+**Ce que lit ce notebook** : les publics prioritaires retenus en phase 02, les achats passés et prévus (phase 03), les métiers en tension, les demandeurs d'emploi, l'annuaire des structures inclusives, les priorités politiques et les poids de la configuration (`territoire.yaml`).
+
+**Ce qu'il décide** : la liste des segments d'achat prioritaires (table de décision `segments_prioritaires`), à partir d'un score multicritère dont chaque critère et chaque poids sont documentés, avec la robustesse du classement aux poids.
+
+**Ce qu'en fait la suite** : les argumentaires (05), la mobilisation des acheteurs (06) et le partenariat (07) portent sur les segments retenus."""),
+    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
+annee = 2025  # année étudiée
+dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit
+top_n = 5  # nombre de segments retenus (les N premiers du classement)
+graine = 2025  # graine du tirage aléatoire de l'analyse de robustesse""", metadata={"tags": ["parameters"]}),
+    code("""from IPython.display import Markdown, display
+
+from diversification import ecosystem, purchases, scoring, widgets
+from diversification.study import open_study
+
+etude = open_study(territoire, annee, dossier_run)"""),
+    md("""## 1. Les publics prioritaires
+
+Décision de la phase 02 (ou épinglée par la configuration) : le critère « adéquation avec les publics » compte les demandeurs d'emploi de ces publics qui recherchent les métiers de chaque segment."""),
+    code("""publics = etude.decision("publics_prioritaires", scoring.publics_compute(etude), id_column="public_id")
+display(Markdown(scoring.publics_source_note()))
+publics[["public_id", "libelle", "retenu", "origine"]]"""),
+    md("""## 2. Les critères et leurs poids
+
+Chaque critère est ramené entre 0 et 1 sur l'ensemble des segments (min-max ; inversé pour la couverture par les clauses : moins un segment est couvert, plus il est prioritaire). Les poids par défaut sont des hypothèses du kit ; la clé `poids_criteres` de `territoire.yaml` les remplace."""),
+    code("""poids = scoring.criteria_weights(etude.config.get("poids_criteres"))
+scoring.weights_table(poids, overrides=etude.config.get("poids_criteres"))"""),
+    md("""### Valeurs brutes des critères
+
+Volume d'achats en euros par an, intensité de main-d'œuvre, demandeurs d'emploi des publics prioritaires, part de projets difficiles, part des marchés avec considération sociale, offre inclusive, métiers verts, priorité politique."""),
+    code("""criteres = scoring.criteria_from_study(etude, publics)
+display(Markdown(scoring.criteria_note(criteres)))
+criteres"""),
+    md("""## 3. Explorer les poids
+
+Les curseurs permettent de tester d'autres poids en séance avec le comité de pilotage. Le classement enregistré reste celui des poids de la configuration : pour le changer durablement, modifiez `poids_criteres` dans `territoire.yaml`."""),
+    code("""panneau = widgets.weight_panel(criteres, poids, top_n=top_n, seed=graine)
+display(panneau.widget)"""),
+    md("""## 4. Le classement et la décision
+
+Score = moyenne pondérée des critères mesurés du segment ; les `top_n` premiers sont retenus, sauf si la configuration épingle la décision."""),
+    code("""segments = etude.decision("segments_prioritaires", scoring.segments_compute(criteres, poids, top_n, graine), id_column="segment_id")
+display(Markdown(scoring.decision_note(segments, top_n)))
+segments"""),
+    md("""## 5. Robustesse du classement
+
+Chaque poids est multiplié par un facteur tiré au hasard entre 0,75 et 1,25 (1 000 tirages, graine fixée) : la barre donne la part des tirages où le segment reste parmi les `top_n` premiers. Un segment proche de 100 % est retenu quels que soient les réglages raisonnables ; un segment autour de 50 % se discute."""),
+    code("""figure, donnees_figure = scoring.chart_robustness(segments, top_n)
+figure"""),
+    md("""## 6. L'écosystème des segments retenus
+
+Qui peut répondre, et qui mobiliser : structures inclusives (SIAE, EA, ESAT, GEIQ) du territoire, titulaires des marchés passés du segment (soumissionnaires probables) et fédérations, organismes de formation et partenaires emploi. Les DECP donnent le **département d'exécution** des marchés, pas le siège des entreprises : « exécution locale » signifie marché exécuté dans un département du territoire."""),
+    code("""retenus = scoring.retained_segments(segments)
+decp = purchases.prepare_decp(etude.table("decp"), etude.config.acheteurs)
+ecosystem.ecosystem_summary(ecosystem.study_structures(etude), decp, retenus, etude.config.departements)"""),
+    code("""ecosystem.inclusive_suppliers(ecosystem.study_structures(etude), retenus)"""),
+    code("""ecosystem.likely_bidders(decp, retenus, etude.config.departements)"""),
+    code("""ecosystem.sector_actors(retenus)"""),
+    md("""## Chiffres clés"""),
+    code("""# NBVAL_CHECK_OUTPUT
+print(scoring.key_figures(segments, top_n))""", metadata={"keep_output": True}),
+    md("""## Pour aller plus loin
+
+*Exercice (formation)* : doublez le poids de la priorité politique avec les curseurs, puis dans `territoire.yaml` (`poids_criteres: {priorite_politique: 2}`) ; comparez les deux classements et la robustesse."""),
+]
+nb.cells = cells
+nbf.write(nb, "notebooks/04_secteurs_prioritaires.ipynb")
