@@ -14,7 +14,8 @@ def test_valider_reports_defects_without_writing(tmp_path):
     result = runner.invoke(app, ["valider", "--territoire", str(TERRITOIRES_DIR / "exports-bruts")])
     assert result.exit_code == 0, result.output
     assert "Contrôle des données" in result.output
-    assert "Heures réalisées : nombre illisible" in result.output
+    assert "Lignes rejetées ou valeurs signalées, par motif" in result.output
+    assert "achats_prevus.csv" in result.output and "ligne 11" in result.output
     assert "Contrôle terminé." in result.output
 
 

@@ -205,9 +205,13 @@ def _load_one_file(path, spec, log, *, today, preprocess):
     missing = [c for c in spec.required_columns if c not in frame.columns]
     if missing:
         described = ", ".join(f"« {c} » ({spec.column(c).title})" for c in missing)
+        hint = ""
+        if len(raw.frame.columns) == 1:
+            hint = (" Une seule colonne a été lue : le séparateur n'a pas été reconnu "
+                    "(attendus : point-virgule, virgule, tabulation ou barre verticale).")
         raise InputError(
             f"Le fichier « {path.name} » ({spec.title}) : colonne(s) obligatoire(s) absente(s) : {described}. "
-            f"Colonnes lues : {', '.join(map(str, raw.frame.columns)) or 'aucune'}."
+            f"Colonnes lues : {', '.join(map(str, raw.frame.columns)) or 'aucune'}.{hint}"
         )
     for line, column, value, reason in raw.cell_notes:
         log.add(path, line, renames.get(column, column), value, reason, ACTION_VALUE_FLAGGED)

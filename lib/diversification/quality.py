@@ -21,6 +21,7 @@ from .errors import (
     ACTION_VALUE_FLAGGED,
     ACTION_VALUE_IGNORED,
 )
+from .errors import describe_lines
 from .loading import INPUT_ORDER, INPUT_TITLES, REQUIRED_INPUTS, TerritoryData, load_territory
 
 #: Rejection rate above which notebook 00 warns.
@@ -58,16 +59,24 @@ def summarize_reasons(data: TerritoryData) -> pd.DataFrame:
     """Counts of rejected or flagged rows by input, column, reason and action."""
     rejects = data.rejects()
     if rejects.empty:
-        return pd.DataFrame(columns=["entrée", "colonne", "motif", "action", "nombre"])
+        return pd.DataFrame(columns=["entrée", "fichier", "colonne", "motif", "action", "nombre", "lignes"])
     rejects = rejects.assign(entrée=rejects["entree"].map(INPUT_TITLES))
-    table = (
-        rejects.groupby(["entrée", "colonne", "motif", "action"], dropna=False, sort=True)
-        .size()
-        .rename("nombre")
-        .reset_index()
-        .sort_values(["entrée", "nombre", "motif"], ascending=[True, False, True], kind="stable")
-    )
+    keys = ["entrée", "fichier", "colonne", "motif", "action"]
+    grouped = rejects.groupby(keys, dropna=False, sort=True)
+    table = grouped.size().rename("nombre").to_frame()
+    table["lignes"] = grouped["ligne"].agg(lambda s: describe_lines([int(x) for x in s.dropna()]))
+    table = table.reset_index().sort_values(["entrée", "nombre", "motif"], ascending=[True, False, True], kind="stable")
     return table.reset_index(drop=True)
+
+
+def reject_messages(data: TerritoryData) -> list[str]:
+    """One French sentence per file, column and reason: « suivi.csv », colonne « sexe » : … (lignes 8 et 12)."""
+    messages = []
+    for _, row in summarize_reasons(data).iterrows():
+        where = f"« {row['fichier']} »" + (f", colonne « {row['colonne']} »" if row["colonne"] else "")
+        lines = f" ({row['lignes']})" if row["lignes"] else ""
+        messages.append(f"{where} : {row['motif']}{lines} — {row['action']}.")
+    return messages
 
 
 def coverage_years(data: TerritoryData) -> pd.DataFrame:
