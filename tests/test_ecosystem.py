@@ -60,3 +60,14 @@ def test_summary_and_actors():
     assert summary["nb_titulaires"] == 2 and summary["nb_titulaires_execution_locale"] == 1  # Alpha (75), Gamma (974)
     actors = E.sector_actors(["nettoyage_locaux"])
     assert summary["nb_federations"] == int((actors["type_acteur"] == "fédération").sum()) >= 1
+
+
+def test_sectors_read_back_from_parquet_as_arrays():
+    import numpy as np
+
+    table = structures_fixture()
+    table["secteurs"] = [np.array(["Nettoyage", "Propreté"]), np.array(["Espaces verts", "Nettoyage"]),
+                         np.array(["Secteur imaginaire"])]
+    supply = E.inclusive_supply(table).set_index("segment_id")
+    assert supply.loc["nettoyage_locaux", "nb_structures"] == 2
+    assert E.unknown_sectors(table) == ["Secteur imaginaire"]

@@ -1,4 +1,4 @@
-"""Command line: ``diversification etude``, ``valider``, ``exemples``. All messages in French."""
+"""Command line: ``diversification etude``, ``lot``, ``valider``, ``exemples``. All messages in French."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import KitError
-from .paths import DEFAULT_TERRITORY, REPORTS_DIR, TERRITOIRES_DIR
+from .paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
 
 app = typer.Typer(
     help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
@@ -27,18 +27,26 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+MOTEUR_HELP = "Moteur d'exécution : « noyau » (un seul noyau Python pour toute l'étude, par défaut) ou « papermill » (un noyau neuf par notebook, chemin de référence)."
+
+
 @app.command("etude")
 def etude(
     territoire: Path = typer.Option(TERRITOIRES_DIR / DEFAULT_TERRITORY, "--territoire", "-t",
                                     help="Dossier du territoire (avec territoire.yaml)."),
     annee: int = typer.Option(None, "--annee", "-a", help="Année étudiée (par défaut : celle de la configuration)."),
     rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
+    moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
+    notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
+                                   help="Dossier des notebooks de phase (tests)."),
 ) -> None:
     """Exécute l'étude complète (notebooks 00 → 10) dans un nouveau dossier de run."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from .engine import quiet_kernel_warnings
     from .runner import STATUS_DONE, run_study
 
+    quiet_kernel_warnings()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
         task = progress.add_task("Étude", total=None)
@@ -49,13 +57,81 @@ def etude(
                 console.print(f"[{index + 1}/{total}] {name} — {title}")
 
         try:
-            result = run_study(territoire, annee, reports_dir=rapports, on_notebook=on_notebook)
+            result = run_study(territoire, annee, reports_dir=rapports, notebooks_dir=notebooks,
+                               on_notebook=on_notebook, moteur=moteur)
         except KitError as exc:
             _fail(str(exc))
-        progress.update(task, completed=progress.tasks[0].total or 0)
+        if result.status == STATUS_DONE:
+            progress.update(task, completed=progress.tasks[0].total or 0)
     if result.status != STATUS_DONE:
         _fail(result.message + f"\nDossier du run (statut « échec ») : {result.run_dir}", code=1)
     console.print(f"Étude terminée. Rapport : {result.run_dir}")
+
+
+@app.command("lot")
+def lot(
+    territoires: Path = typer.Option(..., "--territoires", "-T",
+                                     help="Dossier dont chaque sous-dossier avec un territoire.yaml est un territoire, "
+                                          "ou fichier listant un dossier de territoire par ligne."),
+    annee: int = typer.Option(None, "--annee", "-a", help="Année étudiée (par défaut : celle de chaque configuration)."),
+    travailleurs: int = typer.Option(None, "--travailleurs", "-j", help="Territoires traités en parallèle "
+                                     "(par défaut : nombre de cœurs)."),
+    reprendre: bool = typer.Option(False, "--reprendre", help="Ne relance pas les territoires qui ont déjà un run "
+                                   "terminé pour l'année."),
+    executeur: str = typer.Option("processus", "--executeur", help="« processus » (processus locaux isolés) ou "
+                                  "« dask » (cluster Dask existant, voir --scheduler)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Adresse du scheduler Dask (ex. tcp://10.0.0.5:8786)."),
+    rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
+    moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
+    notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
+                                   help="Dossier des notebooks de phase (tests)."),
+) -> None:
+    """Exécute l'étude sur un lot de territoires, en parallèle ; un territoire en échec n'arrête pas les autres."""
+    from .batch import STATUS_SKIPPED, find_territories, run_batch
+    from .engine import quiet_kernel_warnings
+    from .runner import STATUS_DONE
+
+    quiet_kernel_warnings()
+    try:
+        paths = find_territories(territoires)
+    except KitError as exc:
+        _fail(str(exc))
+    if not paths:
+        _fail(f"Aucun territoire trouvé dans « {territoires} » (sous-dossiers avec un territoire.yaml attendus).")
+    console.print(f"{len(paths)} territoire(s) à traiter.")
+
+    def on_done(outcome):
+        console.print(f"  {outcome.identifiant} : {outcome.statut} ({_duration(outcome.duree_s)})")
+
+    try:
+        outcomes = run_batch(paths, annee, reports_dir=rapports, notebooks_dir=notebooks, travailleurs=travailleurs,
+                             reprendre=reprendre, moteur=moteur, executeur=executeur, scheduler=scheduler,
+                             on_done=on_done)
+    except KitError as exc:
+        _fail(str(exc))
+    table = Table(title="Synthèse du lot")
+    for column in ("Territoire", "Statut", "Durée", "Dossier du rapport"):
+        table.add_column(column)
+    colours = {STATUS_DONE: "green", STATUS_SKIPPED: "cyan"}
+    for outcome in outcomes:
+        colour = colours.get(outcome.statut, "red")
+        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", _duration(outcome.duree_s),
+                      outcome.dossier or "—")
+    console.print(table)
+    failed = [o for o in outcomes if o.statut not in (STATUS_DONE, STATUS_SKIPPED)]
+    for outcome in failed:
+        err_console.print(f"[bold red]Échec[/] {outcome.identifiant} : {outcome.message}")
+    if failed:
+        err_console.print(f"[bold red]Erreur :[/] {len(failed)} territoire(s) en échec sur {len(outcomes)}.")
+        raise typer.Exit(1)
+    console.print(f"Lot terminé : {len(outcomes)} territoire(s).")
+
+
+def _duration(seconds: float) -> str:
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s".replace(".", ",")
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
 @app.command("valider")

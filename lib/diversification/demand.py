@@ -471,3 +471,15 @@ def chart_segments(protected: disclosure.DisclosedTable, top: int = 10) -> chart
         title="Demandeurs d'emploi des publics prioritaires cherchant un métier du segment",
         xlabel="Nombre de demandeurs d'emploi",
     )
+
+
+def key_figures(decision: pd.DataFrame, segments: disclosure.DisclosedTable) -> str:
+    """Stable French lines of the key figures of phase 02 (pinned by nbval)."""
+    lines = []
+    for row in decision.sort_values("rang", kind="stable").itertuples(index=False):
+        index = "secret ou non calculable" if pd.isna(row.indice_representation) else f"{float(row.indice_representation):.3f}"
+        lines.append(f"{int(row.rang)}. {row.public_id} : indice {index}, retenu {'oui' if row.retenu else 'non'}")
+    top = segments.table.head(3)
+    shown = ["secret" if pd.isna(n) else str(int(n)) for n in top["demandeurs_publics_prioritaires"]]
+    lines.append("segments : " + ", ".join(f"{s} {n}" for s, n in zip(top["segment_id"], shown)))
+    return "\n".join(lines)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from diversification.referentiels import load_referentiel
@@ -28,11 +29,7 @@ def structures_by_segment(structures: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for rec in structures.itertuples(index=False):
-        sectors = rec.secteurs
-        if isinstance(sectors, str):
-            sectors = [s.strip() for s in sectors.replace(";", "|").split("|") if s.strip()]
-        elif sectors is None or (not isinstance(sectors, (list, tuple)) and pd.isna(sectors)):
-            sectors = []
+        sectors = _sector_list(rec.secteurs)
         for segment in {segment_for_sector(s) for s in sectors} - {None}:
             rows.append({
                 "segment_id": segment,
@@ -49,15 +46,20 @@ def structures_by_segment(structures: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["segment_id", "nom", "siret"]).reset_index(drop=True)
 
 
+def _sector_list(value: object) -> list[str]:
+    """Sectors of one structure: a list, an array (read back from Parquet) or a « | » / « ; » text."""
+    if isinstance(value, str):
+        items = value.replace(";", "|").split("|")
+    elif isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        items = list(value)
+    else:
+        items = []
+    return [str(s).strip() for s in items if s is not None and str(s).strip()]
+
+
 def unknown_sectors(structures: pd.DataFrame) -> list[str]:
     """Sector labels of the directory that ``secteurs_structures.csv`` does not know (sorted)."""
-    labels = set()
-    for sectors in structures["secteurs"]:
-        if isinstance(sectors, str):
-            sectors = sectors.replace(";", "|").split("|")
-        for s in sectors if isinstance(sectors, (list, tuple)) else []:
-            if str(s).strip() and segment_for_sector(str(s).strip()) is None:
-                labels.add(str(s).strip())
+    labels = {s for sectors in structures["secteurs"] for s in _sector_list(sectors) if segment_for_sector(s) is None}
     return sorted(labels)
 
 

@@ -49,12 +49,11 @@ _register_lock = threading.Lock()
 
 
 def quiet_kernel_warnings() -> None:
-    """Silence the « running over TCP without encryption » notice of jupyter_client/ipykernel.
-
-    The kernels listen on the loopback interface only; the notice is noise on the command line.
-    """
+    """Command line only: silence the libraries' English notices (« running over TCP without
+    encryption », papermill's parameter-parsing warnings); the kit reports errors itself."""
     warnings.filterwarnings("ignore", message=r".*without encryption.*")
-    for name in ("traitlets", "papermill", "jupyter_client"):
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    for name in ("traitlets", "jupyter_client"):
         logging.getLogger(name).addFilter(_NoEncryptionFilter())
 
 
@@ -114,7 +113,6 @@ class KernelSession:
     def start(self, cwd: str | Path) -> None:
         from jupyter_client.manager import KernelManager
 
-        quiet_kernel_warnings()
         _register_engine()
         self._conn_dir = tempfile.mkdtemp(prefix="diversification-noyau-")
         connection_file = str(Path(self._conn_dir) / f"noyau-{uuid.uuid4().hex}.json")

@@ -130,3 +130,24 @@ def rules_for_display(rules: pd.DataFrame | None = None) -> pd.DataFrame:
 def _lower_first(text: str) -> str:
     """« Part des heures » → « part des heures » (acronyms such as BTP kept)."""
     return text[:1].lower() + text[1:]
+
+
+def key_figures(indicators: pd.DataFrame, findings: pd.DataFrame) -> str:
+    """Stable French lines of the key figures of the état des lieux (pinned by nbval)."""
+    lines = []
+    for row in indicators.itertuples(index=False):
+        value = "non calculable" if pd.isna(row.valeur) else f"{float(row.valeur):.3f}"
+        lines.append(f"{row.indicateur} : {value}")
+    fired = findings.loc[findings["declenchee"].fillna(False).astype(bool), "regle_id"].tolist()
+    lines.append(f"règles déclenchées : {', '.join(fired) if fired else 'aucune'}")
+    return "\n".join(lines)
+
+
+def combine_indicators(*tables: pd.DataFrame) -> pd.DataFrame:
+    """One indicators table from several (same columns; an indicator id may appear once)."""
+    table = pd.concat(tables, ignore_index=True)
+    duplicated = table.loc[table["indicateur"].duplicated(), "indicateur"].tolist()
+    if duplicated:
+        raise ValueError(f"indicateur(s) en double : {', '.join(duplicated)}")
+    table["valeur"] = table["valeur"].astype("Float64")
+    return table

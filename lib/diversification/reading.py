@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from .errors import InputError
 from .parsing import normalize_header
 
 SEPARATORS = [";", ",", "\t", "|"]
+#: UTF-8 accents read as Windows-1252 (« Ã© » for « é »): the sign of a mixed-encoding file.
+_MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e]")
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -114,6 +117,11 @@ def read_delimited(path: Path) -> RawTable:
     cell_notes = []
     if encoding == "cp1252":
         notices.append(f"« {path.name} » : encodage Windows-1252 détecté et converti.")
+        if _MOJIBAKE.search(text):
+            notices.append(
+                f"« {path.name} » : le fichier mélange les encodages UTF-8 et Windows-1252 (par exemple « Ã© » au lieu "
+                "de « é ») : certains accents sont mal lus ; réenregistrez le fichier en UTF-8."
+            )
     width = len(header)
     fixed = []
     for row, line_no in zip(rows, lines):
