@@ -19,7 +19,7 @@ cells = [
 *Données personnelles* : tout effectif de participants passe par le secret statistique (règle rappelée sous chaque tableau) ; aucune ligne individuelle n'est affichée."""),
     code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
 annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit""", metadata={"tags": ["parameters"]}),
+dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification import concentration, demand, findings, profiles

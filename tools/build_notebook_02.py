@@ -17,7 +17,7 @@ cells = [
 **Ce qu'en fait la suite** : la phase 04 favorise les segments dont les métiers sont recherchés par ces publics (tableau « segment → demandeurs des publics prioritaires » ci-dessous) ; l'argumentaire (phase 05) cite les écarts de représentation."""),
     code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
 annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit
+dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire
 seuil_indice = 1.0  # un public est retenu quand son indice de représentation est inférieur à ce seuil""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 

@@ -17,7 +17,7 @@ cells = [
 **Ce qu'en fait la suite** : la table `opportunites_segments` et les volumes d'achats alimentent le score multicritère des segments (notebook 04)."""),
     code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
 annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit""",
+dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""",
          metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 

@@ -17,7 +17,7 @@ cells = [
 **Ce qu'en fait la suite** : les argumentaires (05), la mobilisation des acheteurs (06) et le partenariat (07) portent sur les segments retenus."""),
     code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
 annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide = exploration, rien n'est écrit
+dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire
 top_n = 5  # nombre de segments retenus (les N premiers du classement)
 graine = 2025  # graine du tirage aléatoire de l'analyse de robustesse""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display

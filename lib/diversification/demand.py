@@ -371,7 +371,7 @@ def decision_markdown(decision: pd.DataFrame) -> str:
     origin = str(decision["origine"].iloc[0]) if "origine" in decision.columns and len(decision) else "calculée"
     if kept.empty:
         return f"*Aucun public n'est retenu comme prioritaire (décision {origin}).*"
-    names = ", ".join(kept["libelle"].str.lower())
+    names = ", ".join(label[:1].lower() + label[1:] for label in kept["libelle"])
     return f"**Publics prioritaires retenus ({len(kept)}, décision {origin})** : {names}."
 
 

@@ -191,7 +191,7 @@ def secure_amount(amount_ht: float, minimum_ht: float | None, forme: object,
         return float(amount_ht), ""
     if minimum_ht is not None and not pd.isna(minimum_ht):
         return float(minimum_ht), "accord-cadre : estimation basse sur le seul minimum garanti"
-    share = f"{default_share:.0%}".replace(".", ",")
+    share = f"{default_share * 100:g} %".replace(".", ",")
     return (float(_exact(amount_ht) * _exact(default_share)),
             f"accord-cadre sans minimum connu : minimum estimé à {share} du montant (à vérifier auprès de l'acheteur)")
 
@@ -398,3 +398,82 @@ def key_figures(volumes: pd.DataFrame, source_note: str = "") -> str:
 def with_inputs(inputs: ContractInputs, **changes) -> ContractInputs:
     """A copy of ``inputs`` with some fields changed (used by the calculator)."""
     return replace(inputs, **changes)
+
+
+# --- targeted contracts (thin adapter to phase 06) --------------------------------------------
+
+TARGET_COLUMNS = ["id_achat", "objet", "segment_id", "acheteur", "montant_estime_ht", "montant_min_ht",
+                  "montant_max_ht", "forme", "duree_mois", "date_debut"]
+
+
+def _screening_compute(etude):
+    """The ``compute`` of the ``marches_cibles`` decision (phase 06), or None when phase 06 is absent."""
+    try:
+        from diversification import screening  # phase 06
+    except ImportError:
+        return None
+    function = getattr(screening, "target_compute", None)
+    return function(etude) if callable(function) else None
+
+
+def _planned_targets(achats: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
+    from diversification.segments import map_cpv_series
+
+    table = achats.copy()
+    table["segment_id"] = map_cpv_series(table["code_cpv"]).astype(object)
+    names = {str(a.get("siret")): a.get("nom") for a in acheteurs or []}
+    table["acheteur"] = table["acheteur_siret"].astype(str).map(names).astype(object)
+    for col in TARGET_COLUMNS:
+        if col not in table.columns:
+            table[col] = pd.NA
+    return table[TARGET_COLUMNS]
+
+
+def _without_segment(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    missing = table["segment_id"].isna()
+    if not missing.any():
+        return table, ""
+    return table[~missing].reset_index(drop=True), (
+        f" {int(missing.sum())} achat(s) sans segment (code CPV absent ou inconnu) écarté(s) : leur part de "
+        "main-d'œuvre n'est pas connue ; estimez-les avec la calculatrice.")
+
+
+def targeted_contracts(etude, segment_ids: list[str]) -> tuple[pd.DataFrame, str]:
+    """The contracts whose insertion volume is computed, and a French note saying where they come from.
+
+    1. the retained rows of the ``marches_cibles`` decision (phase 06) when it
+       is in the run folder or phase 06 provides its ``compute``;
+    2. otherwise the planned purchases (``achats_prevus``) of the priority
+       segments ``segment_ids``, sorted by segment rank then decreasing amount;
+    3. no planned purchases at all: an empty table.
+    """
+    if not etude.available("achats_prevus"):
+        return pd.DataFrame(columns=TARGET_COLUMNS), (
+            f"**Aucun achat prévu** : {etude.unavailable_reason('achats_prevus')}. Aucun marché ne peut être ciblé ; "
+            "la calculatrice ci-dessous garde ses valeurs par défaut pour estimer un marché à la main.")
+    planned = _planned_targets(etude.table("achats_prevus"), etude.config.acheteurs)
+    compute = _screening_compute(etude)
+    in_run = etude.run_dir is not None and (etude.run_dir / "tables" / "decision_marches_cibles.parquet").exists()
+    if compute is not None or in_run:
+        decision = etude.decision("marches_cibles", compute or (lambda: pd.DataFrame()), id_column="id_achat")
+        keep = decision["retenu"].astype(bool)
+        if "clause_insertion" in decision.columns:  # hours only for the purchases with an insertion clause
+            keep &= decision["clause_insertion"].fillna(False).astype(bool)
+        ids = decision.loc[keep, "id_achat"].astype(str).tolist()
+        table = planned.set_index(planned["id_achat"].astype(str)).reindex(ids).dropna(subset=["id_achat"])
+        table, dropped = _without_segment(table.reset_index(drop=True))
+        note = (f"Marchés ciblés : décision « marchés cibles » de la phase 06 : {len(table)} achat(s) prévu(s) "
+                f"retenu(s) avec une clause d'insertion.{dropped}")
+        if table.empty:
+            note += " Aucun : la calculatrice garde ses valeurs par défaut."
+        return table.reset_index(drop=True), note
+    order = {s: i for i, s in enumerate(segment_ids)}
+    table = planned[planned["segment_id"].isin(segment_ids)].copy()
+    table["_o"] = table["segment_id"].map(order)
+    table["_m"] = -table["montant_estime_ht"].astype(float)
+    table = table.sort_values(["_o", "_m", "id_achat"], kind="stable").drop(columns=["_o", "_m"])
+    note = ("Marchés ciblés : la décision « marchés cibles » de la phase 06 n'est pas disponible ; le calcul porte "
+            f"sur les achats prévus des segments prioritaires ({len(table)} achat(s)).")
+    if table.empty:
+        note += " Aucun achat prévu ne relève des segments prioritaires : la calculatrice garde ses valeurs par défaut."
+    return table.reset_index(drop=True), note

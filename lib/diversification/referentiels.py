@@ -60,6 +60,9 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "federations_formation": ("segment_id", "nom"),
     "criteres_priorisation": ("critere_id",),
     "references_nationales": ("ref_id",),
+    "regles_axes_progres": ("regle_id",),
+    "regles_recommandation": ("regle_id",),
+    "adaptations_segments": ("adaptation_id",),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }

@@ -1,0 +1,136 @@
+"""Kernel-reuse engine: one kernel for several notebooks, same executed notebooks as papermill."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from diversification import runner
+from diversification.engine import KernelSession
+from diversification.paths import TERRITOIRES_DIR
+
+PARAMS = 'territoire = ""  # dossier\nannee = 2025  # année\ndossier_run = ""  # run'
+
+
+def make_notebook(folder: Path, name: str, *bodies: str, params: str = PARAMS) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(body) for body in bodies]
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_one_kernel_clean_namespace_cwd_and_counters(tmp_path):
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    first = make_notebook(nbs, "a", "import os\nsecret = 42\nopen(dossier_run + '/a.json', 'w').write("
+                          "__import__('json').dumps([os.getpid(), os.getcwd(), annee]))")
+    second = make_notebook(nbs, "b", "import os\nassert 'secret' not in globals(), 'namespace not reset'\n"
+                           "open(dossier_run + '/b.json', 'w').write(__import__('json').dumps([os.getpid(), os.getcwd(), annee]))")
+    with KernelSession() as session:
+        session.execute_notebook(first, out / "a.ipynb", {"annee": 2024, "dossier_run": str(out)}, cwd=nbs)
+        session.execute_notebook(second, out / "b.ipynb", {"annee": 2023, "dossier_run": str(out)}, cwd=nbs)
+        assert session.notebooks_run == 2
+    pid_a, cwd_a, year_a = json.loads((out / "a.json").read_text())
+    pid_b, cwd_b, year_b = json.loads((out / "b.json").read_text())
+    assert pid_a == pid_b  # the same kernel process
+    assert cwd_a == cwd_b == str(nbs.resolve())
+    assert (year_a, year_b) == (2024, 2023)
+    executed = nbformat.read(out / "b.ipynb", as_version=4)
+    # parameters cell, injected cell, body: counters restart at 1 as with a fresh kernel
+    assert [c.execution_count for c in executed.cells] == [1, 2, 3]
+    assert executed.cells[1].metadata.tags == ["injected-parameters"]
+    assert "annee = 2023" in executed.cells[1].source
+    assert executed.metadata.papermill.parameters == {"annee": 2023, "dossier_run": str(out)}
+
+
+def test_error_cell_is_recorded_like_papermill_and_kernel_stays_usable(tmp_path):
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    bad = make_notebook(nbs, "bad", "x = 1", "raise ValueError('données impossibles')", "print('jamais')")
+    good = make_notebook(nbs, "good", "print('suite')")
+    with KernelSession() as session:
+        with pytest.raises(PapermillExecutionError) as info:
+            session.execute_notebook(bad, tmp_path / "bad.ipynb", {}, cwd=nbs)
+        assert info.value.exec_count == 2 and info.value.ename == "ValueError"
+        assert info.value.evalue == "données impossibles"
+        session.execute_notebook(good, tmp_path / "good.ipynb", {}, cwd=nbs)
+    executed = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
+    assert executed.cells[0].metadata.tags == ["papermill-error-cell-tag"]  # papermill's error banner
+    last = executed.cells[-1]
+    assert last.source == "print('jamais')" and last.execution_count is None and last.outputs == []
+    assert nbformat.read(tmp_path / "good.ipynb", as_version=4).cells[-1].outputs[0].text == "suite\n"
+
+
+def _cells(path: Path) -> list:
+    nb = nbformat.read(path, as_version=4)
+    return [(c.cell_type, c.source, c.get("execution_count"), c.metadata.get("tags"),
+             [{k: v for k, v in o.items() if k != "execution_count"} for o in c.get("outputs", [])]) for c in nb.cells]
+
+
+def test_same_executed_notebook_as_papermill(tmp_path):
+    import papermill as pm
+
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    source = make_notebook(nbs, "n", "print(annee * 2)", "annee + 1", "1 / 0")
+    with pytest.raises(PapermillExecutionError):
+        pm.execute_notebook(str(source), str(tmp_path / "pm.ipynb"), parameters={"annee": 7}, cwd=str(nbs),
+                            kernel_name="python3", progress_bar=False)
+    with KernelSession() as session, pytest.raises(PapermillExecutionError):
+        session.execute_notebook(source, tmp_path / "noyau.ipynb", {"annee": 7}, cwd=nbs)
+    assert _cells(tmp_path / "noyau.ipynb") == _cells(tmp_path / "pm.ipynb")
+
+
+def test_dead_kernel_fails_the_run_and_next_study_gets_a_new_kernel(tmp_path):
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    make_notebook(nbs, "00_controle_donnees", "import os\nos._exit(3)")
+    terr = tmp_path / "terr"
+    terr.mkdir()
+    (terr / "territoire.yaml").write_text('nom: "T"\nidentifiant: t\nannee: 2024\n', encoding="utf-8")
+    with KernelSession() as session:
+        result = runner.run_study(terr, reports_dir=tmp_path / "r", notebooks_dir=nbs, session=session)
+        assert result.status == "échec" and "00_controle_donnees" in result.message
+        assert json.loads((result.run_dir / "manifest.json").read_text())["statut"] == "échec"
+        make_notebook(nbs, "00_controle_donnees", "print('vivant')")
+        again = runner.run_study(terr, reports_dir=tmp_path / "r", notebooks_dir=nbs, session=session)
+        assert again.status == "terminé"
+
+
+def _parquet_hashes(run_dir: Path) -> dict[str, str]:
+    return {
+        p.relative_to(run_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in ("tables", "donnees", "prive") if (run_dir / folder).exists()
+        for p in sorted((run_dir / folder).rglob("*.parquet"))
+    }
+
+
+@pytest.mark.e2e
+def test_both_engines_give_byte_identical_tables_on_rural_sample(tmp_path):
+    territory = TERRITOIRES_DIR / "rural-exemple"
+    by_engine = {}
+    for moteur in ("papermill", "noyau"):
+        result = runner.run_study(territory, 2025, reports_dir=tmp_path / moteur, moteur=moteur)
+        manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["parametres"]["moteur"] == moteur
+        by_engine[moteur] = (result.status, [n["notebook"] for n in manifest["notebooks"]], _parquet_hashes(result.run_dir))
+    assert by_engine["noyau"][:2] == by_engine["papermill"][:2]
+    assert len(by_engine["noyau"][2]) >= 5  # at least the tables of notebook 00
+    assert by_engine["noyau"][2] == by_engine["papermill"][2]
+
+
+def test_unknown_engine_is_refused_before_writing(tmp_path):
+    terr = tmp_path / "terr"
+    terr.mkdir()
+    (terr / "territoire.yaml").write_text('nom: "T"\nidentifiant: t\nannee: 2024\n', encoding="utf-8")
+    with pytest.raises(runner.RunError, match="Moteur « turbo » inconnu"):
+        runner.run_study(terr, reports_dir=tmp_path / "r", moteur="turbo")
+    assert not (tmp_path / "r").exists()

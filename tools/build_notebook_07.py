@@ -1,0 +1,58 @@
+"""Builder of notebooks/07_partenariat_territorial.ipynb (run from the repository root)."""
+import nbformat as nbf
+
+nb = nbf.v4.new_notebook()
+nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+nb.metadata["language_info"] = {"name": "python"}
+md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+nb.cells = [
+    md("""# 07 — Partenariat territorial
+
+**Phase de la méthode** : Fiche C1, II.c « Renouveler le partenariat territorial selon le nouveau secteur considéré » (avec les démarches de II.b et II.d qui s'y rattachent).
+
+**Ce que lit ce notebook** : la décision `segments_prioritaires` (phase 04), le référentiel des fédérations, organismes de formation et partenaires emploi (`federations_formation.csv`), l'annuaire des structures inclusives du territoire et les étapes génériques du plan d'actions (`plan_actions_partenariat.csv`).
+
+**Ce qu'il décide** : pour chaque segment prioritaire, qui impliquer, qui porte chaque action et quand (trimestres de l'année qui suit l'année étudiée).
+
+**Ce qu'en fait la suite** : le calcul des volumes d'insertion (08) porte sur les marchés de ces segments ; le bilan de l'expérimentation (dernière étape du plan) est préparé par le notebook 09."""),
+    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
+annee = 2025  # année étudiée
+dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code("""from IPython.display import Markdown, display
+
+from diversification import partnership
+from diversification.study import open_study
+
+etude = open_study(territoire, annee, dossier_run)
+structures = etude.table("structures_inclusives") if etude.available("structures_inclusives") else None"""),
+    md("""## 1. Les segments prioritaires retenus
+
+Décision de la phase 04 (lue dans le dossier du run, ou recalculée avec les réglages par défaut en exploration). La colonne `origine` dit si la liste a été calculée ou épinglée dans `territoire.yaml`."""),
+    code("""decision = partnership.priority_segments_decision(etude)
+segments = partnership.retained_segments(decision)
+display(Markdown(partnership.no_segment_note(decision) or partnership.structures_note(etude) or "Segments retenus ci-dessous."))
+partnership.retained_table(decision)"""),
+    md("""## 2. Qui mobiliser, segment par segment
+
+Nombre de fédérations professionnelles, d'organismes de formation et de partenaires emploi-insertion recensés par le référentiel du kit, et de structures inclusives du territoire capables d'intervenir. Un segment sans structure locale demande d'élargir le sourcing (départements voisins, réseau national)."""),
+    code("""partnership.partners_summary(segments, structures)"""),
+    md("""Le détail des acteurs sectoriels (référentiel national du kit, à compléter par les acteurs locaux) :"""),
+    code("""partnership.sector_actors(segments)"""),
+    md("""Les structures inclusives locales (SIAE, entreprises adaptées, ESAT, GEIQ) par segment :"""),
+    code("""partnership.local_structures(structures, segments)"""),
+    md("""## 3. Le plan d'actions
+
+Une ligne par segment et par étape : qui porte l'action (`responsable`), quels partenaires y associer (`partenaires`), lesquels contacter nommément (`a_impliquer`) et quand. Les étapes et leur calendrier viennent de `plan_actions_partenariat.csv` (hypothèses du kit, à adapter au calendrier réel des consultations)."""),
+    code("""plan = partnership.action_plan(segments, etude.annee, structures)
+etude.publish("plan_actions_partenariat", plan)
+plan"""),
+    md("""## 4. Le calendrier
+
+Chaque barre est une étape, colorée selon son responsable. Le calendrier est le même pour tous les segments ; décalez-le segment par segment selon la date de lancement des consultations."""),
+    code("""figure, donnees_figure = partnership.chart_timeline(etude.annee)
+figure"""),
+    md("""## Chiffres clés"""),
+    code("""# NBVAL_CHECK_OUTPUT
+print(partnership.key_figures(segments, plan, partnership.local_structures(structures, segments)))""", metadata={"keep_output": True}),
+]
+nbf.write(nb, "notebooks/07_partenariat_territorial.ipynb")
