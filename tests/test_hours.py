@@ -139,3 +139,11 @@ def test_insertion_volumes_batch():
     summary = hours.volumes_summary(table)
     assert int(summary["nb_marches"].sum()) == 2
     assert set(hours.warnings_table(table)["id_achat"]) <= {"A1", "A2"}
+
+
+def test_parameter_overrides():
+    params = hours.load_parameters({"cout_horaire_moyen": 30, "duree_minimale_mois": 3})
+    assert params.cout_horaire == 30.0 and params.duree_minimale_mois == 3.0
+    from diversification.errors import ConfigError
+    with pytest.raises(ConfigError):
+        hours.load_parameters({"cout_horaire": 30})

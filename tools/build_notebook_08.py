@@ -24,7 +24,7 @@ from diversification import calculator, hours, partnership
 from diversification.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
-parametres = hours.load_parameters()"""),
+parametres = hours.load_parameters(etude.config.get("parametres"))"""),
     md("""## 1. Les marchés ciblés
 
 D'où viennent les marchés dont on calcule les heures : la décision de la phase 06 quand elle existe, sinon les achats prévus des segments prioritaires."""),

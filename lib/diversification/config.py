@@ -36,6 +36,7 @@ TOP_LEVEL_KEYS = {
     "poids_publics": "poids des publics prioritaires",
     "poids_criteres": "poids des critères de priorisation des segments",
     "decisions_epinglees": "décisions imposées par le territoire (publics, segments, marchés ciblés)",
+    "parametres": "paramètres du calcul des heures d'insertion (remplacent ceux du référentiel)",
 }
 BUYER_KEYS = {"siret", "nom", "type", "seuils"}
 FILE_KEYS = set(TABULAR_INPUTS) | {"decp"}

@@ -87,10 +87,21 @@ def _values(name: str) -> dict[str, float]:
     return {row.parametre: float(row.valeur) for row in table.itertuples(index=False)}
 
 
-def load_parameters() -> HourParameters:
-    """Parameters read from the reference tables (``parametres`` then ``parametres_heures``)."""
+def load_parameters(overrides: dict | None = None) -> HourParameters:
+    """Parameters read from the reference tables (``parametres`` then ``parametres_heures``).
+
+    ``overrides`` (``parametres`` of territoire.yaml, optional) replaces values
+    by their name in either table; an unknown name raises a French ConfigError.
+    """
     base = _values("parametres")
     extra = _values("parametres_heures")
+    for key, value in (overrides or {}).items():
+        if key not in base and key not in extra:
+            from diversification.errors import ConfigError
+
+            raise ConfigError(f"territoire.yaml : parametres : paramètre inconnu « {key} » "
+                              f"(admis : {', '.join(sorted([*base, *extra]))}).")
+        (base if key in base else extra)[key] = float(value)
     return HourParameters(
         cout_horaire=base["cout_horaire_moyen"],
         taux_insertion=base["taux_heures_insertion"],

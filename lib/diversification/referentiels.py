@@ -63,6 +63,8 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "regles_axes_progres": ("regle_id",),
     "regles_recommandation": ("regle_id",),
     "adaptations_segments": ("adaptation_id",),
+    "parametres_heures": ("parametre",),
+    "plan_actions_partenariat": ("etape_id",),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }
