@@ -10,7 +10,7 @@ TERRITOIRE ?= data_samples/territoires/metropole-exemple
 ANNEE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install study test test-rapide lab hooks clean-venv
+.PHONY: help install study test test-rapide bench lab hooks clean-venv
 
 help: ## Liste les cibles
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: install ## Toute la suite : unitaires, notebooks (nbval), bout en bout, ma
 
 test-rapide: install ## Tests unitaires seulement
 	$(BIN)/python -m pytest tests -m "not e2e" -p no:cacheprovider
+
+bench: install ## Mesures de performance (hors tests) : résultats dans benchmarks/resultats/
+	$(BIN)/python benchmarks/bench.py
 
 lab: install ## Ouvre JupyterLab sur les notebooks du kit
 	$(BIN)/python -m pip install --quiet -e ".[lab]"

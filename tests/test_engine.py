@@ -59,7 +59,7 @@ def test_error_cell_is_recorded_like_papermill_and_kernel_stays_usable(tmp_path)
     with KernelSession() as session:
         with pytest.raises(PapermillExecutionError) as info:
             session.execute_notebook(bad, tmp_path / "bad.ipynb", {}, cwd=nbs)
-        assert info.value.exec_count == 2 and info.value.ename == "ValueError"
+        assert info.value.exec_count == 3 and info.value.ename == "ValueError"
         assert info.value.evalue == "données impossibles"
         session.execute_notebook(good, tmp_path / "good.ipynb", {}, cwd=nbs)
     executed = nbformat.read(tmp_path / "bad.ipynb", as_version=4)

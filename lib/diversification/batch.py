@@ -221,7 +221,7 @@ def _run_dask(args: list[tuple], scheduler: str, on_done) -> list[dict]:
     from .runner import RunError
 
     try:
-        client = Client(scheduler, timeout="20s", set_as_default=False)
+        client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as exc:
         raise RunError(f"Scheduler Dask « {scheduler} » injoignable : {exc}") from None
     outcomes: list[dict | None] = [None] * len(args)

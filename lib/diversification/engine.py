@@ -45,6 +45,46 @@ del _dv_gc, _dv_os, _dv_sys
 """
 
 _registered = False
+
+
+_thread_loops = threading.local()
+
+
+def _bind_thread_loop() -> None:
+    """One event loop per thread for the kernel client and nbclient.
+
+    jupyter_core keeps « the loop of this thread » in a context variable; a thread pool that
+    copies contexts (Dask's in-process workers) would otherwise hand the same loop to two
+    threads (« This event loop is already running »).
+    """
+    import asyncio
+
+    from jupyter_core import utils
+
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _thread_loops.loop = loop
+    holder = getattr(utils, "_loop", None)
+    if holder is not None:
+        holder.set(loop)
+
+
+async def _await(value):
+    return await value
+
+
+def _wait(value):
+    """The result of ``value``, awaited when it is awaitable, on the thread's event loop
+    (the one nbclient uses: jupyter_core's ``run_sync``)."""
+    import inspect
+
+    from jupyter_core.utils import run_sync
+
+    if inspect.isawaitable(value):
+        _bind_thread_loop()
+        return run_sync(_await)(value)
+    return value
 _register_lock = threading.Lock()
 
 
@@ -94,6 +134,10 @@ def _register_engine() -> None:
 class KernelSession:
     """One Python kernel kept alive to execute several notebooks in turn.
 
+    The kernel manager and client are the asynchronous ones, as papermill's own:
+    nbclient then notices a kernel that died (``DeadKernelError``) instead of
+    waiting for its output forever.
+
     Use as a context manager, or call :meth:`close`. Each session has its own
     connection folder (no socket or connection file shared with another session
     started from the same working directory): Unix sockets in that folder on
@@ -111,8 +155,9 @@ class KernelSession:
     # -- life cycle -------------------------------------------------------------------
 
     def start(self, cwd: str | Path) -> None:
-        from jupyter_client.manager import KernelManager
+        from jupyter_client.manager import AsyncKernelManager as KernelManager
 
+        _bind_thread_loop()
         _register_engine()
         self._conn_dir = tempfile.mkdtemp(prefix="diversification-noyau-")
         connection_file = str(Path(self._conn_dir) / f"noyau-{uuid.uuid4().hex}.json")
@@ -124,15 +169,15 @@ class KernelSession:
         else:  # pragma: no cover - Windows has no Unix sockets
             self.km = KernelManager(kernel_name=self.kernel_name, transport="tcp", ip="127.0.0.1",
                                     connection_file=connection_file)
-        self.km.start_kernel(cwd=str(cwd))
+        _wait(self.km.start_kernel(cwd=str(cwd)))
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=START_TIMEOUT)
+        _wait(self.kc.wait_for_ready(timeout=START_TIMEOUT))
         self._cwd = str(cwd)
 
     @property
     def alive(self) -> bool:
-        return self.km is not None and self.km.is_alive()
+        return self.km is not None and bool(_wait(self.km.is_alive()))
 
     def close(self) -> None:
         """Stop the kernel now (no graceful wait: nothing is left to save in it)."""
@@ -145,11 +190,11 @@ class KernelSession:
         if self.km is not None:
             try:
                 if self.km.has_kernel:
-                    self.km.shutdown_kernel(now=True)
+                    _wait(self.km.shutdown_kernel(now=True))
             except Exception:  # pragma: no cover - best effort
                 pass
             try:
-                self.km.cleanup_resources()
+                _wait(self.km.cleanup_resources())
             except Exception:  # pragma: no cover
                 pass
             self.km = None
@@ -171,7 +216,7 @@ class KernelSession:
             self.start(cwd)
         msg_id = self.kc.execute(_PREAMBLE.format(cwd=cwd), silent=True, store_history=False)
         while True:
-            reply = self.kc.get_shell_msg(timeout=START_TIMEOUT)
+            reply = _wait(self.kc.get_shell_msg(timeout=START_TIMEOUT))
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         if reply["content"]["status"] != "ok":  # pragma: no cover - would be a kit bug
@@ -186,6 +231,7 @@ class KernelSession:
         import papermill as pm
 
         cwd = str(Path(cwd).resolve())
+        _bind_thread_loop()
         if self.km is None:
             self.start(cwd)
         self._prepare(cwd)

@@ -1,0 +1,216 @@
+"""Performance benchmark of the kit (not part of ``make test``): ``make bench`` or
+``.venv/bin/python benchmarks/bench.py [--seulement etude,lot,decp] [--lignes 1500000]``.
+
+Every figure is a ratio against a floor measured in the same run on the same machine:
+
+(a) full study of metropole-exemple (kernel-reuse engine) / papermill executing 11 trivial
+    notebooks, a fresh kernel each — target ≤ 1.0;
+(b) batch of 8 territories, 1 worker / 2 workers — target ≥ 1.7;
+(c) national DECP ingest (1.5 million rows generated once, deterministic): load, clean, map to
+    segments, aggregate by department × segment / bare ``pyarrow.csv.read_csv`` — target ≤ 2,
+    peak memory < 2 GB (``resource.getrusage`` in a subprocess).
+
+Results: ``benchmarks/resultats/bench-<date>.csv`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "resultats"
+PY = sys.executable
+
+
+def _trivial_notebooks(folder: Path, count: int = 11) -> None:
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell("y = x + 1")]
+        nbformat.write(nb, folder / f"{i:02d}.ipynb")
+
+
+def bench_study(tmp: Path) -> list[tuple]:
+    import papermill as pm
+
+    from diversification import runner
+    from diversification.paths import TERRITOIRES_DIR
+
+    folder = tmp / "triviaux"
+    _trivial_notebooks(folder)
+    start = time.perf_counter()
+    for nb in sorted(folder.glob("*.ipynb")):
+        pm.execute_notebook(str(nb), str(tmp / f"out-{nb.name}"), kernel_name="python3", progress_bar=False)
+    floor = time.perf_counter() - start
+    start = time.perf_counter()
+    result = runner.run_study(TERRITOIRES_DIR / "metropole-exemple", 2025, reports_dir=tmp / "rapports")
+    study = time.perf_counter() - start
+    count = len(result.manifest["notebooks"])
+    return [("a", f"étude metropole-exemple, moteur noyau ({count} notebooks, statut {result.status})", study,
+             "papermill, 11 notebooks triviaux", floor, study / floor, "≤ 1,0")]
+
+
+def _copies(tmp: Path, n: int) -> Path:
+    from diversification.paths import TERRITOIRES_DIR
+
+    parent = tmp / "lot"
+    samples = ["metropole-exemple", "rural-exemple", "exports-bruts"]
+    for i in range(n):
+        source = TERRITOIRES_DIR / samples[i % len(samples)]
+        target = parent / f"copie-{i}"
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".sel_pseudonymisation"))
+        config = (target / "territoire.yaml").read_text(encoding="utf-8")
+        lines = [f"identifiant: copie-{i}" if line.startswith("identifiant:") else line for line in config.splitlines()]
+        (target / "territoire.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return parent
+
+
+def bench_batch(tmp: Path) -> list[tuple]:
+    from diversification.batch import find_territories, run_batch
+
+    territories = find_territories(_copies(tmp, 8))
+    times = {}
+    for workers in (1, 2):
+        start = time.perf_counter()
+        outcomes = run_batch(territories, 2025, reports_dir=tmp / f"rapports-{workers}", travailleurs=workers)
+        times[workers] = time.perf_counter() - start
+        statuses = sorted({o.statut for o in outcomes})
+    return [("b", f"lot de 8 territoires, 2 travailleurs (statuts : {', '.join(statuses)})", times[2],
+             "même lot, 1 travailleur", times[1], times[1] / times[2], "accélération ≥ 1,7")]
+
+
+def generate_decp(path: Path, rows: int) -> None:
+    """Deterministic national export (decp-processing columns): ~250 bytes a row."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from diversification.siret import complete_luhn
+
+    rng = np.random.default_rng(20261125)
+    contracts = rows * 9 // 10
+    c = rng.integers(0, contracts, rows)
+    c[:contracts] = np.arange(contracts)
+    c = np.sort(c)
+    buyers = np.array([complete_luhn(f"2{d:02d}{i:010d}") for d in range(1, 96) for i in range(40)])
+    holders = np.array([complete_luhn(f"{4 + i % 5}{i:012d}") for i in range(20000)])
+    holders[::97] = [h[:-1] + str((int(h[-1]) + 1) % 10) for h in holders[::97]]  # some bad keys
+    cpvs = np.array(["45233140", "55523100", "30197630-1", "90910000", "79710000-4", "72000000", "33140000",
+                     "71000000", "50000000", "15800000", "9134100", ""])
+    buyer = buyers[c % len(buyers)]
+    ident = np.char.add("M", c.astype(str))
+    version = (rng.random(rows) < 0.08).astype(int)
+    version[np.r_[True, c[1:] != c[:-1]]] = 0
+    amount = np.round(rng.lognormal(10, 1.5, rows), 2).astype(str)
+    amount[::1000] = "NC"
+    year = 2019 + c % 6
+    month = 1 + c % 12
+    day = 1 + c % 28
+    dates = np.char.add(np.char.add(np.char.add(year.astype(str), "-"), np.char.zfill(month.astype(str), 2)),
+                        np.char.add("-", np.char.zfill(day.astype(str), 2)))
+    dates[::5003] = "2024-02-30"
+    dept = 1 + c % 95
+    table = pa.table({
+        "uid": np.char.add(buyer, ident), "id": ident, "nature": np.full(rows, "Marché"),
+        "acheteur_id": buyer, "acheteur_nom": np.char.add("Acheteur ", buyer),
+        "titulaire_id": holders[(c * 7 + version) % len(holders)], "titulaire_typeIdentifiant": np.full(rows, "SIRET"),
+        "titulaire_nom": np.full(rows, "ENTREPRISE"), "objet": np.full(rows, "Prestations diverses, lot unique"),
+        "montant": amount, "codeCPV": cpvs[c % len(cpvs)], "procedure": np.full(rows, "Procédure adaptée"),
+        "dureeMois": (1 + c % 48).astype(str), "dateNotification": dates,
+        "considerationsSociales": np.where(c % 7 == 0, "Clause sociale", "Sans objet"),
+        "lieuExecution_code": np.char.zfill(dept.astype(str), 2), "lieuExecution_typeCode": np.full(rows, "Code département"),
+        "idAccordCadre": np.full(rows, ""), "formePrix": np.full(rows, "Forfaitaire"),
+        "modification_id": version.astype(str), "donneesActuelles": np.where(version == 0, "false", "true"),
+    })
+    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+
+
+_MEASURE = r"""
+import resource, sys, time
+kind, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
+import pyarrow.csv as pacsv
+if kind != "pyarrow":
+    from diversification import national  # imports outside the measure, as for pyarrow
+start = time.perf_counter()
+if kind == "pyarrow":
+    n = pacsv.read_csv(path).num_rows
+else:
+    result = national.clean_national(path)
+    aggregate = national.aggregate_department_segment(result.table)
+    n = result.table.num_rows
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{elapsed} {peak} {n}")
+"""
+
+
+def _measure(kind: str, path: Path, cache: Path) -> tuple[float, float, int]:
+    out = subprocess.run([PY, "-c", _MEASURE, kind, str(path), str(cache)], capture_output=True, text=True, check=True)
+    elapsed, peak, n = out.stdout.split()
+    return float(elapsed), float(peak), int(n)
+
+
+def bench_decp(tmp: Path, rows: int) -> list[tuple]:
+    path = Path(tempfile.gettempdir()) / f"diversification-bench-decp-{rows}.csv"
+    if not path.exists():
+        # in a subprocess: Linux keeps a process's peak memory across fork + exec, so the
+        # generator's memory must never be in this process (ru_maxrss of the measures)
+        subprocess.run([PY, __file__, "--generer", str(path.with_suffix(".tmp")), "--lignes", str(rows)], check=True)
+        path.with_suffix(".tmp").replace(path)
+    size = path.stat().st_size / 1e6
+    floor, floor_peak, _ = _measure("pyarrow", path, tmp)
+    ingest, peak, kept = _measure("kit", path, tmp)
+    return [("c", f"DECP nationale {rows} lignes ({size:.0f} Mo) : {kept} marchés, pic mémoire {peak:.0f} Mo "
+                  f"(cible < 2048)", ingest, f"pyarrow.csv.read_csv seul (pic {floor_peak:.0f} Mo)", floor,
+             ingest / floor, "≤ 2,0")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seulement", default="etude,lot,decp")
+    parser.add_argument("--lignes", type=int, default=1_500_000)
+    parser.add_argument("--generer", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generer:
+        generate_decp(Path(args.generer), args.lignes)
+        return
+    chosen = args.seulement.split(",")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="diversification-bench-") as tmp:
+        tmp = Path(tmp)
+        if "etude" in chosen:
+            rows += bench_study(tmp)
+        if "lot" in chosen:
+            rows += bench_batch(tmp)
+        if "decp" in chosen:
+            rows += bench_decp(tmp, args.lignes)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    header = ["mesure", "description", "durée (s)", "plancher", "plancher (s)", "ratio", "cible"]
+    with open(RESULTS / f"bench-{stamp}.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(header)
+        writer.writerows([(m, d, f"{t:.2f}", fl, f"{ft:.2f}", f"{r:.2f}", c) for m, d, t, fl, ft, r, c in rows])
+    lines = [f"# Mesures du {stamp} ({os.cpu_count()} cœurs)", "", "| " + " | ".join(header) + " |",
+             "|" + "---|" * len(header)]
+    for m, d, t, fl, ft, r, c in rows:
+        lines.append(f"| {m} | {d} | {t:.2f} | {fl} | {ft:.2f} | **{r:.2f}** | {c} |")
+        print(f"({m}) {d} : {t:.2f} s ; plancher ({fl}) : {ft:.2f} s ; ratio {r:.2f} (cible {c})")
+    (RESULTS / f"bench-{stamp}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

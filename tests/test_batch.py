@@ -1,0 +1,129 @@
+"""Batch of territories: process pool and Dask executors, failures isolated, --reprendre."""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from diversification import batch
+from diversification.cli import app
+
+PARAMS = 'territoire = ""  # dossier\nannee = 2025  # année\ndossier_run = ""  # run'
+cli = CliRunner()
+
+
+def make_notebook(folder: Path, name: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(PARAMS, metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def make_territory(parent: Path, ident: str, annee: int = 2024) -> Path:
+    folder = parent / ident
+    folder.mkdir(parents=True)
+    (folder / "territoire.yaml").write_text(f'nom: "{ident}"\nidentifiant: {ident}\nannee: {annee}\n', encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    # a territory whose identifier starts with « casse » fails in notebook 01
+    make_notebook(folder, "00_controle_donnees",
+                  "from pathlib import Path\nPath(dossier_run, 'annee.txt').write_text(str(annee))")
+    make_notebook(folder, "01_etat_des_lieux",
+                  "from pathlib import Path\nif Path(territoire).name.startswith('casse'):\n"
+                  "    raise RuntimeError('territoire volontairement cassé')")
+    return folder
+
+
+@pytest.fixture
+def territories(tmp_path):
+    parent = tmp_path / "territoires"
+    for ident in ("alpha", "beta", "casse"):
+        make_territory(parent, ident)
+    (parent / "pas-un-territoire").mkdir()  # no territoire.yaml: not part of the batch
+    return parent
+
+
+def test_find_territories_from_folder_and_list_file(territories, tmp_path):
+    assert [p.name for p in batch.find_territories(territories)] == ["alpha", "beta", "casse"]
+    listing = tmp_path / "liste.txt"
+    listing.write_text(f"# lot de test\nterritoires/beta\n\n{territories / 'alpha'}\n", encoding="utf-8")
+    assert batch.find_territories(listing) == [tmp_path / "territoires" / "beta", territories / "alpha"]
+    with pytest.raises(batch.KitError, match="introuvable"):
+        batch.find_territories(tmp_path / "absent")
+
+
+def test_process_batch_isolates_the_failing_territory_then_resumes(territories, notebooks, tmp_path):
+    reports = tmp_path / "r"
+    paths = batch.find_territories(territories) + [territories / "pas-un-territoire"]
+    outcomes = batch.run_batch(paths, 2023, reports_dir=reports, notebooks_dir=notebooks, travailleurs=2)
+    by_id = {o.identifiant: o for o in outcomes}
+    assert [o.identifiant for o in outcomes] == ["alpha", "beta", "casse", "pas-un-territoire"]  # input order
+    assert by_id["alpha"].statut == by_id["beta"].statut == "terminé"
+    assert Path(by_id["alpha"].dossier, "annee.txt").read_text() == "2023"
+    assert Path(by_id["alpha"].dossier).parent == reports / "alpha" / "2023"
+    assert by_id["casse"].statut == "échec"
+    assert "01_etat_des_lieux" in by_id["casse"].message and "volontairement cassé" in by_id["casse"].message
+    assert json.loads(Path(by_id["casse"].dossier, "manifest.json").read_text())["statut"] == "échec"
+    assert by_id["pas-un-territoire"].statut == "échec" and "territoire.yaml" in by_id["pas-un-territoire"].message
+    # --reprendre: the finished ones are skipped, the failed one is run again
+    again = batch.run_batch(paths[:3], 2023, reports_dir=reports, notebooks_dir=notebooks, travailleurs=1,
+                            reprendre=True)
+    assert [o.statut for o in again] == ["déjà terminé", "déjà terminé", "échec"]
+    assert again[0].dossier == by_id["alpha"].dossier
+    assert len(list((reports / "alpha" / "2023").iterdir())) == 1
+    assert len(list((reports / "casse" / "2023").iterdir())) == 2
+
+
+def test_cli_lot_summary_and_exit_codes(territories, notebooks, tmp_path):
+    reports = tmp_path / "r"
+    result = cli.invoke(app, ["lot", "--territoires", str(territories), "--annee", "2024", "--travailleurs", "2",
+                              "--rapports", str(reports), "--notebooks", str(notebooks)])
+    assert result.exit_code == 1, result.output
+    assert "3 territoire(s) à traiter." in result.output
+    assert "Synthèse du lot" in result.output
+    for column in ("Territoire", "Statut", "Durée", "Dossier du rapport"):
+        assert column in result.output
+    assert "1 territoire(s) en échec sur 3" in result.output
+    assert "Traceback" not in result.output
+    # a list file without the broken territory: everything passes, --reprendre skips alpha
+    listing = tmp_path / "liste.txt"
+    listing.write_text("territoires/alpha\nterritoires/beta\n", encoding="utf-8")
+    ok = cli.invoke(app, ["lot", "--territoires", str(listing), "--annee", "2024", "--reprendre",
+                          "--travailleurs", "1", "--rapports", str(reports), "--notebooks", str(notebooks)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.count("déjà terminé") >= 2 and "Lot terminé : 2 territoire(s)." in ok.output
+
+
+def test_cli_lot_user_errors(territories, tmp_path):
+    missing = cli.invoke(app, ["lot", "--territoires", str(tmp_path / "nulle-part")])
+    assert missing.exit_code == 2 and "introuvable" in missing.output
+    empty = tmp_path / "vide"
+    empty.mkdir()
+    none = cli.invoke(app, ["lot", "--territoires", str(empty)])
+    assert none.exit_code == 2 and "Aucun territoire trouvé" in none.output
+    year = cli.invoke(app, ["lot", "--territoires", str(territories), "--annee", "1850"])
+    assert year.exit_code == 2 and "Année « 1850 » refusée" in year.output
+    dask = cli.invoke(app, ["lot", "--territoires", str(territories), "--executeur", "dask"])
+    assert dask.exit_code == 2 and "--scheduler" in dask.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_dask_executor_on_a_local_cluster(territories, notebooks, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        outcomes = batch.run_batch([territories / "alpha", territories / "beta"], 2022, reports_dir=tmp_path / "r",
+                                   notebooks_dir=notebooks, executeur="dask", scheduler=cluster.scheduler_address)
+    assert [(o.identifiant, o.statut) for o in outcomes] == [("alpha", "terminé"), ("beta", "terminé")], [o.message for o in outcomes]
+    for o in outcomes:
+        assert Path(o.dossier, "annee.txt").read_text() == "2022"
+    from diversification.engine import close_thread_session
+
+    close_thread_session()

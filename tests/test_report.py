@@ -1,0 +1,179 @@
+"""The study report (phase 10): sections, « non réalisée », French numbers, escaping, PDF fallback, Excel."""
+
+import re
+import shutil
+import sys
+from html.parser import HTMLParser
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from diversification import disclosure, report
+from diversification.paths import TERRITOIRES_DIR
+from diversification.study import open_study
+
+NBSP = "\u00a0"
+
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.scripts, self.external = set(), [], 0, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if tag == "script":
+            self.scripts += 1
+        if tag in ("img", "link", "script") and (attrs.get("src") or attrs.get("href") or "").startswith("http"):
+            self.external.append(attrs)
+
+
+@pytest.fixture(scope="module")
+def rural(sample_runs, tmp_path_factory):
+    """A copy of the rural run folder, and its study opened on it (the report is written in the copy)."""
+    run = tmp_path_factory.mktemp("rural") / "run"
+    shutil.copytree(sample_runs["rural-exemple"], run, ignore=shutil.ignore_patterns("rapport"))
+    etude = open_study(TERRITOIRES_DIR / "rural-exemple", 2025, run)
+    return etude, report.build_report(etude)
+
+
+# --- formats -------------------------------------------------------------------------------------
+
+def test_french_number_formats():
+    assert report.fr_number(1234.5, 1) == f"1{NBSP}234,5"
+    assert report.fr_number(1234567) == f"1{NBSP}234{NBSP}567"
+    assert report.fr_percent(0.123) == f"12,3{NBSP}%"          # 0,123 × 100 = 12,3
+    assert report.fr_euros(12345.6) == f"12{NBSP}346{NBSP}€"    # rounded to the euro
+    assert report.fr_number(-0.04, 1) == "0,0"
+    assert report.fr_number(pd.NA) == "—"
+    assert report.format_value(True, "oui_non") == "oui"
+    assert report.format_value(pd.Timestamp("2026-03-31"), "date") == "31/03/2026"
+
+
+def test_format_table_hides_secret_cells_and_keeps_zeros():
+    spec = report.TableSpec("t", "Titre", {"libelle": ("Libellé", "texte"), "participants": ("Participants", "entier"),
+                                           "part": ("Part", "pourcent")}, ("participants", "part"))
+    table = pd.DataFrame({"libelle": ["A", "B", "C"], "participants": pd.array([12, pd.NA, 0], dtype="Int64"),
+                          "part": pd.array([0.8, pd.NA, 0.0], dtype="Float64")})
+    out = report.format_table(table, spec)
+    assert out["headers"] == ["Libellé", "Participants", "Part"]
+    assert [c["text"] for c in out["rows"][0]] == ["A", "12", f"80,0{NBSP}%"]
+    assert [c["text"] for c in out["rows"][1]] == ["B", disclosure.SECRET_LABEL, disclosure.SECRET_LABEL]
+    assert [c["text"] for c in out["rows"][2]] == ["C", "0", f"0,0{NBSP}%"]
+    assert out["hidden"] is True
+
+
+def test_decision_summary_tells_pinned_from_computed():
+    table = pd.DataFrame({"id": ["a", "b", "c"], "libelle": ["A", "B", "C"], "retenu": [True, False, True],
+                          "origine": ["épinglée par la configuration"] * 3})
+    summary = report.decision_summary(table, "Segments", "id", "libelle")
+    assert (summary["n_retained"], summary["n_total"], summary["labels"], summary["pinned"]) == (2, 3, ["A", "C"], True)
+    assert "épinglée" in summary["origin"]
+    table["origine"] = "calculée"
+    assert report.decision_summary(table, "Segments", "id", "libelle")["pinned"] is False
+
+
+# --- the rural run -------------------------------------------------------------------------------
+
+def test_report_files_written(rural):
+    etude, result = rural
+    folder = etude.run_dir / "rapport"
+    assert (folder / "rapport.html").is_file()
+    assert (folder / "rapport.xlsx").is_file()
+    assert (folder / "rapport.pdf").is_file() or (folder / "PDF_NON_PRODUIT.txt").is_file()
+    assert result.files and all(p.parent == folder for p in result.files)
+
+
+def test_every_phase_has_a_section_and_toc_anchors_resolve(rural):
+    html = rural[1].html
+    parser = _Anchors()
+    parser.feed(html)
+    for key in ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]:
+        assert f"phase-{key}" in parser.ids
+    internal = [h[1:] for h in parser.hrefs if h.startswith("#")]
+    assert len(internal) >= 12
+    assert not [h for h in internal if h not in parser.ids]
+    assert parser.scripts == 0 and parser.external == []
+    assert "<style>" in html and "@media print" in html and "max-width: 100%" in html
+
+
+def test_missing_input_gives_non_realisee_with_reason(rural):
+    etude, result = rural
+    reason = etude.unavailable_reason("achats_prevus")   # no achats_prevus in rural-exemple
+    assert "Achats prévus" in reason
+    sections = {s["key"]: s for s in report.study_sections(etude, report.tables_from_run(etude.run_dir))}
+    for key in ("06", "08"):
+        assert sections[key]["status"] == report.NOT_DONE
+        assert sections[key]["tables"] == [] and sections[key]["reasons"]
+    assert sections["01"]["status"] != report.NOT_DONE
+    section_06 = result.html.split('id="phase-06"')[1].split("</section>")[0]
+    assert "Phase non réalisée" in section_06
+    assert "« Achats prévus » est absente du dossier du territoire" in section_06
+    assert "<table" not in section_06
+
+
+def test_numbers_are_french_in_the_html(rural):
+    etude, result = rural
+    heures = report.tables_from_run(etude.run_dir)["etat_des_lieux_indicateurs"].set_index("indicateur")
+    value = float(heures.at["heures_realisees", "valeur"])
+    expected = f"{value:,.0f}".replace(",", NBSP)
+    assert expected in result.html
+    assert re.search(r"\d,\d" + NBSP + "%", result.html)
+    assert not re.search(r">\s*\d+\.\d+\s*<", result.html)  # no English decimal point in a cell
+
+
+def test_rule_sentence_and_manifest(rural):
+    etude, result = rural
+    assert disclosure.describe_rule(etude.threshold).replace("'", "&#39;") in result.html
+    assert "suivi_clauses.csv" in result.html and "Versions des logiciels" in result.html
+
+
+def test_workbook_opens_with_french_headers_and_formats(rural):
+    etude, _ = rural
+    book = openpyxl.load_workbook(etude.run_dir / "rapport" / "rapport.xlsx")
+    sheet = book["Heures d'insertion par segment"]  # titles cut to 31 characters
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["Libellé", "Participants", "Heures réalisées"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    share_col = headers.index("Part des heures") + 1
+    assert sheet.cell(row=2, column=share_col).number_format == "0.0%"
+    segments = book["Classement des segments d'achat"]
+    assert [c.value for c in segments[1]][:3] == ["Rang", "Segment", "Score"]
+    assert segments.max_row == 22  # 21 segments + header
+
+
+def test_pdf_fallback_when_weasyprint_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # « import weasyprint » raises ImportError
+    result = report.write_pdf("<html><body><p>x</p></body></html>", tmp_path)
+    assert result.path is None
+    assert "PDF non produit" in result.message
+    text = (tmp_path / report.NO_PDF_NAME).read_text(encoding="utf-8")
+    assert "n'a pas été produit" in text and "WeasyPrint" in text and "Pango" in text
+    assert not (tmp_path / report.PDF_NAME).exists()
+
+
+def test_buyer_name_is_escaped(sample_runs, tmp_path):
+    """A buyer named <script>…</script> in a copy of the territory is shown as text."""
+    evil = "<script>alert(1)</script>"
+    territory = tmp_path / "territoire"
+    shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)
+    yaml_path = territory / "territoire.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    yaml_path.write_text(text.replace('nom: "Territoire rural exemple"', f'nom: "{evil}"'), encoding="utf-8")
+    run = tmp_path / "run"
+    shutil.copytree(sample_runs["rural-exemple"], run, ignore=shutil.ignore_patterns("rapport"))
+    decision = run / "tables" / "decision_publics_prioritaires.parquet"
+    table = pd.read_parquet(decision)
+    table.loc[0, "libelle"] = evil
+    table.to_parquet(decision)
+    (run / "manifest.json").unlink()
+    etude = open_study(territory, 2025, run)
+    html = report.build_report(etude).html
+    assert evil not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html
