@@ -15,7 +15,9 @@ def test_valider_reports_defects_without_writing(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Contrôle des données" in result.output
     assert "Lignes rejetées ou valeurs signalées, par motif" in result.output
-    assert "achats_prevus.csv" in result.output and "ligne 11" in result.output
+    assert ("- « suivi_clauses.csv », colonne « heures_realisees » : Heures réalisées : nombre illisible (ligne 9) — ligne rejetée."
+            in result.output)
+    assert "« achats_prevus.csv », colonne « montant_estime_ht » : Montant estimé (€ HT) : nombre illisible (ligne 11)" in result.output
     assert "Contrôle terminé." in result.output
 
 

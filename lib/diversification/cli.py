@@ -139,7 +139,7 @@ def valider(
     territoire: Path = typer.Option(..., "--territoire", "-t", help="Dossier du territoire à contrôler."),
 ) -> None:
     """Contrôle seulement les fichiers du territoire (contrôles du notebook 00), sans rien écrire."""
-    from .quality import check_territory
+    from .quality import check_territory, reject_messages
 
     try:
         check = check_territory(territoire)
@@ -151,13 +151,11 @@ def valider(
     for _, row in check.synthese.iterrows():
         table.add_row(*[str(v) for v in row])
     console.print(table)
-    if not check.motifs.empty:
-        motifs = Table(title="Lignes rejetées ou valeurs signalées, par motif")
-        for column in check.motifs.columns:
-            motifs.add_column(str(column))
-        for _, row in check.motifs.iterrows():
-            motifs.add_row(*[str(v) for v in row])
-        console.print(motifs)
+    messages = reject_messages(check.data)
+    if messages:
+        console.print("[bold]Lignes rejetées ou valeurs signalées, par motif[/]")
+        for message in messages:
+            console.print(f"- {message}", markup=False, soft_wrap=True)
     for warning in check.avertissements:
         console.print(f"[yellow]Attention :[/] {warning}")
     blocking = [w for w in check.avertissements if "obligatoire" in w or "illisible" in w]

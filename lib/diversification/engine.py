@@ -31,6 +31,8 @@ from pathlib import Path
 ENGINE_NAME = "diversification-noyau"
 KERNEL_NAME = "python3"
 START_TIMEOUT = 60
+#: Longest a single cell may run before the study is stopped with an error (seconds).
+CELL_TIMEOUT = 900
 
 #: Code run (silently, outside the history) before each notebook.
 _PREAMBLE = """\
@@ -38,6 +40,9 @@ get_ipython().run_line_magic('reset', '-f')
 import gc as _dv_gc, os as _dv_os, sys as _dv_sys
 if 'matplotlib.pyplot' in _dv_sys.modules:
     _dv_sys.modules['matplotlib.pyplot'].close('all')
+if 'ipywidgets' in _dv_sys.modules:
+    # Widgets of the previous notebook keep comms open in the kernel: close them all.
+    _dv_sys.modules['ipywidgets'].Widget.close_all()
 _dv_os.chdir({cwd!r})
 _dv_gc.collect()
 get_ipython().execution_count = 1
@@ -244,6 +249,7 @@ class KernelSession:
             kernel_name=self.kernel_name,
             progress_bar=False,
             log_output=False,
+            execution_timeout=CELL_TIMEOUT,
             km=self.km,
             kc=self.kc,
         )

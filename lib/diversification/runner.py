@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .engine import CELL_TIMEOUT
 from .config import TerritoryConfig, load_config
 from .errors import KitError
 from .paths import NOTEBOOKS_DIR, REPORTS_DIR
@@ -252,6 +253,7 @@ def _run_notebooks(selected, notebooks_dir, out_dir, territoire, annee, tmp, fin
                     kernel_name="python3",
                     progress_bar=False,
                     log_output=False,
+                    execution_timeout=CELL_TIMEOUT,
                 )
             entry["statut"] = STATUS_DONE
         except PapermillExecutionError as exc:
