@@ -169,33 +169,31 @@ _TEXT_RAW = [
 ]
 
 #: CSV columns read (normalised header → official name). Other columns are ignored.
+#: Fields of the national CSV export copied as they are into the output table.
+_CSV_FIELDS = [
+    "uid",
+    "id",
+    "acheteur_id",
+    "acheteur_nom",
+    "nature",
+    "objet",
+    "codeCPV",
+    "procedure",
+    "dureeMois",
+    "dateNotification",
+    "montant",
+    "lieuExecution_code",
+    "lieuExecution_typeCode",
+    "titulaire_id",
+    "titulaire_typeIdentifiant",
+    "titulaire_nom",
+    "considerationsSociales",
+    "idAccordCadre",
+    "formePrix",
+]
 _CSV_COLUMNS = {
     normalize_header(name): name
-    for name in [
-        "uid",
-        "id",
-        "acheteur_id",
-        "acheteur_nom",
-        "nature",
-        "objet",
-        "codeCPV",
-        "procedure",
-        "dureeMois",
-        "dateNotification",
-        "montant",
-        "lieuExecution_code",
-        "lieuExecution_typeCode",
-        "titulaire_id",
-        "titulaire_typeIdentifiant",
-        "titulaire_nom",
-        "considerationsSociales",
-        "idAccordCadre",
-        "formePrix",
-        "modification_id",
-        "donneesActuelles",
-        "type",
-        "_type",
-    ]
+    for name in [*_CSV_FIELDS, "modification_id", "donneesActuelles", "type", "_type"]
 }
 _CSV_COLUMNS["titulaire_denominationsociale"] = "titulaire_nom"
 _CSV_REQUIRED = ["id", "acheteur_id", "dateNotification"]
@@ -755,27 +753,7 @@ def _extract_csv(path: Path, log: RejectionLog) -> tuple[pd.DataFrame, list[str]
     out["fichier"] = name
     out["ligne"] = contracts["_line"].astype("Int64")
     out["format_source"] = FORMAT_CSV
-    for col in [
-        "uid",
-        "id",
-        "acheteur_id",
-        "acheteur_nom",
-        "nature",
-        "objet",
-        "codeCPV",
-        "procedure",
-        "dureeMois",
-        "dateNotification",
-        "montant",
-        "lieuExecution_code",
-        "lieuExecution_typeCode",
-        "titulaire_id",
-        "titulaire_typeIdentifiant",
-        "titulaire_nom",
-        "considerationsSociales",
-        "idAccordCadre",
-        "formePrix",
-    ]:
+    for col in _CSV_FIELDS:
         out[col] = contracts[col] if col in contracts else pd.Series(pd.NA, index=out.index, dtype="string")
     has_mods = (versions.reindex(out.index) > 1).to_numpy()
     out["montant_modification"] = latest["montant"].reindex(out.index).where(has_mods)
