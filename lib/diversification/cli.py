@@ -66,6 +66,9 @@ def etude(
     if result.status != STATUS_DONE:
         _fail(result.message + f"\nDossier du run (statut « échec ») : {result.run_dir}", code=1)
     console.print(f"Étude terminée. Rapport : {result.run_dir}")
+    html = result.run_dir / "rapport" / "rapport.html"
+    if html.exists():
+        console.print(f"Rapport à ouvrir dans un navigateur : {html}")
 
 
 @app.command("lot")
