@@ -127,3 +127,12 @@ def test_dask_executor_on_a_local_cluster(territories, notebooks, tmp_path):
     from diversification.engine import close_thread_session
 
     close_thread_session()
+
+
+def test_threads_per_worker_share_the_cores():
+    from diversification.batch import threads_per_worker
+
+    assert threads_per_worker(1, cores=2) == 2
+    assert threads_per_worker(2, cores=2) == 1
+    assert threads_per_worker(8, cores=2) == 1
+    assert threads_per_worker(2, cores=16) == 8

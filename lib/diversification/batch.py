@@ -134,9 +134,22 @@ def run_territory(
                                 None, f"Erreur inattendue : {type(exc).__name__} : {exc}").to_dict()
 
 
-def _worker_init() -> None:  # pragma: no cover - runs in the worker processes
+#: Environment variables that cap the threads of numpy/OpenBLAS, Arrow and friends.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Threads each worker (and its kernel) may use so that workers do not oversubscribe the cores."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
+
+
+def _worker_init(threads: int) -> None:  # pragma: no cover - runs in the worker processes
     from .engine import quiet_kernel_warnings
 
+    # Inherited by the worker's kernel: each study computes on its share of the cores only.
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
     quiet_kernel_warnings()
 
 
@@ -200,7 +213,7 @@ def _run_processes(args: list[tuple], workers: int, on_done) -> list[dict]:
     if not args:
         return []
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_worker_init) as pool:
+                             initializer=_worker_init, initargs=(threads_per_worker(workers),)) as pool:
         futures = {pool.submit(run_territory, *arg): i for i, arg in enumerate(args)}
         for future in as_completed(futures):
             i = futures[future]
