@@ -159,7 +159,7 @@ print(f"{elapsed} {peak} {n}")
 
 def _measure(kind: str, path: Path, cache: Path) -> tuple[float, float, int]:
     out = subprocess.run([PY, "-c", _MEASURE, kind, str(path), str(cache)], capture_output=True, text=True, check=True)
-    elapsed, peak, n = out.stdout.split()
+    elapsed, peak, n = out.stdout.strip().splitlines()[-1].split()
     return float(elapsed), float(peak), int(n)
 
 

@@ -31,7 +31,7 @@ def reason_keys_of_decp(result) -> dict[str, int]:
              ("date de notification absente", "date_absente"), ("impossible ou illisible", "date_illisible"),
              ("postérieure", "date_future"), ("code CPV absent", "cpv_absent"), ("invalide : 8 chiffres", "cpv_invalide"),
              ("remplacé par", "montant_modifie"), ("exclu des totaux", "montant_hors_totaux"),
-             ("Luhn", "siret_invalide"), ("14 chiffres", "siret_invalide")]
+             ("Luhn", "siret_invalide"), ("14 chiffres", "siret_invalide"), ("durée en mois", "duree_illisible")]
     counts: dict[str, int] = {}
     seen = set()
     for record in result.rejects.records:
@@ -90,9 +90,76 @@ def test_cache_and_buyer_extract(tmp_path):
     cache, motifs = national.ingest_national(FIXTURE, tmp_path / "cache", today=TODAY)
     assert cache.exists() and int(motifs["nombre"].sum()) == 1
     again, _ = national.ingest_national(FIXTURE, tmp_path / "cache", today=TODAY)
-    assert again == cache and len(list((tmp_path / "cache").glob("*.parquet"))) == 1
+    assert again == cache and len(list((tmp_path / "cache").glob("*.rejets.parquet"))) == 1
+    assert len(list((tmp_path / "cache").glob("*.parquet"))) == 2
     nord = national.buyers_contracts(cache, {"215 930 007 00012"})
     assert list(nord["uid"]) == ["21593000700012M-77", "21593000700012T-12"]
     assert national.buyers_contracts(cache, set()).empty
     aggregate = national.aggregate_department_segment(national.clean_national(FIXTURE, today=TODAY).table)
     assert int(aggregate["marches"].sum()) == 3
+    paris = aggregate.loc[aggregate["departement"] == "75"]
+    assert int(paris["marches_clause_sociale"].sum()) == 1 and float(paris["montant_total"].sum()) == 230000.0
+
+
+BUYERS = ["21750001600019", "21593000700012"]
+OTHER = "21130055300016"
+
+
+def _national_file(path: Path, contracts: int = 3000) -> dict[str, int]:
+    """A small « national » export: contracts of 3 buyers, some rejected or flagged; expected counts."""
+    rows, kept = [], {b: 0 for b in [*BUYERS, OTHER]}
+    for i in range(contracts):
+        buyer = [*BUYERS, OTHER][i % 3]
+        cpv = "4523314" if i % 50 == 7 else "45233140"  # invalid CPV: rejected
+        amount = "NC" if i % 10 == 3 else str(1000 + i)
+        rows.append(f"{buyer}M{i},M{i},Marché,{buyer},Acheteur,55204599900869,SIRET,X,objet,{amount},{cpv},p,12,"
+                    f"2024-01-{1 + i % 28:02d},Clause sociale,75,Code département,,U,0,true")
+        if i % 100 == 11:  # the same line twice: duplicate removed
+            rows.append(rows[-1])
+        kept[buyer] += cpv == "45233140"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return kept
+
+
+def test_territory_reads_a_national_file_through_the_fast_path(tmp_path, monkeypatch):
+    import diversification.paths as paths
+    from diversification.loading import load_input
+    from diversification.config import load_config
+
+    territory = tmp_path / "territoire"
+    territory.mkdir()
+    kept = _national_file(territory / "decp_national_extrait.csv")
+    (territory / "territoire.yaml").write_text(
+        "nom: Essai\nidentifiant: essai\nannee: 2024\ndepartements: ['75']\n"
+        "acheteurs:\n"
+        f"  - {{siret: '{BUYERS[0]}', nom: Ville, type: collectivite}}\n"
+        f"  - {{siret: '{BUYERS[1]}', nom: Département, type: collectivite}}\n"
+        "fichiers:\n  decp: decp_national_extrait.csv\n", encoding="utf-8")
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in territory.iterdir()}
+    monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
+    config = load_config(territory)
+
+    result = load_input(config, "decp", today=TODAY)
+    assert result.status == "chargée"
+    table = result.table
+    assert list(table.columns) == decp.DECP_COLUMNS
+    assert set(table["acheteur_id"]) == set(BUYERS)
+    assert len(table) == kept[BUYERS[0]] + kept[BUYERS[1]]
+    assert table["uid"].is_unique
+    assert not table["montant_valide"].all() and table["montant_valide"].sum() == len(table) - (table["montant"].isna()).sum()
+    # one record per reason, with the count, for the buyers' contracts only
+    records = {r["motif"].split(" : ")[0]: r for r in result.rejects.records}
+    invalid_cpv = sum(1 for i in range(3000) if i % 50 == 7 and i % 3 < 2)
+    duplicates = sum(1 for i in range(3000) if i % 100 == 11 and i % 3 < 2)
+    assert f"{invalid_cpv} marché(s)" in records["code CPV invalide"]["motif"]
+    assert f"{duplicates} marché(s)" in records["marché en double"]["motif"]
+    assert result.rows_read == len(table) + invalid_cpv + duplicates
+
+    caches = list((tmp_path / "reports" / ".cache_decp").glob("*.parquet"))
+    assert len(caches) == 2
+    stamps = {p: p.stat().st_mtime_ns for p in caches}
+    again = load_input(config, "decp", today=TODAY)
+    assert {p: p.stat().st_mtime_ns for p in caches} == stamps  # reused, not rewritten
+    assert again.table.equals(table)
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in territory.iterdir()}
+    assert after == before  # the territory folder stays read-only

@@ -537,6 +537,19 @@ def find_input_files(config: TerritoryConfig, key: str) -> list[Path]:
     return found
 
 
+#: A DECP file larger than this (bytes) is read through the national fast path.
+NATIONAL_DECP_MIN_BYTES = 50_000_000
+
+
+def _is_national_decp(path: Path) -> bool:
+    """A national DECP export: large, or named ``decp_national*``, or a ``.parquet`` file."""
+    if not path.is_file():
+        return False
+    name = path.name.lower()
+    return (name.startswith("decp_national") or name.endswith(".parquet")
+            or path.stat().st_size > NATIONAL_DECP_MIN_BYTES)
+
+
 def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, today=None) -> LoadResult:
     """Load one input of the territory; never raises for a user mistake."""
     files = find_input_files(config, key)
@@ -564,6 +577,12 @@ def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, 
         if key == "structures_inclusives":
             return load_structures_inclusives(files, today=today)
         if key == "decp":
+            national_files = [p for p in files if _is_national_decp(p)]
+            if national_files and len(files) == 1:
+                from .national import load_territory_decp
+                from .paths import REPORTS_DIR
+
+                return load_territory_decp(files[0], config.buyer_sirets, REPORTS_DIR / ".cache_decp", today=today)
             from .decp import load_decp
 
             result = load_decp(files, today=today)

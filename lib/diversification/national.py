@@ -1,11 +1,17 @@
-"""National DECP export (decp-processing tabular CSV, ~1.5 million rows): vectorised fast path.
+"""National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB fast path.
 
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
-lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed with
-pyarrow and numpy over whole columns. Rejects are summarised as counts by reason plus the first
-rows of each reason (no Python object per row). The cleaned table is cached as Parquet, keyed on
-the SHA-256 of the file, and sorted by buyer so that :func:`buyers_contracts` reads only the row
-groups of a territory's buyers.
+lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed in
+a few DuckDB queries over the columns read by pyarrow (all as text, quoted newlines allowed).
+The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
+decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
+over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
+summarised as counts by reason plus the first rows of each reason (no Python object per row).
+
+The cleaned table is cached as Parquet (written by DuckDB), keyed on the SHA-256 of the file,
+sorted by buyer so that :func:`buyers_contracts` reads only the row groups of a territory's
+buyers. :func:`load_territory_decp` turns that extract into the :class:`LoadResult` of
+:func:`decp.load_decp` (same columns), for the territory runs.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,12 +32,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .decp import MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number
-from .errors import InputError
+from .decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number
+from .errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
 from .parsing import MISSING_TOKENS, normalize_header
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 EXAMPLES_PER_REASON = 5
+#: DuckDB limits (the benchmark machine has 2 cores; peak memory must stay under 2 GB).
+DUCKDB_THREADS = 2
+DUCKDB_MEMORY = "1GB"
 
 #: Reasons (key → French label, action), as in the rejects log of :func:`decp.load_decp`.
 REASONS = {
@@ -48,24 +59,37 @@ REASONS = {
     "montant_modifie": ("montant initial remplacé par celui de la dernière modification", "montant mis à jour"),
     "modification_illisible": ("montant de modification illisible", "valeur ignorée"),
     "siret_invalide": ("SIRET du titulaire invalide", "valeur signalée"),
+    "duree_illisible": ("durée en mois illisible (nombre entier attendu)", "valeur ignorée"),
 }
+#: Reasons that remove the contract (the others flag a value of a contract kept).
+REMOVING_REASONS = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
+                    "cpv_absent", "cpv_invalide", "doublon_ligne", "doublon_marche"]
 
 _COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "objet", "codeCPV", "procedure", "dureeMois",
             "dateNotification", "montant", "lieuExecution_code", "lieuExecution_typeCode", "titulaire_id",
-            "titulaire_typeIdentifiant", "titulaire_nom", "considerationsSociales", "modification_id", "type", "_type"]
+            "titulaire_typeIdentifiant", "titulaire_nom", "considerationsSociales", "idAccordCadre", "formePrix",
+            "modification_id", "type", "_type"]
 _HEADER_MAP = {normalize_header(c): c for c in _COLUMNS} | {"titulaire_denominationsociale": "titulaire_nom"}
 _SEPARATORS = [";", ",", "\t", "|"]
 _SEPS_RE = "[\\s\u00a0\u202f.\\-]"  # RE2: real non-breaking spaces, not \\u escapes
+_TRIM = " \t\n\r\u00a0\u202f"
+_REJECT_SCHEMA = pa.schema([("motif", pa.string()), ("rang", pa.int64()), ("uid", pa.string()),
+                            ("id", pa.string()), ("acheteur_id", pa.string()), ("valeur", pa.string())])
 
 
 @dataclass
 class NationalResult:
-    """Cleaned contracts (pyarrow table), rejects by reason, first rows of each reason."""
+    """Cleaned contracts (pyarrow table), rejects by reason, first rows of each reason.
+
+    ``rejets``: one row per rejected contract or flagged value (``motif`` is a key of
+    :data:`REASONS`, ``rang`` the 1-based data row of the file). ``rows_read``: contracts found.
+    """
 
     table: pa.Table
     motifs: pd.DataFrame
     exemples: dict[str, pd.DataFrame]
     rows_read: int
+    rejets: pa.Table | None = None
     cache: Path | None = None
 
 
@@ -77,6 +101,9 @@ def file_hash(path: Path) -> str:
 # --- reading ----------------------------------------------------------------------------------
 
 def _read(path: Path) -> pa.Table:
+    """The useful columns, as text, renamed to the official names, plus ``rang`` (1-based row)."""
+    if path.suffix.lower() == ".parquet":
+        return _read_parquet(path)
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if not head.strip():
@@ -95,77 +122,44 @@ def _read(path: Path) -> pa.Table:
     if missing:
         raise InputError(f"Le fichier DECP « {path.name} » : colonne(s) obligatoire(s) absente(s) : "
                          + ", ".join(f"« {c} »" for c in missing) + ".")
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(include_columns=list(names), strings_can_be_null=False,
-                                             column_types={h: pa.string() for h in names}),
-    )
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(include_columns=list(names), strings_can_be_null=False,
+                                                 column_types={h: pa.string() for h in names}),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
     table = table.rename_columns([names[c] for c in table.column_names])
     for column in _COLUMNS:
         if column not in table.column_names:
             table = table.append_column(column, pa.nulls(table.num_rows, pa.string()))
-    return table
+    return table.append_column("rang", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
 
 
-def _missing_to_null(array: pa.ChunkedArray) -> pa.ChunkedArray:
-    stripped = pc.utf8_trim_whitespace(array)
-    token = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(MISSING_TOKENS)))
-    return pc.if_else(token, pa.scalar(None, pa.string()), stripped)
+def _read_parquet(path: Path) -> pa.Table:
+    """A national export already in Parquet: the same columns, as text."""
+    schema = pq.read_schema(path)
+    names = {}
+    for h in schema.names:
+        official = _HEADER_MAP.get(normalize_header(h))
+        if official and official not in names.values():
+            names[h] = official
+    missing = [c for c in ("id", "acheteur_id", "dateNotification") if c not in names.values()]
+    if missing:
+        raise InputError(f"Le fichier DECP « {path.name} » : colonne(s) obligatoire(s) absente(s) : "
+                         + ", ".join(f"« {c} »" for c in missing) + ".")
+    table = pq.read_table(path, columns=list(names))
+    table = pa.table({names[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
+    for column in _COLUMNS:
+        if column not in table.column_names:
+            table = table.append_column(column, pa.nulls(table.num_rows, pa.string()))
+    return table.append_column("rang", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
 
 
-def _np(array) -> np.ndarray:
-    return np.asarray(array.to_numpy(zero_copy_only=False))
-
-
-def _codes(array: pa.ChunkedArray) -> np.ndarray:
-    encoded = pc.dictionary_encode(pc.fill_null(array, "")).combine_chunks()
-    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _first_index(codes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct codes among ``rows`` and the first row (file order) of each."""
-    uniques, first = np.unique(codes[rows], return_index=True)
-    return uniques, rows[first]
-
-
-# --- number, date, SIRET (vectorised, with decp's exact rules for the rare odd values) ----------
-
-_PLAIN_NUMBER = r"^-?\d+(\.\d+)?$"
-
-
-def _numbers(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Float values (NaN when missing or unreadable) and the unreadable mask."""
-    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
-    values = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
-    out = _np(pc.fill_null(values, np.nan)).astype(float)
-    bad = np.zeros(len(out), dtype=bool)
-    odd = np.nonzero(_np(pc.and_(pc.invert(plain), pc.is_valid(text))))[0]
-    if len(odd):  # « 1 234,56 € », « 1.234,56 »...: decp's parser on these few rows
-        number, unreadable = _to_number(pd.Series(text.take(pa.array(odd)).to_pylist(), dtype="string"))
-        out[odd] = number.astype(float).fillna(np.nan).to_numpy(dtype=float)
-        bad[odd] = unreadable.to_numpy(dtype=bool)
-    return out, bad
-
-
-def _dates(text: pa.ChunkedArray) -> pa.Array:
-    iso = pc.fill_null(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}($|[T ])"), False)
-    day = pc.utf8_slice_codeunits(text, 0, 10)
-    parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # strptime rolls 2024-02-30 over to March: an impossible date must stay unreadable
-    parsed = pc.if_else(pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day), False), parsed,
-                        pa.scalar(None, pa.timestamp("s")))
-    result = pc.cast(pc.if_else(iso, parsed, pa.scalar(None, pa.timestamp("s"))), pa.date32()).combine_chunks()
-    odd = np.nonzero(_np(pc.and_(pc.invert(iso), pc.is_valid(text))))[0]
-    if len(odd):
-        when = _to_date(pd.Series(text.take(pa.array(odd)).to_pylist(), dtype="string"))
-        values = result.to_pylist()
-        for i, w in zip(odd, when):
-            values[i] = None if pd.isna(w) else w.date()
-        result = pa.array(values, pa.date32())
-    return result
-
+# --- SIRET (vectorised over distinct values) ----------------------------------------------------
 
 def luhn_valid(digits: np.ndarray) -> np.ndarray:
     """Luhn check of rows of 14 digits (``uint8`` array of shape (n, 14))."""
@@ -176,277 +170,518 @@ def luhn_valid(digits: np.ndarray) -> np.ndarray:
     return total % 10 == 0
 
 
-def siret_reasons(values: pa.Array) -> pa.Array:
-    """``None`` for a valid SIRET, else decp's French reason; over the distinct values only."""
+def siret_reasons(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Distinct values and, for each, ``None`` for a valid SIRET, else decp's French reason."""
     values = pc.unique(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
     clean = pc.replace_substring_regex(values, _SEPS_RE, "")
-    well_formed = pc.fill_null(pc.match_substring_regex(clean, r"^\d{14}$"), False)
+    well_formed = np.asarray(pc.fill_null(pc.match_substring_regex(clean, r"^\d{14}$"), False))
     reasons = np.full(len(values), None, dtype=object)
-    reasons[~_np(well_formed)] = "SIRET invalide : 14 chiffres attendus"
-    reasons[_np(pc.is_null(clean)) | _np(pc.fill_null(pc.equal(clean, ""), True))] = "SIRET absent"
-    rows = np.nonzero(_np(well_formed))[0]
+    reasons[~well_formed] = "SIRET invalide : 14 chiffres attendus"
+    empty = np.asarray(pc.fill_null(pc.equal(clean, ""), True))
+    reasons[empty] = "SIRET absent"
+    rows = np.nonzero(well_formed)[0]
     if len(rows):
-        chosen = clean.take(pa.array(rows))
-        buffer = np.frombuffer(chosen.buffers()[2], np.uint8)
-        offsets = np.frombuffer(chosen.buffers()[1], np.int32)[chosen.offset:chosen.offset + len(rows) + 1]
-        digits = buffer[offsets[0]:offsets[-1]].reshape(-1, 14) - 48
+        chosen = pc.cast(clean.take(pa.array(rows)), pa.binary())
+        digits = np.frombuffer(b"".join(chosen.to_pylist()) if len(rows) < 64 else
+                               _concat_binary(chosen), np.uint8).reshape(-1, 14) - 48
         ok = luhn_valid(digits)
         poste = (digits[:, :9] == np.array([3, 5, 6, 0, 0, 0, 0, 0, 0])).all(axis=1) & (digits.sum(axis=1) % 5 == 0)
-        bad = ~(ok | poste)
-        reasons[rows[bad]] = "SIRET invalide : clé de contrôle (Luhn) fausse"
+        reasons[rows[~(ok | poste)]] = "SIRET invalide : clé de contrôle (Luhn) fausse"
     return values, pa.array(reasons, pa.string())
 
 
-# --- pipeline ---------------------------------------------------------------------------------
-
-class _Rejects:
-    def __init__(self):
-        self.counts: dict[str, int] = {}
-        self.examples: dict[str, pd.DataFrame] = {}
-
-    def add(self, key: str, mask: np.ndarray, table: pa.Table, value_column: str | None) -> None:
-        n = int(mask.sum())
-        if not n:
-            return
-        self.counts[key] = self.counts.get(key, 0) + n
-        if key not in self.examples:
-            rows = np.nonzero(mask)[0][:EXAMPLES_PER_REASON]
-            cols = ["_rang", "uid", "id", "acheteur_id"] + ([value_column] if value_column else [])
-            sample = table.select(cols).take(pa.array(rows)).to_pandas()
-            self.examples[key] = sample.rename(columns={"_rang": "rang", value_column: "valeur"} if value_column
-                                               else {"_rang": "rang"})
+def _concat_binary(array: pa.Array) -> bytes:
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:array.offset + len(array) + 1]
+    return np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].tobytes()
 
 
-def clean_national(path: str | Path, *, today: date | None = None) -> NationalResult:
-    """Load and clean a national DECP CSV export (see the module docstring)."""
+# --- DuckDB pipeline ------------------------------------------------------------------------------
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads, "memory_limit": memory,
+                                 "temp_directory": os.path.join(tempfile.gettempdir(), "diversification-duckdb")})
+    con.execute("SET enable_progress_bar = false")
+    trim = _sql_text(_TRIM)
+    tokens = ", ".join(_sql_text(t) for t in sorted(MISSING_TOKENS))
+    con.execute(f"CREATE MACRO nz(x) AS CASE WHEN lower(trim(x, {trim})) IN ({tokens}) THEN NULL "
+                f"ELSE trim(x, {trim}) END")
+    con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {_sql_text(_SEPS_RE)}, '', 'g')")
+    con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
+    return con
+
+
+_BASE = """
+CREATE TEMP TABLE base AS
+SELECT rang, uid, id, acheteur_id, acheteur_nom, nature, objet, codeCPV, procedure, dureeMois, dateNotification,
+       montant, lieuExecution_code, lieuExecution_typeCode,
+       CASE WHEN coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true) THEN nullif(nosep(titulaire_id), '')
+            ELSE titulaire_id END AS titulaire_id,
+       titulaire_typeIdentifiant, titulaire_nom, considerationsSociales, idAccordCadre, formePrix,
+       coalesce(_type, type) AS _type,
+       coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
+       coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
+FROM (SELECT rang, {columns} FROM raw)
+"""
+
+_MULTI = """
+CREATE TEMP TABLE multi AS
+WITH m AS (
+    SELECT b.rang, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, s.vmin, s.vmax
+    FROM base b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax FROM base GROUP BY k HAVING count(*) > 1) s
+    ON b.k = s.k
+), firsts AS (
+    SELECT k, min(vmin) AS vmin, min({'r': rang, 'h': h}) FILTER (WHERE v = vmin) AS f,
+           count(DISTINCT v) AS nv, min({'r': rang, 'm': montant}) FILTER (WHERE v = vmax) AS latest
+    FROM m GROUP BY k
+), pairs AS (
+    SELECT k, h, min(rang) AS r FROM m WHERE v = vmin AND h <> '' GROUP BY k, h
+), holders AS (
+    SELECT k, count(*) AS nb_titulaires, string_agg(h, '|' ORDER BY r) AS titulaires_ids FROM pairs GROUP BY k
+)
+SELECT f.k, f.vmin, f.f.r AS r0, f.f.h AS h0, f.nv, CASE WHEN f.nv > 1 THEN f.latest.m END AS modification,
+       coalesce(p.nb_titulaires, 0) AS nb_titulaires, p.titulaires_ids
+FROM firsts f LEFT JOIN holders p ON f.k = p.k
+"""
+
+_REPEATS = """
+SELECT 'doublon_ligne' AS motif, b.rang, b.uid, b.id, b.acheteur_id, b.k AS valeur
+FROM base b JOIN multi m ON b.k = m.k
+WHERE b.rang <> m.r0 AND coalesce(b.titulaire_id, '') = m.h0
+  AND b.v = m.vmin
+"""
+
+_CONTRACTS = """
+CREATE TEMP TABLE contracts AS
+WITH c AS (
+    SELECT b.*, m.k IS NOT NULL AS is_multi, m.modification, coalesce(m.nv, 1) - 1 AS nb_modifications,
+           CASE WHEN m.k IS NULL THEN (b.titulaire_id IS NOT NULL)::BIGINT ELSE m.nb_titulaires END AS nb_titulaires,
+           CASE WHEN m.k IS NULL THEN b.titulaire_id ELSE m.titulaires_ids END AS titulaires_ids,
+           replace(codeCPV, ' ', '') AS cpv_raw
+    FROM base b LEFT JOIN multi m ON b.k = m.k
+    WHERE m.k IS NULL OR b.rang = m.r0
+), t AS (
+    SELECT c.*, regexp_replace(cpv_raw, '\\.0$', '') AS cpv_text,
+           CASE WHEN regexp_full_match(dateNotification, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')
+                THEN TRY_CAST(substr(dateNotification, 1, 10) AS DATE) ELSE d.value::DATE END AS date_notif
+    FROM c LEFT JOIN odd_dates d ON c.dateNotification = d.text
+)
+SELECT *,
+       CASE WHEN starts_with(lower(_type), 'contrat de concession') THEN 'concession'
+            WHEN id IS NULL THEN 'id_absent'
+            WHEN acheteur_id IS NULL THEN 'acheteur_absent'
+            WHEN dateNotification IS NULL THEN 'date_absente'
+            WHEN date_notif IS NULL THEN 'date_illisible'
+            WHEN date_notif > DATE '@TODAY@' THEN 'date_future'
+            WHEN codeCPV IS NULL THEN 'cpv_absent'
+            WHEN NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?') THEN 'cpv_invalide'
+       END AS motif
+FROM t
+"""
+
+_KEPT = """
+CREATE TEMP TABLE kept AS
+WITH c AS (
+    SELECT contracts.* REPLACE (regexp_replace(acheteur_id, '[\\s\u00a0.\\-]', '', 'g') AS acheteur_id),
+           CASE WHEN plain_number(montant) THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
+           coalesce(NOT plain_number(montant) AND a.bad, false) AS montant_bad,
+           CASE WHEN plain_number(modification) THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
+           coalesce(NOT plain_number(modification) AND mo.bad, false) AS modif_bad
+    FROM contracts LEFT JOIN odd_numbers a ON contracts.montant = a.text
+         LEFT JOIN odd_numbers mo ON contracts.modification = mo.text
+    WHERE motif IS NULL
+)
+SELECT * FROM c
+"""
+
+_DUPLICATES = """
+CREATE TEMP TABLE dup_rangs AS
+SELECT rang FROM (
+    SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur_id, k.titulaire_id, k.montant_num, k.date_notif
+                                      ORDER BY k.rang) AS n
+    FROM kept k SEMI JOIN (SELECT id, acheteur_id, titulaire_id, montant_num, date_notif FROM kept
+                           GROUP BY ALL HAVING count(*) > 1) g
+    ON k.id IS NOT DISTINCT FROM g.id AND k.acheteur_id IS NOT DISTINCT FROM g.acheteur_id
+       AND k.titulaire_id IS NOT DISTINCT FROM g.titulaire_id AND k.montant_num IS NOT DISTINCT FROM g.montant_num
+       AND k.date_notif IS NOT DISTINCT FROM g.date_notif
+) WHERE n > 1
+"""
+
+_FINAL = """
+SELECT c.uid, c.id, c.acheteur_id, c.acheteur_nom, c.nature,
+       CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
+            ELSE 'services' END AS nature_achat,
+       c.objet, c.cpv8 AS codeCPV, c.procedure,
+       c.duree_ok AS dureeMois,
+       c.date_notif AS dateNotification, year(c.date_notif)::BIGINT AS annee,
+       c.montant_num AS montant, coalesce(c.modif_num, c.montant_num) AS montant_final,
+       NOT c.hors_totaux AS montant_valide,
+       c.lieuExecution_code, c.lieuExecution_typeCode, c.titulaire_id, c.titulaire_typeIdentifiant,
+       c.titulaire_nom, c.titulaires_ids, c.nb_titulaires,
+       CASE WHEN c.is_siret THEN s.reason IS NULL END AS titulaire_siret_valide,
+       c.considerationsSociales, c.consideration_sociale,
+       CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'clause sociale') END AS clause_sociale,
+       CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'critere social') END AS critere_social,
+       CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'marche reserve') END AS marche_reserve,
+       c.idAccordCadre, c.formePrix, c.nb_modifications, c.rang,
+       seg.segment,
+       CASE WHEN length(trim(c.lieuExecution_code)) >= 2 THEN
+            CASE WHEN contains(lower(c.lieuExecution_typeCode), 'département') THEN lpad(trim(c.lieuExecution_code), 2, '0')
+                 WHEN regexp_matches(trim(c.lieuExecution_code), '^9[78]') THEN substr(trim(c.lieuExecution_code), 1, 3)
+                 ELSE substr(trim(c.lieuExecution_code), 1, 2) END END AS departement,
+       c.montant_bad, c.modif_num, c.modif_bad, c.duree_bad, s.reason AS siret_reason, c.is_siret,
+       c.montant AS montant_txt
+FROM (
+    SELECT *, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS duree_ok,
+           CASE WHEN considerationsSociales IS NULL THEN 'inconnue'
+                WHEN list_has_any(labels, ['clause sociale', 'critere social', 'marche reserve']) THEN 'oui'
+                WHEN list_has_any(labels, ['pas de consideration sociale', 'sans objet']) THEN 'non'
+                ELSE 'inconnue' END AS consideration_sociale
+    FROM (
+        SELECT *, dureeMois IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
+        FROM (
+            SELECT k.*, substr(cpv_text, 1, 8) AS cpv8, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division,
+                   CASE WHEN plain_number(dureeMois) THEN TRY_CAST(dureeMois AS DOUBLE) ELSE du.value END AS duree,
+                   titulaire_id IS NOT NULL AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET',
+                         titulaire_typeIdentifiant IS NULL AND length(nosep(titulaire_id)) = 14) AS is_siret,
+                   (montant_num IS NULL OR montant_num < {min_amount} OR montant_num > {max_amount}
+                    OR (modif_num IS NOT NULL AND (modif_num < {min_amount} OR modif_num > {max_amount})))
+                   AS hors_totaux,
+                   list_transform(string_split(strip_accents(lower(considerationsSociales)), '|'), lambda x: trim(x))
+                   AS labels
+            FROM (SELECT * REPLACE (regexp_replace(considerationsSociales, '\\s*[,;|]\\s*', '|', 'g')
+                                    AS considerationsSociales)
+                  FROM kept ANTI JOIN dup_rangs USING (rang)) k
+                 LEFT JOIN odd_numbers du ON k.dureeMois = du.text
+        )
+    )
+) c
+LEFT JOIN sirets s ON c.titulaire_id = s.value
+LEFT JOIN segments seg ON c.cpv8 = seg.cpv
+"""
+
+_OUTPUT_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "nature_achat", "objet", "codeCPV",
+                   "procedure", "dureeMois", "dateNotification", "annee", "montant", "montant_final",
+                   "montant_valide", "lieuExecution_code", "lieuExecution_typeCode", "titulaire_id",
+                   "titulaire_typeIdentifiant", "titulaire_nom", "titulaires_ids", "nb_titulaires",
+                   "titulaire_siret_valide", "considerationsSociales", "consideration_sociale", "clause_sociale",
+                   "critere_social", "marche_reserve", "idAccordCadre", "formePrix", "nb_modifications", "rang",
+                   "segment", "departement"]
+
+
+def _register_map(con, name: str, frame: pd.DataFrame, schema: pa.Schema) -> None:
+    con.register(f"{name}_arrow", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+
+
+_NUMBER_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.float64()), ("bad", pa.bool_())])
+_DATE_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.timestamp("ns"))])
+_SIRET_SCHEMA = pa.schema([("value", pa.string()), ("reason", pa.string())])
+_SEGMENT_SCHEMA = pa.schema([("cpv", pa.string()), ("segment", pa.string())])
+
+
+def _odd_numbers(con) -> pd.DataFrame:
+    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »)."""
+    texts = con.execute("""
+        SELECT DISTINCT x FROM (
+            SELECT montant AS x FROM contracts WHERE motif IS NULL UNION ALL
+            SELECT modification FROM contracts WHERE motif IS NULL UNION ALL
+            SELECT dureeMois FROM contracts WHERE motif IS NULL)
+        WHERE x IS NOT NULL AND NOT plain_number(x)""").fetchall()
+    series = pd.Series([t[0] for t in texts], dtype="string")
+    number, bad = _to_number(series)
+    return pd.DataFrame({"text": series.astype(object),
+                         "value": number.astype(float).to_numpy(dtype=float, na_value=np.nan),
+                         "bad": bad.to_numpy(dtype=bool)})
+
+
+def _odd_dates(con) -> pd.DataFrame:
+    texts = con.execute("""SELECT DISTINCT dateNotification FROM base WHERE dateNotification IS NOT NULL
+        AND NOT regexp_full_match(dateNotification, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')""").fetchall()
+    series = pd.Series([t[0] for t in texts], dtype="string")
+    when = _to_date(series)
+    return pd.DataFrame({"text": series.astype(object), "value": when.astype("datetime64[ns]")})
+
+
+def _sirets(con) -> pd.DataFrame:
+    holders = con.sql("""SELECT DISTINCT titulaire_id FROM kept WHERE titulaire_id IS NOT NULL
+        AND coalesce(upper(trim(titulaire_typeIdentifiant)) = 'SIRET',
+                     titulaire_typeIdentifiant IS NULL AND length(nosep(titulaire_id)) = 14)""").to_arrow_table()
+    values, reasons = siret_reasons(holders.column(0).cast(pa.string()) if holders.num_rows else
+                                    pa.array([], pa.string()))
+    return pd.DataFrame({"value": pd.Series(values.to_pylist(), dtype=object),
+                         "reason": pd.Series(reasons.to_pylist(), dtype=object)})
+
+
+def _segments_map(con) -> pd.DataFrame:
+    from .segments import map_cpv_series
+
+    cpvs = [r[0] for r in con.execute("SELECT DISTINCT substr(cpv_text, 1, 8) FROM kept").fetchall()]
+    mapped = map_cpv_series(pd.Series(cpvs, dtype="string"))
+    return pd.DataFrame({"cpv": pd.Series(cpvs, dtype=object),
+                         "segment": mapped.astype(object).where(mapped.notna(), None)})
+
+
+_TOKENS = pa.array(sorted(MISSING_TOKENS))
+_LONGEST_TOKEN = max(len(t.encode()) for t in MISSING_TOKENS)
+
+
+def _missing_to_null(array: pa.ChunkedArray) -> pa.ChunkedArray:
+    """decp's rule: stripped text, ``NC``, ``n/a``, empty... → null (pyarrow kernels, short values only)."""
+    stripped = pc.utf8_trim_whitespace(array)
+    short = pc.less_equal(pc.binary_length(stripped), _LONGEST_TOKEN)
+    return pc.if_else(pc.and_(short, pc.is_in(pc.utf8_lower(stripped), value_set=_TOKENS)),
+                      pa.scalar(None, pa.string()), stripped)
+
+
+def _clean_columns(raw: pa.Table) -> pa.Table:
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [c for c in raw.column_names if c not in ("rang", "modification_id") and raw[c].null_count < len(raw)]
+    with ThreadPoolExecutor(DUCKDB_THREADS) as pool:
+        cleaned = list(pool.map(_missing_to_null, [raw[c] for c in names]))
+    for name, column in zip(names, cleaned):
+        raw = raw.set_column(raw.column_names.index(name), name, column)
+    return raw
+
+
+def _run(con, raw: pa.Table, today: date) -> tuple[str, str]:
+    """Build the ``final`` and ``rejets`` queries (temp tables left in ``con``)."""
+    raw = _clean_columns(raw)
+    con.register("raw", raw)
+    con.execute(_BASE.format(columns=", ".join(_COLUMNS)))
+    con.unregister("raw")
+    del raw
+    con.execute(_MULTI)
+    _register_map(con, "odd_dates", _odd_dates(con), _DATE_SCHEMA)
+    con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
+    _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
+    con.execute(_KEPT)
+    con.execute(_DUPLICATES)
+    _register_map(con, "sirets", _sirets(con), _SIRET_SCHEMA)
+    _register_map(con, "segments", _segments_map(con), _SEGMENT_SCHEMA)
+    final = _FINAL.format(min_amount=MIN_AMOUNT, max_amount=MAX_AMOUNT)
+    con.execute(f"CREATE TEMP TABLE final AS {final}")
+    rejets = f"""
+        {_REPEATS}
+        UNION ALL SELECT motif, rang, uid, id, acheteur_id,
+            CASE motif WHEN 'concession' THEN _type WHEN 'date_illisible' THEN dateNotification
+                       WHEN 'date_future' THEN dateNotification WHEN 'cpv_invalide' THEN codeCPV END
+            FROM contracts WHERE motif IS NOT NULL
+        UNION ALL SELECT 'doublon_marche', rang, uid, id, acheteur_id, id FROM kept SEMI JOIN dup_rangs USING (rang)
+        UNION ALL SELECT 'montant_hors_totaux', rang, uid, id, acheteur_id, montant_txt FROM final
+            WHERE NOT montant_valide
+        UNION ALL SELECT 'montant_modifie', rang, uid, id, acheteur_id, modif_num::VARCHAR FROM final
+            WHERE modif_num IS NOT NULL
+        UNION ALL SELECT 'modification_illisible', rang, uid, id, acheteur_id, NULL FROM final WHERE modif_bad
+        UNION ALL SELECT 'siret_invalide', rang, uid, id, acheteur_id, titulaire_id FROM final
+            WHERE is_siret AND siret_reason IS NOT NULL
+        UNION ALL SELECT 'duree_illisible', rang, uid, id, acheteur_id, NULL FROM final WHERE duree_bad
+    """
+    return final, rejets
+
+
+def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    frame = rejets.to_pandas() if rejets.num_rows else pd.DataFrame(columns=_REJECT_SCHEMA.names)
+    counts = frame["motif"].value_counts()
+    order = [r for r in REASONS if r in counts.index]
+    motifs = pd.DataFrame([(REASONS[r][0], REASONS[r][1], int(counts[r])) for r in order],
+                          columns=["motif", "action", "nombre"])
+    exemples = {}
+    for reason in order:
+        sample = frame.loc[frame["motif"] == reason].sort_values("rang").head(EXAMPLES_PER_REASON)
+        exemples[REASONS[reason][0]] = sample.drop(columns="motif").reset_index(drop=True)
+    return motifs, exemples
+
+
+def clean_national(path: str | Path, *, today: date | None = None, parquet: str | Path | None = None) -> NationalResult:
+    """Load and clean a national DECP CSV export (see the module docstring).
+
+    With ``parquet``, the cleaned table is written there by DuckDB (sorted by buyer, then row)
+    and ``table`` is empty (the caller reads the file back when needed).
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"Le fichier DECP « {path} » est introuvable.")
     today = today or date.today()
-    raw = _read(path)
-    n = raw.num_rows
-    columns = {c: (_missing_to_null(raw[c]) if c != "considerationsSociales" else raw[c]) for c in _COLUMNS}
-    kind = pc.utf8_upper(pc.utf8_trim_whitespace(columns["titulaire_typeIdentifiant"]))
-    siret_like = pc.fill_null(pc.equal(kind, "SIRET"), True)
-    holder = columns["titulaire_id"]
-    columns["titulaire_id"] = pc.if_else(siret_like, pc.replace_substring_regex(holder, _SEPS_RE, ""), holder)
-    columns["_rang"] = pa.array(np.arange(1, n + 1, dtype=np.int64))
-    table = pa.table(columns)
-    rejects = _Rejects()
-
-    # versions of a contract: key = uid, or buyer + id
-    key = pc.coalesce(table["uid"], pc.binary_join_element_wise(pc.fill_null(table["acheteur_id"], ""),
-                                                                pc.fill_null(table["id"], ""), ""))
-    version_text = pc.fill_null(table["modification_id"], "")
-    is_int = pc.match_substring_regex(version_text, r"^\d+(\.0+)?$")
-    version = _np(pc.cast(pc.if_else(pc.fill_null(is_int, False), pc.replace_substring_regex(
-        version_text, r"\.0+$", ""), "0"), pa.int64())).astype(np.int64)
-    codes = _codes(key)
-    k = int(codes.max()) + 1 if n else 0
-    vmin = np.full(k, np.iinfo(np.int64).max)
-    vmax = np.full(k, np.iinfo(np.int64).min)
-    np.minimum.at(vmin, codes, version)
-    np.maximum.at(vmax, codes, version)
-    pairs = np.unique(codes * (int(version.max()) + 1 if n else 1) + version)
-    nversions = np.bincount(pairs // (int(version.max()) + 1 if n else 1), minlength=k)
-    initial = np.nonzero(version == vmin[codes])[0]
-    holder_codes = _codes(table["titulaire_id"])
-    _, first_rows = _first_index(codes, initial)  # one per key, in key order
-    first_holder = np.full(k, -1)
-    first_holder[codes[first_rows]] = holder_codes[first_rows]
-    pair = codes[initial] * (int(holder_codes.max()) + 1) + holder_codes[initial]
-    _, first_pair = np.unique(pair, return_index=True)
-    repeated = np.ones(len(initial), dtype=bool)
-    repeated[first_pair] = False
-    dup = repeated & (holder_codes[initial] == first_holder[codes[initial]])
-    dup_mask = np.zeros(n, dtype=bool)
-    dup_mask[initial[dup]] = True
-    rejects.add("doublon_ligne", dup_mask, table, "uid")
-    empty_holder = _np(pc.fill_null(pc.equal(pc.fill_null(table["titulaire_id"], ""), ""), True))
-    distinct_pairs = initial[~repeated & ~empty_holder[initial]]
-    nb_holders = np.bincount(codes[distinct_pairs], minlength=k)
-    last = np.nonzero(version == vmax[codes])[0]
-    _, last_rows = _first_index(codes, last)
-    latest_amount = np.full(k, None, dtype=object)
-    latest_amount[codes[last_rows]] = np.asarray(table["montant"].take(pa.array(last_rows)).to_pylist(), dtype=object)
-
-    first_rows = np.sort(first_rows)  # contracts in file order
-    kc = codes[first_rows]
-    contracts = table.take(pa.array(first_rows))
-    has_mods = nversions[kc] > 1
-    modification = pa.array(np.where(has_mods, latest_amount[kc], None).tolist(), pa.string())
-    m = contracts.num_rows
-
-    # rejected contracts
-    type_col = pc.coalesce(contracts["_type"], contracts["type"])
-    concession = _np(pc.fill_null(pc.starts_with(pc.utf8_lower(type_col), "contrat de concession"), False))
-    rejects.add("concession", concession, contracts, "_type")
-    rejected = concession.copy()
-    for column, reason in (("id", "id_absent"), ("acheteur_id", "acheteur_absent")):
-        miss = ~concession & _np(pc.is_null(contracts[column]))
-        rejects.add(reason, miss & ~rejected, contracts, None)
-        rejected |= miss & ~rejected
-    when = _dates(contracts["dateNotification"])
-    date_text_null = _np(pc.is_null(contracts["dateNotification"]))
-    when_null = _np(pc.is_null(when))
-    miss_date = ~concession & date_text_null
-    bad_date = ~concession & ~date_text_null & when_null
-    future = ~concession & ~when_null & _np(pc.fill_null(pc.greater(when, pa.scalar(today, pa.date32())), False))
-    rejects.add("date_absente", miss_date, contracts, None)
-    rejects.add("date_illisible", bad_date, contracts, "dateNotification")
-    rejects.add("date_future", future, contracts, "dateNotification")
-    rejected |= miss_date | bad_date | future
-    cpv_text = pc.replace_substring_regex(pc.replace_substring(contracts["codeCPV"], " ", ""), r"\.0$", "")
-    cpv_ok = _np(pc.fill_null(pc.match_substring_regex(cpv_text, r"^\d{8}(-\d)?$"), False))
-    cpv_null = _np(pc.is_null(contracts["codeCPV"]))
-    miss_cpv = ~concession & cpv_null
-    bad_cpv = ~concession & ~cpv_null & ~cpv_ok
-    rejects.add("cpv_absent", miss_cpv, contracts, None)
-    rejects.add("cpv_invalide", bad_cpv, contracts, "codeCPV")
-    rejected |= miss_cpv | bad_cpv
-
-    keep = pa.array(~rejected)
-    contracts = contracts.filter(keep)
-    when = when.filter(keep)
-    cpv = pc.utf8_slice_codeunits(cpv_text.filter(keep), 0, 8)
-    modification = modification.filter(keep)
-    nb_holders_kept = nb_holders[kc][~rejected]
-    nb_mods = (nversions[kc] - 1)[~rejected]
-
-    amount, bad_amount = _numbers(contracts["montant"])
-    modified, bad_modified = _numbers(pa.chunked_array([modification]))
-    final = np.where(np.isnan(modified), amount, modified)
-    out = contracts.drop_columns(["dateNotification", "codeCPV", "modification_id", "type", "_type",
-                                  "titulaire_typeIdentifiant"])
-    out = out.append_column("dateNotification", when).append_column("codeCPV", cpv)
-    out = out.append_column("_montant", pa.array(amount, mask=np.isnan(amount)))
-
-    # duplicate contracts (id, buyer, first holder, amount, date): the first is kept
-    acheteur = pc.replace_substring_regex(out["acheteur_id"], "[\\s\u00a0.\\-]", "")
-    out = out.set_column(out.column_names.index("acheteur_id"), "acheteur_id", acheteur)
-    out = out.append_column("_i", pa.array(np.arange(out.num_rows)))
-    firsts = out.group_by(["id", "acheteur_id", "titulaire_id", "_montant", "dateNotification"],
-                          use_threads=False).aggregate([("_i", "min")])["_i_min"]
-    unique_mask = np.zeros(out.num_rows, dtype=bool)
-    unique_mask[_np(firsts)] = True
-    rejects.add("doublon_marche", ~unique_mask, out, "id")
-    sel = pa.array(unique_mask)
-    out = out.filter(sel)
-    amount, bad_amount, modified, bad_modified, final = (
-        a[unique_mask] for a in (amount, bad_amount, modified, bad_modified, final))
-    nb_holders_kept, nb_mods = nb_holders_kept[unique_mask], nb_mods[unique_mask]
-
-    # flags (contracts kept)
-    def invalid(values, unreadable):
-        missing = np.isnan(values) & ~unreadable
-        return missing | unreadable | (values == 0) | (values < MIN_AMOUNT) | (values > MAX_AMOUNT)
-
-    out_of_totals = invalid(amount, bad_amount) | (~np.isnan(modified) & invalid(modified, np.zeros_like(bad_modified)))
-    rejects.add("montant_hors_totaux", out_of_totals, out, "montant")
-    rejects.add("montant_modifie", ~np.isnan(modified), out, None)
-    rejects.add("modification_illisible", bad_modified, out, None)
-    holder = out["titulaire_id"]
-    digits = pc.replace_substring_regex(holder, _SEPS_RE, "")
-    kind = pc.utf8_upper(pc.utf8_trim_whitespace(contracts.filter(sel)["titulaire_typeIdentifiant"]))
-    is_siret = _np(pc.and_(pc.is_valid(holder), pc.fill_null(pc.or_(
-        pc.equal(kind, "SIRET"), pc.and_(pc.is_null(kind), pc.equal(pc.utf8_length(digits), 14))), False)))
-    siret_valid = np.full(out.num_rows, None, dtype=object)
-    if is_siret.any():
-        values, reasons = siret_reasons(holder.filter(pa.array(is_siret)))
-        position = _np(pc.index_in(holder, value_set=values))
-        bad_values = _np(pc.is_valid(reasons))
-        ok = np.where(is_siret, ~bad_values[np.where(is_siret, position, 0).astype(np.int64)], False)
-        siret_valid[is_siret] = ok[is_siret]
-        rejects.add("siret_invalide", is_siret & ~ok, out, "titulaire_id")
-
-    division = _np(pc.cast(pc.utf8_slice_codeunits(out["codeCPV"], 0, 2), pa.int64()))
-    nature_achat = np.where(division == 45, "travaux",
-                            np.where(((division >= 3) & (division <= 44)) | (division == 48), "fournitures", "services"))
-    social = pc.utf8_lower(pc.fill_null(out["considerationsSociales"], ""))
-    out = out.drop_columns(["_i", "_montant", "montant"])
-    out = out.append_column("annee", pc.year(out["dateNotification"]))
-    out = out.append_column("nature_achat", pa.array(nature_achat))
-    out = out.append_column("montant", pa.array(amount, mask=np.isnan(amount)))
-    out = out.append_column("montant_final", pa.array(final, mask=np.isnan(final)))
-    out = out.append_column("montant_valide", pa.array(~out_of_totals))
-    out = out.append_column("titulaire_siret_valide", pa.array(siret_valid.tolist(), pa.bool_()))
-    out = out.append_column("nb_titulaires", pa.array(nb_holders_kept))
-    out = out.append_column("nb_modifications", pa.array(nb_mods))
-    out = out.append_column("clause_sociale", pc.match_substring(social, "clause sociale"))
-    out = out.set_column(out.column_names.index("_rang"), "rang", out["_rang"])
-    out = out.append_column("segment", _segments(out["codeCPV"]))
-    out = out.append_column("departement", _departments(out["lieuExecution_code"], out["lieuExecution_typeCode"]))
-    motifs = pd.DataFrame(
-        [(REASONS[r][0], REASONS[r][1], c) for r, c in rejects.counts.items()],
-        columns=["motif", "action", "nombre"],
-    )
-    exemples = {REASONS[r][0]: df for r, df in rejects.examples.items()}
-    return NationalResult(out, motifs, exemples, rows_read=k)
-
-
-def _segments(cpv: pa.ChunkedArray) -> pa.Array:
-    from .segments import map_cpv_series
-
-    distinct = pc.unique(cpv.combine_chunks())
-    mapped = map_cpv_series(pd.Series(distinct.to_pylist(), dtype="string"))
-    return pc.take(pa.array(mapped.astype(object).where(mapped.notna(), None).tolist(), pa.string()),
-                   pc.index_in(cpv, value_set=distinct))
-
-
-def _departments(code: pa.ChunkedArray, kind: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Department of the place of execution: a department code as is, else the first 2 characters
-    of a commune or postal code (3 for overseas, 97x/98x)."""
-    code = pc.utf8_trim_whitespace(code)
-    department = pc.fill_null(pc.match_substring(pc.utf8_lower(kind), "département"), False)
-    overseas = pc.fill_null(pc.match_substring_regex(code, r"^9[78]"), False)
-    head = pc.if_else(overseas, pc.utf8_slice_codeunits(code, 0, 3), pc.utf8_slice_codeunits(code, 0, 2))
-    value = pc.if_else(department, pc.utf8_lpad(code, 2, "0"), head)
-    return pc.if_else(pc.fill_null(pc.greater_equal(pc.utf8_length(code), 2), False), value,
-                      pa.scalar(None, pa.string()))
+    con = _connect()
+    try:
+        final, rejets_sql = _run(con, _read(path), today)  # the raw columns are freed once in DuckDB
+        rows_read = con.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
+        rejets = con.sql(rejets_sql).to_arrow_table()
+        select = "SELECT " + ", ".join(_OUTPUT_COLUMNS) + " FROM final"
+        if parquet is not None:
+            con.execute(f"COPY ({select} ORDER BY acheteur_id, rang) TO {_sql_text(str(parquet))} "
+                        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
+            table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
+        else:
+            table = con.sql(select).to_arrow_table()
+    finally:
+        con.close()
+    rejets = rejets.cast(_REJECT_SCHEMA)
+    motifs, exemples = _summaries(rejets)
+    return NationalResult(table, motifs, exemples, rows_read=int(rows_read), rejets=rejets)
 
 
 # --- aggregation, cache, territory extract ----------------------------------------------------
 
 def aggregate_department_segment(table: pa.Table) -> pd.DataFrame:
     """Contracts, contracts with a social clause and valid amounts by department × segment."""
-    valid_amount = pc.if_else(table["montant_valide"], table["montant_final"], pa.scalar(None, pa.float64()))
-    work = pa.table({"departement": table["departement"], "segment": table["segment"], "uid": table["uid"],
-                     "clause": pc.cast(table["clause_sociale"], pa.int64()), "montant": valid_amount})
-    grouped = work.group_by(["departement", "segment"]).aggregate(
-        [("uid", "count"), ("clause", "sum"), ("montant", "sum")])
-    frame = grouped.to_pandas().rename(columns={"uid_count": "marches", "clause_sum": "marches_clause_sociale",
-                                                "montant_sum": "montant_total"})
-    return frame.sort_values(["departement", "segment"], na_position="last").reset_index(drop=True)
+    import duckdb
+
+    con = duckdb.connect(config={"threads": DUCKDB_THREADS, "memory_limit": DUCKDB_MEMORY})
+    con.execute("SET enable_progress_bar = false")
+    try:
+        con.register("t", table.select(["departement", "segment", "clause_sociale", "montant_valide",
+                                        "montant_final"]))
+        frame = con.execute("""
+            SELECT departement, segment, count(*) AS marches,
+                   count(*) FILTER (WHERE clause_sociale) AS marches_clause_sociale,
+                   sum(montant_final) FILTER (WHERE montant_valide) AS montant_total
+            FROM t GROUP BY departement, segment ORDER BY departement NULLS LAST, segment NULLS LAST""").df()
+    finally:
+        con.close()
+    return frame
+
+
+def cache_paths(path: str | Path, cache_dir: str | Path) -> tuple[Path, Path]:
+    """Cache file of the cleaned table and of its rejects, for the content of ``path``."""
+    digest = file_hash(Path(path))
+    base = Path(cache_dir) / f"decp-national-{CACHE_VERSION}-{digest}"
+    return base.with_suffix(".parquet"), base.with_suffix(".rejets.parquet")
 
 
 def ingest_national(path: str | Path, cache_dir: str | Path, *, today: date | None = None) -> tuple[Path, pd.DataFrame]:
-    """Cleaned national table in the Parquet cache (computed once per file content).
+    """Cleaned national table in the Parquet cache (computed once per file content and day).
 
-    Returns the cache file and the rejects summary (motif, action, nombre).
+    Returns the cache file and the rejects summary (motif, action, nombre). The rejects of every
+    row sit beside it (``….rejets.parquet``, read by :func:`buyers_rejects`).
     """
     path = Path(path)
     cache_dir = Path(cache_dir)
-    digest = file_hash(path)[:24]
-    target = cache_dir / f"decp-national-{CACHE_VERSION}-{digest}.parquet"
-    summary = target.with_suffix(".motifs.json")
-    if target.exists() and summary.exists():
-        return target, pd.DataFrame(json.loads(summary.read_text(encoding="utf-8")))
-    result = clean_national(path, today=today)
+    target, rejects_file = cache_paths(path, cache_dir)
+    meta = target.with_suffix(".json")
+    today = today or date.today()
+    if target.exists() and rejects_file.exists() and meta.exists():
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("today") == today.isoformat():
+            return target, pd.DataFrame(info["motifs"], columns=["motif", "action", "nombre"])
     cache_dir.mkdir(parents=True, exist_ok=True)
-    table = result.table.sort_by([("acheteur_id", "ascending"), ("rang", "ascending")])
-    tmp = target.with_name(target.name + f".{digest}.tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=65536)
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    result = clean_national(path, today=today, parquet=tmp)
+    pq.write_table(result.rejets, rejects_file.with_name(rejects_file.name + ".tmp"), compression="zstd")
+    rejects_file.with_name(rejects_file.name + ".tmp").replace(rejects_file)
     tmp.replace(target)
-    summary.write_text(json.dumps(result.motifs.to_dict(orient="records"), ensure_ascii=False), encoding="utf-8")
+    meta.write_text(json.dumps({"today": today.isoformat(), "source": path.name, "contrats": result.rows_read,
+                                "motifs": result.motifs.to_dict(orient="records")}, ensure_ascii=False),
+                    encoding="utf-8")
     return target, result.motifs
+
+
+def _wanted(acheteurs: set[str]) -> list[str]:
+    from .siret import normalize_siret
+
+    return sorted({normalize_siret(a) for a in acheteurs if normalize_siret(a)})
 
 
 def buyers_contracts(cache: str | Path, acheteurs: set[str]) -> pd.DataFrame:
     """Contracts of the given buyers only (SIRET set), read from the cache (row groups pruned)."""
-    from .siret import normalize_siret
-
-    wanted = sorted({normalize_siret(a) for a in acheteurs if normalize_siret(a)})
-    table = pq.read_table(cache, filters=[("acheteur_id", "in", wanted)] if wanted else None)
+    wanted = _wanted(acheteurs)
     if not wanted:
-        table = table.slice(0, 0)
+        return pq.read_schema(cache).empty_table().to_pandas()
+    table = pq.read_table(cache, filters=[("acheteur_id", "in", wanted)])
     return table.sort_by("rang").to_pandas()
+
+
+def buyers_rejects(rejects_file: str | Path, acheteurs: set[str]) -> pd.DataFrame:
+    """Rejects and flags of the given buyers' contracts (buyer SIRET without separators)."""
+    table = pq.read_table(rejects_file)
+    buyer = pc.replace_substring_regex(table["acheteur_id"], "[\\s\u00a0.\\-]", "")
+    keep = pc.fill_null(pc.is_in(buyer, value_set=pa.array(_wanted(acheteurs), pa.string())), False)
+    return table.filter(keep).to_pandas()
+
+
+def load_territory_decp(path: str | Path, acheteurs: set[str], cache_dir: str | Path, *,
+                        today: date | None = None):
+    """The territory's buyers' contracts of a national DECP file, as :func:`decp.load_decp` returns them.
+
+    The national file is cleaned once (Parquet cache in ``cache_dir``); the table has
+    :data:`decp.DECP_COLUMNS`; the rejects log has one record per reason (count and first lines
+    in the motif) for the buyers' contracts, so that nothing is dropped silently.
+    """
+    from .results import LoadResult
+
+    path = Path(path)
+    cache, motifs = ingest_national(path, cache_dir, today=today)
+    rejects_file = cache_paths(path, cache_dir)[1]
+    table = buyers_contracts(cache, acheteurs)
+    rejects = buyers_rejects(rejects_file, acheteurs)
+    out = pd.DataFrame(index=table.index)
+    for column in DECP_COLUMNS:
+        if column in table:
+            out[column] = table[column]
+    out["format_source"] = FORMAT_CSV
+    out["fichier"] = path.name
+    out["ligne"] = (table["rang"] + 1).astype("Int64")  # header on line 1, one line a row
+    for column in ("dureeMois", "annee", "nb_titulaires", "nb_modifications"):
+        out[column] = out[column].astype("Int64")
+    for column in ("montant", "montant_final"):
+        out[column] = out[column].astype("Float64")
+    for column in ("montant_valide", "titulaire_siret_valide", "clause_sociale", "critere_social", "marche_reserve"):
+        out[column] = out[column].astype("boolean")
+    out["dateNotification"] = pd.to_datetime(out["dateNotification"]).astype("datetime64[ns]")
+    out = out[DECP_COLUMNS].reset_index(drop=True)
+
+    log = RejectionLog("decp")
+    counts = rejects["motif"].value_counts()
+    removed = 0
+    for reason in [r for r in REASONS if r in counts.index]:
+        label, _ = REASONS[reason]
+        rows = rejects.loc[rejects["motif"] == reason].sort_values("rang")
+        lines = [int(r) + 1 for r in rows["rang"].head(EXAMPLES_PER_REASON)]
+        first = rows.iloc[0]
+        more = len(rows) - len(lines)
+        where = ", ".join(str(x) for x in lines) + (f" et {more} autre(s)" if more > 0 else "")
+        action = _ACTIONS[reason]
+        if reason in REMOVING_REASONS:
+            removed += len(rows)
+        log.add(path.name, lines[0], _REASON_COLUMNS.get(reason, ""), first["valeur"],
+                f"{label} : {len(rows)} marché(s) (fichier national, lignes {where})", action)
+    total = int(motifs["nombre"].sum()) if len(motifs) else 0
+    notices = [
+        f"« {path.name} » : fichier DECP national lu par la voie rapide (cache {cache.name}) ; "
+        f"{len(out)} marché(s) des {len(_wanted(acheteurs))} acheteur(s) du territoire retenu(s), "
+        f"{removed} marché(s) de ces acheteurs écarté(s) ; {total} rejet(s) ou signalement(s) sur tout le fichier.",
+    ]
+    return LoadResult("decp", out, log, [path], len(out) + removed, notices)
+
+
+def _actions() -> dict[str, str]:
+    from . import errors
+
+    return {
+        "concession": errors.ACTION_ROW_REJECTED, "id_absent": errors.ACTION_ROW_REJECTED,
+        "acheteur_absent": errors.ACTION_ROW_REJECTED, "date_absente": errors.ACTION_ROW_REJECTED,
+        "date_illisible": errors.ACTION_ROW_REJECTED, "date_future": errors.ACTION_ROW_REJECTED,
+        "cpv_absent": errors.ACTION_ROW_REJECTED, "cpv_invalide": errors.ACTION_ROW_REJECTED,
+        "doublon_ligne": errors.ACTION_DUPLICATE_REMOVED, "doublon_marche": errors.ACTION_DUPLICATE_REMOVED,
+        "montant_hors_totaux": errors.ACTION_EXCLUDED_FROM_TOTALS, "montant_modifie": errors.ACTION_AMOUNT_UPDATED,
+        "modification_illisible": errors.ACTION_VALUE_IGNORED, "siret_invalide": ACTION_VALUE_FLAGGED,
+        "duree_illisible": errors.ACTION_VALUE_IGNORED,
+    }
+
+
+_ACTIONS = _actions()
+_REASON_COLUMNS = {"concession": "_type", "id_absent": "id", "acheteur_absent": "acheteur_id",
+                   "date_absente": "dateNotification", "date_illisible": "dateNotification",
+                   "date_future": "dateNotification", "cpv_absent": "codeCPV", "cpv_invalide": "codeCPV",
+                   "doublon_ligne": "uid", "doublon_marche": "id", "montant_hors_totaux": "montant",
+                   "montant_modifie": "modifications.montant", "modification_illisible": "modifications.montant",
+                   "siret_invalide": "titulaire_id", "duree_illisible": "dureeMois"}
