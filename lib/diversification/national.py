@@ -72,7 +72,8 @@ _COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "objet", "code
 _HEADER_MAP = {normalize_header(c): c for c in _COLUMNS} | {"titulaire_denominationsociale": "titulaire_nom"}
 _SEPARATORS = [";", ",", "\t", "|"]
 _SEPS_RE = "[\\s\u00a0\u202f.\\-]"  # RE2: real non-breaking spaces, not \\u escapes
-_TRIM = " \t\n\r\u00a0\u202f"
+#: Characters stripped around every value (Unicode white space, as ``str.strip``).
+_TRIM = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 _REJECT_SCHEMA = pa.schema([("motif", pa.string()), ("rang", pa.int64()), ("uid", pa.string()),
                             ("id", pa.string()), ("acheteur_id", pa.string()), ("valeur", pa.string())])
 
@@ -100,10 +101,31 @@ def file_hash(path: Path) -> str:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _read(path: Path) -> pa.Table:
-    """The useful columns, as text, renamed to the official names, plus ``rang`` (1-based row)."""
+def _official_names(names: list[str], path: Path) -> dict[str, str]:
+    """Source column → official name (first match of each), mandatory columns checked."""
+    mapping = {}
+    for h in names:
+        official = _HEADER_MAP.get(normalize_header(h))
+        if official and official not in mapping.values():
+            mapping[h] = official
+    missing = [c for c in ("id", "acheteur_id", "dateNotification") if c not in mapping.values()]
+    if missing:
+        raise InputError(f"Le fichier DECP « {path.name} » : colonne(s) obligatoire(s) absente(s) : "
+                         + ", ".join(f"« {c} »" for c in missing) + ".")
+    return mapping
+
+
+def _source(path: Path) -> tuple[str, dict[str, str], pa.Table | None]:
+    """SQL source of the raw text columns, official name → SQL reference, Arrow table to register as ``raw``.
+
+    A CSV is read by DuckDB itself (parallel, all columns as text, quoted newlines allowed, only the
+    useful columns parsed); a Parquet export is read by pyarrow (useful columns only, cast to text).
+    """
     if path.suffix.lower() == ".parquet":
-        return _read_parquet(path)
+        mapping = _official_names(pq.read_schema(path).names, path)
+        table = pq.read_table(path, columns=list(mapping))
+        table = pa.table({mapping[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
+        return "raw", {c: _sql_ident(c) for c in table.column_names}, table
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if not head.strip():
@@ -113,50 +135,16 @@ def _read(path: Path) -> pa.Table:
     counts = {sep: header_line.count(sep) for sep in _SEPARATORS}
     sep = max(counts, key=counts.get)
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
-    names = {}
-    for h in header:
-        official = _HEADER_MAP.get(normalize_header(h))
-        if official and official not in names.values():
-            names[h] = official
-    missing = [c for c in ("id", "acheteur_id", "dateNotification") if c not in names.values()]
-    if missing:
-        raise InputError(f"Le fichier DECP « {path.name} » : colonne(s) obligatoire(s) absente(s) : "
-                         + ", ".join(f"« {c} »" for c in missing) + ".")
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(include_columns=list(names), strings_can_be_null=False,
-                                                 column_types={h: pa.string() for h in names}),
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
-    table = table.rename_columns([names[c] for c in table.column_names])
-    for column in _COLUMNS:
-        if column not in table.column_names:
-            table = table.append_column(column, pa.nulls(table.num_rows, pa.string()))
-    return table.append_column("rang", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    mapping = _official_names(header, path)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    source = (f"read_csv({_sql_text(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+              f"delim = {_sql_text(sep)}, quote = '\"', escape = '\"', parallel = true, encoding = 'utf-8')")
+    index = {h: i for i, h in reversed(list(enumerate(header)))}
+    return source, {official: f"c{index[h]}" for h, official in mapping.items()}, None
 
 
-def _read_parquet(path: Path) -> pa.Table:
-    """A national export already in Parquet: the same columns, as text."""
-    schema = pq.read_schema(path)
-    names = {}
-    for h in schema.names:
-        official = _HEADER_MAP.get(normalize_header(h))
-        if official and official not in names.values():
-            names[h] = official
-    missing = [c for c in ("id", "acheteur_id", "dateNotification") if c not in names.values()]
-    if missing:
-        raise InputError(f"Le fichier DECP « {path.name} » : colonne(s) obligatoire(s) absente(s) : "
-                         + ", ".join(f"« {c} »" for c in missing) + ".")
-    table = pq.read_table(path, columns=list(names))
-    table = pa.table({names[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
-    for column in _COLUMNS:
-        if column not in table.column_names:
-            table = table.append_column(column, pa.nulls(table.num_rows, pa.string()))
-    return table.append_column("rang", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+def _sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 # --- SIRET (vectorised over distinct values) ----------------------------------------------------
@@ -210,25 +198,32 @@ def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
     con.execute("SET enable_progress_bar = false")
     trim = _sql_text(_TRIM)
     tokens = ", ".join(_sql_text(t) for t in sorted(MISSING_TOKENS))
-    con.execute(f"CREATE MACRO nz(x) AS CASE WHEN lower(trim(x, {trim})) IN ({tokens}) THEN NULL "
-                f"ELSE trim(x, {trim}) END")
+    longest = max(len(t) for t in MISSING_TOKENS)
+    con.execute(f"CREATE MACRO strip(x) AS trim(x, {trim})")
+    con.execute(f"CREATE MACRO nz(t) AS CASE WHEN strlen(t) <= {longest * 4} AND lower(t) IN ({tokens}) "
+                "THEN NULL ELSE t END")
     con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {_sql_text(_SEPS_RE)}, '', 'g')")
     con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
     return con
 
 
+#: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
+_WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
+
 _BASE = """
-CREATE TEMP TABLE base AS
-SELECT rang, uid, id, acheteur_id, acheteur_nom, nature, objet, codeCPV, procedure, dureeMois, dateNotification,
-       montant, lieuExecution_code, lieuExecution_typeCode,
+CREATE TEMP TABLE base_t AS
+SELECT uid, id, acheteur_id, {wide}, codeCPV, dureeMois, dateNotification, montant,
+       lieuExecution_code, lieuExecution_typeCode,
        CASE WHEN coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true) THEN nullif(nosep(titulaire_id), '')
             ELSE titulaire_id END AS titulaire_id,
-       titulaire_typeIdentifiant, titulaire_nom, considerationsSociales, idAccordCadre, formePrix,
+       titulaire_typeIdentifiant, considerationsSociales,
        coalesce(_type, type) AS _type,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
-FROM (SELECT rang, {columns} FROM raw)
+FROM (SELECT {cleaned} FROM (SELECT {stripped} FROM {source}))
 """
+#: ``rang``: 1-based data row (the table keeps the file's order: insertion order is preserved).
+_BASE_VIEW = "CREATE TEMP VIEW base AS SELECT rowid + 1 AS rang, * FROM base_t"
 
 _MULTI = """
 CREATE TEMP TABLE multi AS
@@ -260,7 +255,9 @@ WHERE b.rang <> m.r0 AND coalesce(b.titulaire_id, '') = m.h0
 _CONTRACTS = """
 CREATE TEMP TABLE contracts AS
 WITH c AS (
-    SELECT b.*, m.k IS NOT NULL AS is_multi, m.modification, coalesce(m.nv, 1) - 1 AS nb_modifications,
+    SELECT b.rang, b.uid, b.id, b.acheteur_id, b.codeCPV, b.dureeMois, b.dateNotification, b.montant,
+           b.lieuExecution_code, b.lieuExecution_typeCode, b.titulaire_id, b.titulaire_typeIdentifiant,
+           b.considerationsSociales, b._type, b.k, b.v, m.k IS NOT NULL AS is_multi, m.modification, coalesce(m.nv, 1) - 1 AS nb_modifications,
            CASE WHEN m.k IS NULL THEN (b.titulaire_id IS NOT NULL)::BIGINT ELSE m.nb_titulaires END AS nb_titulaires,
            CASE WHEN m.k IS NULL THEN b.titulaire_id ELSE m.titulaires_ids END AS titulaires_ids,
            replace(codeCPV, ' ', '') AS cpv_raw
@@ -314,22 +311,22 @@ SELECT rang FROM (
 """
 
 _FINAL = """
-SELECT c.uid, c.id, c.acheteur_id, c.acheteur_nom, c.nature,
+SELECT c.uid, c.id, c.acheteur_id,
        CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
             ELSE 'services' END AS nature_achat,
-       c.objet, c.cpv8 AS codeCPV, c.procedure,
+       c.cpv8 AS codeCPV,
        c.duree_ok AS dureeMois,
        c.date_notif AS dateNotification, year(c.date_notif)::BIGINT AS annee,
        c.montant_num AS montant, coalesce(c.modif_num, c.montant_num) AS montant_final,
        NOT c.hors_totaux AS montant_valide,
        c.lieuExecution_code, c.lieuExecution_typeCode, c.titulaire_id, c.titulaire_typeIdentifiant,
-       c.titulaire_nom, c.titulaires_ids, c.nb_titulaires,
+       c.titulaires_ids, c.nb_titulaires,
        CASE WHEN c.is_siret THEN s.reason IS NULL END AS titulaire_siret_valide,
        c.considerationsSociales, c.consideration_sociale,
        CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'clause sociale') END AS clause_sociale,
        CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'critere social') END AS critere_social,
        CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'marche reserve') END AS marche_reserve,
-       c.idAccordCadre, c.formePrix, c.nb_modifications, c.rang,
+       c.nb_modifications, c.rang,
        seg.segment,
        CASE WHEN length(trim(c.lieuExecution_code)) >= 2 THEN
             CASE WHEN contains(lower(c.lieuExecution_typeCode), 'département') THEN lpad(trim(c.lieuExecution_code), 2, '0')
@@ -429,36 +426,41 @@ def _segments_map(con) -> pd.DataFrame:
                          "segment": mapped.astype(object).where(mapped.notna(), None)})
 
 
-_TOKENS = pa.array(sorted(MISSING_TOKENS))
-_LONGEST_TOKEN = max(len(t.encode()) for t in MISSING_TOKENS)
+def _load(con, path: Path) -> None:
+    """Table ``base_t`` (raw columns cleaned: trimmed, ``NC``/empty → null) and view ``base`` (with ``rang``)."""
+    source, refs, raw = _source(path)
+    stripped, cleaned = [], []
+    for column in _COLUMNS:
+        ref = refs.get(column)
+        if ref is None:
+            stripped.append(f"NULL::VARCHAR AS {column}")
+        elif column == "modification_id":
+            stripped.append(f"{ref} AS {column}")
+        else:
+            stripped.append(f"strip({ref}) AS {column}")
+        cleaned.append(column if column == "modification_id" else f"nz({column}) AS {column}")
+    if raw is not None:
+        con.register("raw", raw)
+    try:
+        con.execute(_BASE.format(wide=", ".join(_WIDE), cleaned=", ".join(cleaned), stripped=", ".join(stripped),
+                                 source=source))
+    except duckdb_error() as exc:
+        raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
+    finally:
+        if raw is not None:
+            con.unregister("raw")
+    con.execute(_BASE_VIEW)
 
 
-def _missing_to_null(array: pa.ChunkedArray) -> pa.ChunkedArray:
-    """decp's rule: stripped text, ``NC``, ``n/a``, empty... → null (pyarrow kernels, short values only)."""
-    stripped = pc.utf8_trim_whitespace(array)
-    short = pc.less_equal(pc.binary_length(stripped), _LONGEST_TOKEN)
-    return pc.if_else(pc.and_(short, pc.is_in(pc.utf8_lower(stripped), value_set=_TOKENS)),
-                      pa.scalar(None, pa.string()), stripped)
+def duckdb_error():
+    import duckdb
+
+    return duckdb.Error
 
 
-def _clean_columns(raw: pa.Table) -> pa.Table:
-    from concurrent.futures import ThreadPoolExecutor
-
-    names = [c for c in raw.column_names if c not in ("rang", "modification_id") and raw[c].null_count < len(raw)]
-    with ThreadPoolExecutor(DUCKDB_THREADS) as pool:
-        cleaned = list(pool.map(_missing_to_null, [raw[c] for c in names]))
-    for name, column in zip(names, cleaned):
-        raw = raw.set_column(raw.column_names.index(name), name, column)
-    return raw
-
-
-def _run(con, raw: pa.Table, today: date) -> tuple[str, str]:
+def _run(con, path: Path, today: date) -> tuple[str, str]:
     """Build the ``final`` and ``rejets`` queries (temp tables left in ``con``)."""
-    raw = _clean_columns(raw)
-    con.register("raw", raw)
-    con.execute(_BASE.format(columns=", ".join(_COLUMNS)))
-    con.unregister("raw")
-    del raw
+    _load(con, path)
     con.execute(_MULTI)
     _register_map(con, "odd_dates", _odd_dates(con), _DATE_SCHEMA)
     con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
@@ -513,12 +515,13 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     today = today or date.today()
     con = _connect()
     try:
-        final, rejets_sql = _run(con, _read(path), today)  # the raw columns are freed once in DuckDB
+        final, rejets_sql = _run(con, path, today)
         rows_read = con.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
         rejets = con.sql(rejets_sql).to_arrow_table()
-        select = "SELECT " + ", ".join(_OUTPUT_COLUMNS) + " FROM final"
+        select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
+                  + " FROM final f JOIN base w ON w.rang = f.rang")
         if parquet is not None:
-            con.execute(f"COPY ({select} ORDER BY acheteur_id, rang) TO {_sql_text(str(parquet))} "
+            con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {_sql_text(str(parquet))} "
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
         else:
