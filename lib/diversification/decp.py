@@ -432,8 +432,8 @@ def _get(record: dict, *keys: str) -> object:
     return current
 
 
-def _flatten_holders(value: object) -> list[dict]:
-    """Holders from ``[{...}]``, ``[{"titulaire": {...}}]`` or nested lists of lists."""
+def _unwrap(value: object, wrapper: str) -> list[dict]:
+    """Objects from ``[{...}]``, ``[{wrapper: {...}}]`` or nested lists of lists (2019 quirks)."""
     out: list[dict] = []
 
     def walk(v: object) -> None:
@@ -441,31 +441,23 @@ def _flatten_holders(value: object) -> list[dict]:
             for x in v:
                 walk(x)
         elif isinstance(v, dict):
-            if "titulaire" in v and isinstance(v["titulaire"], (dict, list)):
-                walk(v["titulaire"])
+            if wrapper in v and isinstance(v[wrapper], (dict, list)):
+                walk(v[wrapper])
             else:
                 out.append(v)
 
     walk(value)
     return out
+
+
+def _flatten_holders(value: object) -> list[dict]:
+    """Holders from ``[{...}]``, ``[{"titulaire": {...}}]`` or nested lists of lists."""
+    return _unwrap(value, "titulaire")
 
 
 def _flatten_modifications(value: object) -> list[dict]:
     """Modifications with or without the ``modification`` wrapper (schema 2024 has it)."""
-    out: list[dict] = []
-
-    def walk(v: object) -> None:
-        if isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, dict):
-            if "modification" in v and isinstance(v["modification"], (dict, list)):
-                walk(v["modification"])
-            else:
-                out.append(v)
-
-    walk(value)
-    return out
+    return _unwrap(value, "modification")
 
 
 def _text(value: object) -> str | None:
