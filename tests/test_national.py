@@ -163,3 +163,18 @@ def test_territory_reads_a_national_file_through_the_fast_path(tmp_path, monkeyp
     assert again.table.equals(table)
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in territory.iterdir()}
     assert after == before  # the territory folder stays read-only
+
+
+def test_duckdb_reader_quoted_newlines_padding_and_row_numbers(tmp_path):
+    path = tmp_path / "national.csv"
+    rows = [ROWS[0].replace(",o,", ',"objet sur\ndeux lignes",'),
+            ROWS[2].replace("A2,,", "A8,8,").replace(",100,", ",\u00a0NC ,"),
+            ROWS[6].replace("A6,6,", "A9,9,").replace("12/03/2024", " 2024-03-12\u00a0")]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    expected = decp.load_decp(path, today=TODAY)
+    fast = national.clean_national(path, today=TODAY).table.to_pandas().set_index("uid")
+    assert sorted(fast.index) == sorted(expected.table["uid"]) == ["A1", "A8", "A9"]
+    assert list(fast.loc[["A1", "A8", "A9"], "rang"]) == [1, 2, 3]  # records, not lines
+    assert fast.loc["A1", "objet"] == "objet sur\ndeux lignes"
+    assert np.isnan(fast.loc["A8", "montant"]) and not fast.loc["A8", "montant_valide"]
+    assert str(fast.loc["A9", "dateNotification"])[:10] == "2024-03-12"

@@ -2,7 +2,8 @@
 
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
 lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed in
-a few DuckDB queries over the columns read by pyarrow (all as text, quoted newlines allowed).
+a few DuckDB queries over the columns read by DuckDB itself (all as text, quoted newlines allowed);
+the wide text columns stay in the first table and are taken back by row number at the end.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -29,12 +30,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number
 from .errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
 from .parsing import MISSING_TOKENS, normalize_header
+from .segments import map_cpv_series
 
 CACHE_VERSION = "2"
 EXAMPLES_PER_REASON = 5
@@ -198,10 +199,10 @@ def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
     con.execute("SET enable_progress_bar = false")
     trim = _sql_text(_TRIM)
     tokens = ", ".join(_sql_text(t) for t in sorted(MISSING_TOKENS))
-    longest = max(len(t) for t in MISSING_TOKENS)
+    longest = max(len(t.encode()) for t in MISSING_TOKENS)
     edge = _sql_text(f"^[{_TRIM}]|[{_TRIM}]$")  # trim with a set of characters is slow: only when needed
     con.execute(f"CREATE MACRO strip(x) AS CASE WHEN regexp_matches(x, {edge}) THEN trim(x, {trim}) ELSE x END")
-    con.execute(f"CREATE MACRO nz(t) AS CASE WHEN strlen(t) <= {longest * 4} AND lower(t) IN ({tokens}) "
+    con.execute(f"CREATE MACRO nz(t) AS CASE WHEN strlen(t) <= {longest} AND lower(t) IN ({tokens}) "
                 "THEN NULL ELSE t END")
     con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {_sql_text(_SEPS_RE)}, '', 'g')")
     con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
@@ -286,7 +287,9 @@ FROM t
 _KEPT = """
 CREATE TEMP TABLE kept AS
 WITH c AS (
-    SELECT contracts.* REPLACE (regexp_replace(acheteur_id, '[\\s\u00a0.\\-]', '', 'g') AS acheteur_id),
+    SELECT contracts.* REPLACE (CASE WHEN regexp_matches(acheteur_id, '[\\s\u00a0.\\-]')
+                                     THEN regexp_replace(acheteur_id, '[\\s\u00a0.\\-]', '', 'g')
+                                     ELSE acheteur_id END AS acheteur_id),
            CASE WHEN plain_number(montant) THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
            coalesce(NOT plain_number(montant) AND a.bad, false) AS montant_bad,
            CASE WHEN plain_number(modification) THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
@@ -351,17 +354,24 @@ FROM (
                    (montant_num IS NULL OR montant_num < {min_amount} OR montant_num > {max_amount}
                     OR (modif_num IS NOT NULL AND (modif_num < {min_amount} OR modif_num > {max_amount})))
                    AS hors_totaux,
-                   list_transform(string_split(strip_accents(lower(considerationsSociales)), '|'), lambda x: trim(x))
-                   AS labels
-            FROM (SELECT * REPLACE (regexp_replace(considerationsSociales, '\\s*[,;|]\\s*', '|', 'g')
-                                    AS considerationsSociales)
-                  FROM kept ANTI JOIN dup_rangs USING (rang)) k
+                   labels
+            FROM (SELECT kk.* REPLACE (soc.norm AS considerationsSociales), soc.labels
+                  FROM (SELECT * FROM kept ANTI JOIN dup_rangs USING (rang)) kk
+                  LEFT JOIN soc ON kk.considerationsSociales = soc.raw) k
                  LEFT JOIN odd_numbers du ON k.dureeMois = du.text
         )
     )
 ) c
 LEFT JOIN sirets s ON c.titulaire_id = s.value
 LEFT JOIN segments seg ON c.cpv8 = seg.cpv
+"""
+
+#: Social considerations, normalised and split once per distinct text.
+_SOCIAL = """
+CREATE TEMP TABLE soc AS
+SELECT raw, norm, list_transform(string_split(strip_accents(lower(norm)), '|'), lambda x: trim(x)) AS labels
+FROM (SELECT raw, regexp_replace(raw, '\\s*[,;|]\\s*', '|', 'g') AS norm
+      FROM (SELECT DISTINCT considerationsSociales AS raw FROM kept WHERE considerationsSociales IS NOT NULL))
 """
 
 _OUTPUT_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "nature_achat", "objet", "codeCPV",
@@ -419,8 +429,6 @@ def _sirets(con) -> pd.DataFrame:
 
 
 def _segments_map(con) -> pd.DataFrame:
-    from .segments import map_cpv_series
-
     cpvs = [r[0] for r in con.execute("SELECT DISTINCT substr(cpv_text, 1, 8) FROM kept").fetchall()]
     mapped = map_cpv_series(pd.Series(cpvs, dtype="string"))
     return pd.DataFrame({"cpv": pd.Series(cpvs, dtype=object),
@@ -470,6 +478,7 @@ def _run(con, path: Path, today: date) -> tuple[str, str]:
     con.execute(_DUPLICATES)
     _register_map(con, "sirets", _sirets(con), _SIRET_SCHEMA)
     _register_map(con, "segments", _segments_map(con), _SEGMENT_SCHEMA)
+    con.execute(_SOCIAL)
     final = _FINAL.format(min_amount=MIN_AMOUNT, max_amount=MAX_AMOUNT)
     con.execute(f"CREATE TEMP TABLE final AS {final}")
     rejets = f"""
@@ -489,6 +498,17 @@ def _run(con, path: Path, today: date) -> tuple[str, str]:
         UNION ALL SELECT 'duree_illisible', rang, uid, id, acheteur_id, NULL FROM final WHERE duree_bad
     """
     return final, rejets
+
+
+def _output(con) -> pa.Table:
+    """``final`` with the wide text columns of ``base`` taken by row number (Arrow ``take``, no join)."""
+    narrow = con.sql("SELECT " + ", ".join(c for c in _OUTPUT_COLUMNS if c not in _WIDE)
+                     + " FROM final ORDER BY rang").to_arrow_table()
+    wide = con.sql("SELECT " + ", ".join(_WIDE) + " FROM base_t").to_arrow_table()
+    kept = np.zeros(wide.num_rows, dtype=bool)
+    kept[narrow["rang"].to_numpy() - 1] = True
+    wide = wide.filter(pa.array(kept))  # in row order, as ``narrow``
+    return pa.table({c: wide[c] if c in _WIDE else narrow[c] for c in _OUTPUT_COLUMNS})
 
 
 def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -526,7 +546,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
         else:
-            table = con.sql(select).to_arrow_table()
+            table = _output(con)
     finally:
         con.close()
     rejets = rejets.cast(_REJECT_SCHEMA)
