@@ -22,6 +22,17 @@ def test_top_level_layout():
     assert not (ROOT / "src").exists()
 
 
+def test_top_level_is_exactly_the_product_card():
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT, check=False).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    top = {path.split("/")[0] for path in tracked}
+    assert top == {
+        "notebooks", "lib", "data_samples", "reports", "tests", "environment.yml", "README.md",
+        "pyproject.toml", "Makefile", ".ci", "benchmarks", ".gitignore", ".gitattributes",
+    }
+
+
 def test_gitignore_keeps_lib_and_hides_runs_and_secrets():
     text = (ROOT / ".gitignore").read_text(encoding="utf-8")
     for line in ["!lib/", "reports/*", "!reports/README.md", ".venv/", ".sel_pseudonymisation"]:

@@ -1,6 +1,6 @@
 """Execute notebooks on their default parameters and keep only the pinned outputs.
 
-Usage: python tools/pin_outputs.py notebooks/00_controle_donnees.ipynb [...]
+Usage: python notebooks/outils/pin_outputs.py notebooks/00_controle_donnees.ipynb [...]
 
 Cells marked ``# NBVAL_CHECK_OUTPUT`` with ``"keep_output": true`` metadata keep
 their output (the reference nbval compares); every other output and the
