@@ -1,4 +1,6 @@
 """One-off builder kept for reference: writes notebooks/00_controle_donnees.ipynb."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -56,4 +58,4 @@ Le dictionnaire des colonnes ci-dessous sert aussi aux messages d'erreur. Les au
     code("""schemas.data_dictionary(schemas.SUIVI_CLAUSES)"""),
 ]
 nb.cells = cells
-nbf.write(nb, "notebooks/00_controle_donnees.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "00_controle_donnees.ipynb")  # anchored on this file, not the cwd

@@ -1,4 +1,6 @@
 """Builder kept for reference: writes notebooks/01_etat_des_lieux.ipynb."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -97,4 +99,4 @@ etude.publish("etat_des_lieux_axes_progres", axes)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
 ]
 nb.cells = cells
-nbf.write(nb, "notebooks/01_etat_des_lieux.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "01_etat_des_lieux.ipynb")  # anchored on this file, not the cwd

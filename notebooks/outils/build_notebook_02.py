@@ -1,4 +1,6 @@
 """Builder kept for reference: writes notebooks/02_besoins_emploi_insertion.ipynb."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -74,4 +76,4 @@ etude.publish("besoins_emploi_segments", segments_publics.table)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
 ]
 nb.cells = cells
-nbf.write(nb, "notebooks/02_besoins_emploi_insertion.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "02_besoins_emploi_insertion.ipynb")  # anchored on this file, not the cwd

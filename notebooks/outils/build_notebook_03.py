@@ -1,4 +1,6 @@
 """Builder kept for reference: writes notebooks/03_besoins_economiques.ipynb (run from the repository root)."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -71,4 +73,4 @@ print(purchases.key_figures(decp, acheteurs, achats_prevus, metiers))""", metada
 *Exercice (formation)* : ouvrez le territoire `rural-exemple` (sans programmation des achats) et relancez ce notebook : quelles conclusions restent possibles avec les seuls marchés passés ?"""),
 ]
 nb.cells = cells
-nbf.write(nb, "notebooks/03_besoins_economiques.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "03_besoins_economiques.ipynb")  # anchored on this file, not the cwd

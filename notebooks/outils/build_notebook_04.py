@@ -1,4 +1,6 @@
 """Builder kept for reference: writes notebooks/04_secteurs_prioritaires.ipynb (run from the repository root)."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -76,4 +78,4 @@ print(scoring.key_figures(segments, top_n))""", metadata={"keep_output": True}),
 *Exercice (formation)* : doublez le poids de la priorité politique avec les curseurs, puis dans `territoire.yaml` (`poids_criteres: {priorite_politique: 2}`) ; comparez les deux classements et la robustesse."""),
 ]
 nb.cells = cells
-nbf.write(nb, "notebooks/04_secteurs_prioritaires.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "04_secteurs_prioritaires.ipynb")  # anchored on this file, not the cwd

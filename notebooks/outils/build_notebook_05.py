@@ -1,4 +1,6 @@
 """Builder kept for reference: writes notebooks/05_argumentaire.ipynb."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -55,4 +57,4 @@ Chaque fiche est écrite dans `argumentaires/<siret de l'acheteur>_<segment>.htm
     code("""ecrits = arguments.write_sheets(fiches, dossier_run)
 print(f"{len(ecrits)} argumentaire(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
 ]
-nbf.write(nb, "notebooks/05_argumentaire.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "05_argumentaire.ipynb")  # anchored on this file, not the cwd

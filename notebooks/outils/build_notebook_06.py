@@ -1,4 +1,6 @@
 """Builder kept for reference: writes notebooks/06_mobilisation_acheteurs.ipynb."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -59,4 +61,4 @@ Une feuille par acheteur (achats, recommandation, motif, points d'attention, str
     code("""classeur = buyer_workbook.write_workbook(reperage, sourcing, etude.config.acheteurs, dossier_run, rules=regles)
 print(f"Classeur écrit : {classeur.name}" if classeur else "Exploration : aucun fichier écrit.")"""),
 ]
-nbf.write(nb, "notebooks/06_mobilisation_acheteurs.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "06_mobilisation_acheteurs.ipynb")  # anchored on this file, not the cwd

@@ -1,4 +1,6 @@
 """Builder of notebooks/07_partenariat_territorial.ipynb (run from the repository root)."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -55,4 +57,4 @@ figure"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(partnership.key_figures(segments, plan, partnership.local_structures(structures, segments)))""", metadata={"keep_output": True}),
 ]
-nbf.write(nb, "notebooks/07_partenariat_territorial.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "07_partenariat_territorial.ipynb")  # anchored on this file, not the cwd

@@ -1,4 +1,6 @@
 """Builder of notebooks/08_volumes_insertion.ipynb (run from the repository root)."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -61,4 +63,4 @@ calculatrice.widget"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(hours.key_figures(volumes))""", metadata={"keep_output": True}),
 ]
-nbf.write(nb, "notebooks/08_volumes_insertion.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "08_volumes_insertion.ipynb")  # anchored on this file, not the cwd

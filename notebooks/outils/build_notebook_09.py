@@ -1,4 +1,6 @@
 """Builder of notebooks/09_evaluation.ipynb (run from the repository root)."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -67,4 +69,4 @@ avant_apres"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(evaluation.key_figures(suivi, etude.annee, etude.threshold))""", metadata={"keep_output": True}),
 ]
-nbf.write(nb, "notebooks/09_evaluation.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "09_evaluation.ipynb")  # anchored on this file, not the cwd

@@ -1,4 +1,6 @@
 """Builder of notebooks/10_synthese.ipynb (run from the repository root)."""
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -50,4 +52,4 @@ Le rapport est écrit dans le dossier `rapport/` du run. Si WeasyPrint ou ses bi
     code("""resultat = report.build_report(etude)
 Markdown(report.report_markdown(resultat))"""),
 ]
-nbf.write(nb, "notebooks/10_synthese.ipynb")
+nbf.write(nb, Path(__file__).resolve().parent.parent / "10_synthese.ipynb")  # anchored on this file, not the cwd
