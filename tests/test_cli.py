@@ -56,3 +56,6 @@ def test_help_is_french():
     assert result.exit_code == 0
     assert "Exécute l'étude complète" in result.output
     assert "Contrôle seulement les fichiers" in result.output
+    assert "Affiche cette aide et quitte." in result.output and "Show this message" not in result.output
+    sub = runner.invoke(app, ["etude", "--help"])
+    assert "Affiche cette aide et quitte." in sub.output and "Show this message" not in sub.output

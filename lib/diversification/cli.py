@@ -8,14 +8,37 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from .errors import KitError
 from .paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
+
+HELP_OPTION_TEXT = "Affiche cette aide et quitte."
+
+
+class _FrenchHelp:
+    """The ``--help`` option described in French (Click's own text is English)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+
+class FrenchGroup(_FrenchHelp, TyperGroup):
+    pass
+
+
+class FrenchCommand(_FrenchHelp, TyperCommand):
+    pass
+
 
 app = typer.Typer(
     help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
     add_completion=False,
     no_args_is_help=True,
+    cls=FrenchGroup,
 )
 # Wide enough for the tables when the output is a file or a CI log.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -30,7 +53,7 @@ def _fail(message: str, code: int = 2) -> None:
 MOTEUR_HELP = "Moteur d'exécution : « noyau » (un seul noyau Python pour toute l'étude, par défaut) ou « papermill » (un noyau neuf par notebook, chemin de référence)."
 
 
-@app.command("etude")
+@app.command("etude", cls=FrenchCommand)
 def etude(
     territoire: Path = typer.Option(TERRITOIRES_DIR / DEFAULT_TERRITORY, "--territoire", "-t",
                                     help="Dossier du territoire (avec territoire.yaml)."),
@@ -71,7 +94,7 @@ def etude(
         console.print(f"Rapport à ouvrir dans un navigateur : {html}")
 
 
-@app.command("lot")
+@app.command("lot", cls=FrenchCommand)
 def lot(
     territoires: Path = typer.Option(..., "--territoires", "-T",
                                      help="Dossier dont chaque sous-dossier avec un territoire.yaml est un territoire, "
@@ -137,7 +160,7 @@ def _duration(seconds: float) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
-@app.command("valider")
+@app.command("valider", cls=FrenchCommand)
 def valider(
     territoire: Path = typer.Option(..., "--territoire", "-t", help="Dossier du territoire à contrôler."),
 ) -> None:
@@ -167,7 +190,7 @@ def valider(
     console.print("Contrôle terminé.")
 
 
-@app.command("exemples")
+@app.command("exemples", cls=FrenchCommand)
 def exemples(
     dossier: Path = typer.Option(TERRITOIRES_DIR, "--dossier", help="Dossier où écrire les territoires d'exemple."),
 ) -> None:
