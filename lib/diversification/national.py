@@ -3,7 +3,9 @@
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
 lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed in
 a few DuckDB queries over the columns read by DuckDB itself (all as text, quoted newlines allowed);
-the wide text columns stay in the first table and are taken back by row number at the end.
+only the raw rows, the contracts and the small maps are stored (the contracts kept are a view, the
+final table one query, whose flagged values give the last rejects); the wide text columns stay in
+the first table and are taken back by row number at the end.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -268,10 +270,17 @@ WITH c AS (
 ), t AS (
     SELECT c.*, regexp_replace(cpv_raw, '\\.0$', '') AS cpv_text,
            CASE WHEN regexp_full_match(dateNotification, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')
-                THEN TRY_CAST(substr(dateNotification, 1, 10) AS DATE) ELSE d.value::DATE END AS date_notif
+                THEN TRY_CAST(substr(dateNotification, 1, 10) AS DATE) ELSE d.value::DATE END AS date_notif,
+           CASE WHEN regexp_matches(acheteur_id, '[\\s .\\-]')
+                THEN regexp_replace(acheteur_id, '[\\s .\\-]', '', 'g') ELSE acheteur_id END AS acheteur_k,
+           CASE WHEN plain_number(montant) THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
+           coalesce(NOT plain_number(montant) AND a.bad, false) AS montant_bad,
+           CASE WHEN plain_number(modification) THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
+           coalesce(NOT plain_number(modification) AND mo.bad, false) AS modif_bad
     FROM c LEFT JOIN odd_dates d ON c.dateNotification = d.text
+         LEFT JOIN odd_numbers a ON c.montant = a.text LEFT JOIN odd_numbers mo ON c.modification = mo.text
 )
-SELECT *,
+SELECT * EXCLUDE (k, v, is_multi, cpv_raw, modification, montant_bad),
        CASE WHEN starts_with(lower(_type), 'contrat de concession') THEN 'concession'
             WHEN id IS NULL THEN 'id_absent'
             WHEN acheteur_id IS NULL THEN 'acheteur_absent'
@@ -284,30 +293,21 @@ SELECT *,
 FROM t
 """
 
+#: Contracts kept (a view: scanned by the duplicate search and by the final query, never stored);
+#: ``acheteur_id`` without separators.
 _KEPT = """
-CREATE TEMP TABLE kept AS
-WITH c AS (
-    SELECT contracts.* REPLACE (CASE WHEN regexp_matches(acheteur_id, '[\\s\u00a0.\\-]')
-                                     THEN regexp_replace(acheteur_id, '[\\s\u00a0.\\-]', '', 'g')
-                                     ELSE acheteur_id END AS acheteur_id),
-           CASE WHEN plain_number(montant) THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
-           coalesce(NOT plain_number(montant) AND a.bad, false) AS montant_bad,
-           CASE WHEN plain_number(modification) THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
-           coalesce(NOT plain_number(modification) AND mo.bad, false) AS modif_bad
-    FROM contracts LEFT JOIN odd_numbers a ON contracts.montant = a.text
-         LEFT JOIN odd_numbers mo ON contracts.modification = mo.text
-    WHERE motif IS NULL
-)
-SELECT * FROM c
+CREATE TEMP VIEW kept AS SELECT * EXCLUDE (acheteur_id, acheteur_k), acheteur_k AS acheteur_id
+FROM contracts WHERE motif IS NULL
 """
 
 _DUPLICATES = """
 CREATE TEMP TABLE dup_rangs AS
+WITH kk AS NOT MATERIALIZED (SELECT rang, id, acheteur_id, titulaire_id, montant_num, date_notif FROM kept)
 SELECT rang FROM (
     SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur_id, k.titulaire_id, k.montant_num, k.date_notif
                                       ORDER BY k.rang) AS n
-    FROM kept k SEMI JOIN (SELECT id, acheteur_id, titulaire_id, montant_num, date_notif FROM kept
-                           GROUP BY ALL HAVING count(*) > 1) g
+    FROM kk k SEMI JOIN (SELECT id, acheteur_id, titulaire_id, montant_num, date_notif FROM kk
+                         GROUP BY ALL HAVING count(*) > 1) g
     ON k.id IS NOT DISTINCT FROM g.id AND k.acheteur_id IS NOT DISTINCT FROM g.acheteur_id
        AND k.titulaire_id IS NOT DISTINCT FROM g.titulaire_id AND k.montant_num IS NOT DISTINCT FROM g.montant_num
        AND k.date_notif IS NOT DISTINCT FROM g.date_notif
@@ -332,11 +332,8 @@ SELECT c.uid, c.id, c.acheteur_id,
        CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'marche reserve') END AS marche_reserve,
        c.nb_modifications, c.rang,
        seg.segment,
-       CASE WHEN length(trim(c.lieuExecution_code)) >= 2 THEN
-            CASE WHEN contains(lower(c.lieuExecution_typeCode), 'département') THEN lpad(trim(c.lieuExecution_code), 2, '0')
-                 WHEN regexp_matches(trim(c.lieuExecution_code), '^9[78]') THEN substr(trim(c.lieuExecution_code), 1, 3)
-                 ELSE substr(trim(c.lieuExecution_code), 1, 2) END END AS departement,
-       c.montant_bad, c.modif_num, c.modif_bad, c.duree_bad, s.reason AS siret_reason, c.is_siret,
+       dep.departement,
+       c.modif_num, c.modif_bad, c.duree_bad, s.reason AS siret_reason, c.is_siret,
        c.montant AS montant_txt
 FROM (
     SELECT *, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS duree_ok,
@@ -364,6 +361,19 @@ FROM (
 ) c
 LEFT JOIN sirets s ON c.titulaire_id = s.value
 LEFT JOIN segments seg ON c.cpv8 = seg.cpv
+LEFT JOIN depts dep ON c.lieuExecution_code = dep.code AND c.lieuExecution_typeCode IS NOT DISTINCT FROM dep.typ
+"""
+
+#: Department of each distinct place of execution (code, type of code) of the contracts kept.
+_DEPARTMENTS = """
+CREATE TEMP TABLE depts AS
+SELECT code, typ,
+       CASE WHEN length(trim(code)) >= 2 THEN
+            CASE WHEN contains(lower(typ), 'département') THEN lpad(trim(code), 2, '0')
+                 WHEN regexp_matches(trim(code), '^9[78]') THEN substr(trim(code), 1, 3)
+                 ELSE substr(trim(code), 1, 2) END END AS departement
+FROM (SELECT DISTINCT lieuExecution_code AS code, lieuExecution_typeCode AS typ FROM contracts
+      WHERE motif IS NULL AND lieuExecution_code IS NOT NULL)
 """
 
 #: Social considerations, normalised and split once per distinct text.
@@ -371,7 +381,8 @@ _SOCIAL = """
 CREATE TEMP TABLE soc AS
 SELECT raw, norm, list_transform(string_split(strip_accents(lower(norm)), '|'), lambda x: trim(x)) AS labels
 FROM (SELECT raw, regexp_replace(raw, '\\s*[,;|]\\s*', '|', 'g') AS norm
-      FROM (SELECT DISTINCT considerationsSociales AS raw FROM kept WHERE considerationsSociales IS NOT NULL))
+      FROM (SELECT DISTINCT considerationsSociales AS raw FROM contracts
+            WHERE motif IS NULL AND considerationsSociales IS NOT NULL))
 """
 
 _OUTPUT_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "nature_achat", "objet", "codeCPV",
@@ -399,9 +410,8 @@ def _odd_numbers(con) -> pd.DataFrame:
     """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »)."""
     texts = con.execute("""
         SELECT DISTINCT x FROM (
-            SELECT montant AS x FROM contracts WHERE motif IS NULL UNION ALL
-            SELECT modification FROM contracts WHERE motif IS NULL UNION ALL
-            SELECT dureeMois FROM contracts WHERE motif IS NULL)
+            SELECT montant AS x FROM base_t UNION ALL SELECT modification FROM multi UNION ALL
+            SELECT dureeMois FROM base_t)
         WHERE x IS NOT NULL AND NOT plain_number(x)""").fetchall()
     series = pd.Series([t[0] for t in texts], dtype="string")
     number, bad = _to_number(series)
@@ -419,7 +429,7 @@ def _odd_dates(con) -> pd.DataFrame:
 
 
 def _sirets(con) -> pd.DataFrame:
-    holders = con.sql("""SELECT DISTINCT titulaire_id FROM kept WHERE titulaire_id IS NOT NULL
+    holders = con.sql("""SELECT DISTINCT titulaire_id FROM contracts WHERE motif IS NULL AND titulaire_id IS NOT NULL
         AND coalesce(upper(trim(titulaire_typeIdentifiant)) = 'SIRET',
                      titulaire_typeIdentifiant IS NULL AND length(nosep(titulaire_id)) = 14)""").to_arrow_table()
     values, reasons = siret_reasons(holders.column(0).cast(pa.string()) if holders.num_rows else
@@ -429,7 +439,7 @@ def _sirets(con) -> pd.DataFrame:
 
 
 def _segments_map(con) -> pd.DataFrame:
-    cpvs = [r[0] for r in con.execute("SELECT DISTINCT substr(cpv_text, 1, 8) FROM kept").fetchall()]
+    cpvs = [r[0] for r in con.execute("SELECT DISTINCT substr(cpv_text, 1, 8) FROM contracts WHERE motif IS NULL").fetchall()]
     mapped = map_cpv_series(pd.Series(cpvs, dtype="string"))
     return pd.DataFrame({"cpv": pd.Series(cpvs, dtype=object),
                          "segment": mapped.astype(object).where(mapped.notna(), None)})
@@ -446,13 +456,16 @@ def _load(con, path: Path) -> None:
         elif column == "modification_id":
             stripped.append(f"{ref} AS {column}")
         else:
-            stripped.append(f"strip({ref}) AS {column}")
+            stripped.append(f"CASE WHEN edgy THEN strip({ref}) ELSE {ref} END AS {column}")
         cleaned.append(column if column == "modification_id" else f"nz({column}) AS {column}")
     if raw is not None:
         con.register("raw", raw)
     try:
+        # one search over the row's values joined by \x01 tells the rows where some value may need trimming
+        edgy = (f"regexp_matches(concat_ws(chr(1), {', '.join(refs.values())}), "
+                f"{_sql_text(f'(^|{chr(1)})[{_TRIM}]|[{_TRIM}]($|{chr(1)})')}) AS edgy")
         con.execute(_BASE.format(wide=", ".join(_WIDE), cleaned=", ".join(cleaned), stripped=", ".join(stripped),
-                                 source=source))
+                                 source=f"(SELECT *, {edgy} FROM {source})"))
     except duckdb_error() as exc:
         raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
     finally:
@@ -468,59 +481,78 @@ def duckdb_error():
 
 
 def _run(con, path: Path, today: date) -> tuple[str, str]:
-    """Build the ``final`` and ``rejets`` queries (temp tables left in ``con``)."""
+    """Build the ``final`` query and the query of the rejects that remove a contract (temp tables left in ``con``).
+
+    Only ``base_t``, ``multi``, ``contracts`` and ``dup_rangs`` are stored; ``kept`` is a view and
+    ``final`` a query, run once (its flagged values give the other rejects, see :func:`_flag_rejects`).
+    """
     _load(con, path)
     con.execute(_MULTI)
     _register_map(con, "odd_dates", _odd_dates(con), _DATE_SCHEMA)
-    con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
     _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
+    con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
     con.execute(_KEPT)
     con.execute(_DUPLICATES)
     _register_map(con, "sirets", _sirets(con), _SIRET_SCHEMA)
     _register_map(con, "segments", _segments_map(con), _SEGMENT_SCHEMA)
     con.execute(_SOCIAL)
+    con.execute(_DEPARTMENTS)
     final = _FINAL.format(min_amount=MIN_AMOUNT, max_amount=MAX_AMOUNT)
-    con.execute(f"CREATE TEMP TABLE final AS {final}")
     rejets = f"""
         {_REPEATS}
         UNION ALL SELECT motif, rang, uid, id, acheteur_id,
             CASE motif WHEN 'concession' THEN _type WHEN 'date_illisible' THEN dateNotification
                        WHEN 'date_future' THEN dateNotification WHEN 'cpv_invalide' THEN codeCPV END
             FROM contracts WHERE motif IS NOT NULL
-        UNION ALL SELECT 'doublon_marche', rang, uid, id, acheteur_id, id FROM kept SEMI JOIN dup_rangs USING (rang)
-        UNION ALL SELECT 'montant_hors_totaux', rang, uid, id, acheteur_id, montant_txt FROM final
-            WHERE NOT montant_valide
-        UNION ALL SELECT 'montant_modifie', rang, uid, id, acheteur_id, modif_num::VARCHAR FROM final
-            WHERE modif_num IS NOT NULL
-        UNION ALL SELECT 'modification_illisible', rang, uid, id, acheteur_id, NULL FROM final WHERE modif_bad
-        UNION ALL SELECT 'siret_invalide', rang, uid, id, acheteur_id, titulaire_id FROM final
-            WHERE is_siret AND siret_reason IS NOT NULL
-        UNION ALL SELECT 'duree_illisible', rang, uid, id, acheteur_id, NULL FROM final WHERE duree_bad
+        UNION ALL SELECT 'doublon_marche', rang, uid, id, acheteur_k, id FROM contracts SEMI JOIN dup_rangs USING (rang)
     """
     return final, rejets
 
 
-def _output(con) -> pa.Table:
-    """``final`` with the wide text columns of ``base`` taken by row number (Arrow ``take``, no join)."""
-    narrow = con.sql("SELECT " + ", ".join(c for c in _OUTPUT_COLUMNS if c not in _WIDE)
-                     + " FROM final ORDER BY rang").to_arrow_table()
+#: Columns of the final query that flag a value (read by :func:`_flag_rejects`, not in the output).
+_FLAGS = ["CASE WHEN NOT montant_valide THEN montant_txt END AS montant_txt", "modif_num", "modif_bad", "duree_bad",
+          "(is_siret AND siret_reason IS NOT NULL) AS siret_bad"]
+_FLAG_NAMES = ["montant_txt", "modif_num", "modif_bad", "duree_bad", "siret_bad"]
+
+
+def _flag_rejects(relation: str) -> str:
+    """Rejects of the values flagged on the contracts kept (``relation`` has the final and flag columns)."""
+    return f"""
+        SELECT 'montant_hors_totaux' AS motif, rang, uid, id, acheteur_id, montant_txt AS valeur FROM {relation}
+            WHERE NOT montant_valide
+        UNION ALL SELECT 'montant_modifie', rang, uid, id, acheteur_id, modif_num::VARCHAR FROM {relation}
+            WHERE modif_num IS NOT NULL
+        UNION ALL SELECT 'modification_illisible', rang, uid, id, acheteur_id, NULL FROM {relation} WHERE modif_bad
+        UNION ALL SELECT 'siret_invalide', rang, uid, id, acheteur_id, titulaire_id FROM {relation} WHERE siret_bad
+        UNION ALL SELECT 'duree_illisible', rang, uid, id, acheteur_id, NULL FROM {relation} WHERE duree_bad
+    """
+
+
+def _output(con, final: str) -> pa.Table:
+    """The final query in row order (with the flag columns), the wide text columns of ``base`` taken by row number."""
+    narrow = con.sql("SELECT " + ", ".join([c for c in _OUTPUT_COLUMNS if c not in _WIDE] + _FLAGS)
+                     + f" FROM ({final}) ORDER BY rang").to_arrow_table()
     wide = con.sql("SELECT " + ", ".join(_WIDE) + " FROM base_t").to_arrow_table()
     kept = np.zeros(wide.num_rows, dtype=bool)
     kept[narrow["rang"].to_numpy() - 1] = True
     wide = wide.filter(pa.array(kept))  # in row order, as ``narrow``
-    return pa.table({c: wide[c] if c in _WIDE else narrow[c] for c in _OUTPUT_COLUMNS})
+    return pa.table({c: wide[c] if c in _WIDE else narrow[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
 
 
 def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    frame = rejets.to_pandas() if rejets.num_rows else pd.DataFrame(columns=_REJECT_SCHEMA.names)
-    counts = frame["motif"].value_counts()
-    order = [r for r in REASONS if r in counts.index]
+    """Counts by reason (in the order of :data:`REASONS`) and the first rows of each reason (Arrow, not pandas)."""
+    counts = {}
+    if rejets.num_rows:
+        tallies = pc.value_counts(rejets["motif"])
+        counts = dict(zip(tallies.field("values").to_pylist(), tallies.field("counts").to_pylist()))
+    order = [r for r in REASONS if r in counts]
     motifs = pd.DataFrame([(REASONS[r][0], REASONS[r][1], int(counts[r])) for r in order],
                           columns=["motif", "action", "nombre"])
     exemples = {}
     for reason in order:
-        sample = frame.loc[frame["motif"] == reason].sort_values("rang").head(EXAMPLES_PER_REASON)
-        exemples[REASONS[reason][0]] = sample.drop(columns="motif").reset_index(drop=True)
+        rows = rejets.filter(pc.equal(rejets["motif"], reason)).drop_columns("motif")
+        first = rows.take(pc.bottom_k_unstable(rows["rang"], EXAMPLES_PER_REASON)).sort_by("rang")
+        exemples[REASONS[reason][0]] = first.to_pandas()
     return motifs, exemples
 
 
@@ -538,15 +570,21 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     try:
         final, rejets_sql = _run(con, path, today)
         rows_read = con.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
-        rejets = con.sql(rejets_sql).to_arrow_table()
-        select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
-                  + " FROM final f JOIN base w ON w.rang = f.rang")
         if parquet is not None:
+            con.execute(f"CREATE TEMP TABLE final AS SELECT *, {', '.join(_FLAGS)} FROM ({final})")
+            rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final')}").to_arrow_table()
+            select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
+                      + " FROM final f JOIN base w ON w.rang = f.rang")
             con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {_sql_text(str(parquet))} "
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
         else:
-            table = _output(con)
+            output = _output(con, final)
+            con.register("final_arrow", output.select(["rang", "uid", "id", "acheteur_id", "titulaire_id",
+                                                       "montant_valide", *_FLAG_NAMES]))
+            rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final_arrow')}").to_arrow_table()
+            con.unregister("final_arrow")
+            table = output.select(_OUTPUT_COLUMNS)
     finally:
         con.close()
     rejets = rejets.cast(_REJECT_SCHEMA)
