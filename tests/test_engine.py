@@ -134,3 +134,16 @@ def test_unknown_engine_is_refused_before_writing(tmp_path):
     with pytest.raises(runner.RunError, match="Moteur « turbo » inconnu"):
         runner.run_study(terr, reports_dir=tmp_path / "r", moteur="turbo")
     assert not (tmp_path / "r").exists()
+
+
+def test_reused_kernel_keeps_no_history(tmp_path):
+    """The counter goes back to 1 before each notebook: an IPython history database would then
+    print « Session/line number was not unique » into the executed notebooks."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    probe = make_notebook(nbs, "probe", "print(get_ipython().history_manager.enabled)")
+    with KernelSession() as session:
+        for i in range(2):
+            session.execute_notebook(probe, tmp_path / f"out{i}.ipynb", {}, nbs)
+    for i in range(2):
+        assert nbformat.read(tmp_path / f"out{i}.ipynb", as_version=4).cells[-1].outputs[0].text == "False\n"

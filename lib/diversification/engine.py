@@ -174,7 +174,9 @@ class KernelSession:
         else:  # pragma: no cover - Windows has no Unix sockets
             self.km = KernelManager(kernel_name=self.kernel_name, transport="tcp", ip="127.0.0.1",
                                     connection_file=connection_file)
-        _wait(self.km.start_kernel(cwd=str(cwd)))
+        # No IPython history: the execution counter is set back to 1 before each notebook, and a
+        # history database would then complain on stdout (« Session/line number was not unique »).
+        _wait(self.km.start_kernel(cwd=str(cwd), extra_arguments=["--HistoryManager.enabled=False"]))
         self.kc = self.km.client()
         self.kc.start_channels()
         _wait(self.kc.wait_for_ready(timeout=START_TIMEOUT))
