@@ -168,7 +168,6 @@ _TEXT_RAW = [
     if c not in {"ligne", "nb_titulaires", "nb_modifications", "concession"}
 ]
 
-#: CSV columns read (normalised header → official name). Other columns are ignored.
 #: Fields of the national CSV export copied as they are into the output table.
 _CSV_FIELDS = [
     "uid",
@@ -191,6 +190,7 @@ _CSV_FIELDS = [
     "idAccordCadre",
     "formePrix",
 ]
+#: CSV columns read (normalised header → official name). Other columns are ignored.
 _CSV_COLUMNS = {
     normalize_header(name): name
     for name in [*_CSV_FIELDS, "modification_id", "donneesActuelles", "type", "_type"]

@@ -13,16 +13,20 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import (
+    ACTION_AMOUNT_UPDATED,
     ACTION_COLUMN_DROPPED,
     ACTION_COLUMN_IGNORED,
     ACTION_DUPLICATE_REMOVED,
-    ACTION_FILE_REJECTED,
+    ACTION_EXCLUDED_FROM_TOTALS,
     ACTION_ROW_REJECTED,
     ACTION_VALUE_FLAGGED,
     ACTION_VALUE_IGNORED,
+    describe_lines,
 )
-from .errors import describe_lines
 from .loading import INPUT_ORDER, INPUT_TITLES, REQUIRED_INPUTS, TerritoryData, load_territory
+
+#: Actions that keep the row but flag one of its values.
+FLAGGED_ACTIONS = (ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_AMOUNT_UPDATED)
 
 #: Rejection rate above which notebook 00 warns.
 HIGH_REJECTION_RATE = 0.10
@@ -41,12 +45,9 @@ def summarize_inputs(data: TerritoryData) -> pd.DataFrame:
                 "statut": result.status,
                 "lignes lues": result.rows_read,
                 "lignes acceptées": result.rows_accepted,
-                "lignes rejetées": sum(1 for r in records if r["action"] in (ACTION_ROW_REJECTED,)),
+                "lignes rejetées": sum(1 for r in records if r["action"] == ACTION_ROW_REJECTED),
                 "doublons retirés": sum(1 for r in records if r["action"] == ACTION_DUPLICATE_REMOVED),
-                "valeurs signalées": sum(
-                    1 for r in records if r["action"] in (ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED)
-                    or r["action"].startswith("exclue") or r["action"].startswith("montant")
-                ),
+                "valeurs signalées": sum(1 for r in records if r["action"] in FLAGGED_ACTIONS),
                 "colonnes ignorées ou supprimées": sum(
                     1 for r in records if r["action"] in (ACTION_COLUMN_IGNORED, ACTION_COLUMN_DROPPED)
                 ),
