@@ -178,3 +178,28 @@ def test_duckdb_reader_quoted_newlines_padding_and_row_numbers(tmp_path):
     assert fast.loc["A1", "objet"] == "objet sur\ndeux lignes"
     assert np.isnan(fast.loc["A8", "montant"]) and not fast.loc["A8", "montant_valide"]
     assert str(fast.loc["A9", "dateNotification"])[:10] == "2024-03-12"
+
+
+def test_edge_bytes_flag_every_value_to_trim():
+    import re
+
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    alphabet = ["a", "Z", "1", " ", "\t", "\x1f", "\u0085", "\u00a0", "é", "«", "€", "\u1680", "\u2003", "\u2029",
+                "\u202f", "\u205f", "\u3000", "\u30a2", "\U0001f600"]
+    values = ["".join(rng.choice(alphabet, rng.integers(0, 4))) for _ in range(5000)] + ["", "é", "Procédure adaptée"]
+    exact = np.array([bool(re.search(f"^[{national._TRIM}]|[{national._TRIM}]$", v)) for v in values])
+    table = pa.table({"a": pa.chunked_array([values[:2500], values[2500:]]), "b": [""] * len(values)})
+    flagged = national._edges(table)
+    assert flagged[exact].all()  # a superset: the strip macro checks each flagged value exactly
+    assert not flagged[values.index("Procédure adaptée")]
+
+
+def test_wide_text_columns_trimmed_and_missing_tokens(tmp_path):
+    path = tmp_path / "national.csv"
+    row = ROWS[0].replace(",Paris,", ",\u3000Paris\u00a0,").replace(",X,o,", ",NC,\"objet\u2029\",")
+    path.write_text(HEADER + row + "\n", encoding="utf-8")
+    fast = national.clean_national(path, today=TODAY).table.to_pylist()
+    assert len(fast) == 1
+    assert (fast[0]["acheteur_nom"], fast[0]["titulaire_nom"], fast[0]["objet"]) == ("Paris", None, "objet")

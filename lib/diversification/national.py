@@ -2,10 +2,12 @@
 
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
 lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed in
-a few DuckDB queries over the columns read by DuckDB itself (all as text, quoted newlines allowed);
-only the raw rows, the contracts and the small maps are stored (the contracts kept are a view, the
-final table one query, whose flagged values give the last rejects); the wide text columns stay in
-the first table and are taken back by row number at the end.
+a few DuckDB queries over the useful columns read by ``pyarrow.csv`` (multithreaded, all as text,
+quoted newlines allowed) and queried by DuckDB in place (zero copy): the narrow columns through the
+view ``base`` (trimmed only on the rows whose first or last bytes may be white space), released once
+the contracts are built; only the contracts and the small maps are stored (the contracts kept are a
+view, the final table one query, whose flagged values give the last rejects); the wide text columns
+stay in the Arrow table and are cleaned for the rows kept only, at the end.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number
@@ -118,17 +121,16 @@ def _official_names(names: list[str], path: Path) -> dict[str, str]:
     return mapping
 
 
-def _source(path: Path) -> tuple[str, dict[str, str], pa.Table | None]:
-    """SQL source of the raw text columns, official name → SQL reference, Arrow table to register as ``raw``.
+def _source(path: Path) -> pa.Table:
+    """The useful raw columns as text, under their official names (Arrow table, file order).
 
-    A CSV is read by DuckDB itself (parallel, all columns as text, quoted newlines allowed, only the
-    useful columns parsed); a Parquet export is read by pyarrow (useful columns only, cast to text).
+    A CSV is read by ``pyarrow.csv`` (multithreaded, all columns as text, quoted newlines allowed,
+    only the useful columns converted); a Parquet export by pyarrow (useful columns only, cast to text).
     """
     if path.suffix.lower() == ".parquet":
         mapping = _official_names(pq.read_schema(path).names, path)
         table = pq.read_table(path, columns=list(mapping))
-        table = pa.table({mapping[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
-        return "raw", {c: _sql_ident(c) for c in table.column_names}, table
+        return pa.table({mapping[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if not head.strip():
@@ -139,11 +141,21 @@ def _source(path: Path) -> tuple[str, dict[str, str], pa.Table | None]:
     sep = max(counts, key=counts.get)
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
     mapping = _official_names(header, path)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    source = (f"read_csv({_sql_text(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-              f"delim = {_sql_text(sep)}, quote = '\"', escape = '\"', parallel = true, encoding = 'utf-8')")
     index = {h: i for i, h in reversed(list(enumerate(header)))}
-    return source, {official: f"c{index[h]}" for h, official in mapping.items()}, None
+    used = {f"c{index[h]}": official for h, official in mapping.items()}
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1,
+                                           encoding="utf8", block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
+                                             newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in used},
+                                                 include_columns=list(used), strings_can_be_null=False),
+            memory_pool=pa.system_memory_pool())  # freed back to the system when released
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
+    return table.rename_columns([used[c] for c in table.column_names])
 
 
 def _sql_ident(name: str) -> str:
@@ -215,8 +227,8 @@ def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
 _WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
 
 _BASE = """
-CREATE TEMP TABLE base_t AS
-SELECT uid, id, acheteur_id, {wide}, codeCPV, dureeMois, dateNotification, montant,
+CREATE TEMP VIEW base AS
+SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant,
        lieuExecution_code, lieuExecution_typeCode,
        CASE WHEN coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true) THEN nullif(nosep(titulaire_id), '')
             ELSE titulaire_id END AS titulaire_id,
@@ -224,10 +236,8 @@ SELECT uid, id, acheteur_id, {wide}, codeCPV, dureeMois, dateNotification, monta
        coalesce(_type, type) AS _type,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
-FROM (SELECT {cleaned} FROM (SELECT {stripped} FROM {source}))
+FROM (SELECT rang, {cleaned} FROM (SELECT rang, {stripped} FROM raw))
 """
-#: ``rang``: 1-based data row (the table keeps the file's order: insertion order is preserved).
-_BASE_VIEW = "CREATE TEMP VIEW base AS SELECT rowid + 1 AS rang, * FROM base_t"
 
 _MULTI = """
 CREATE TEMP TABLE multi AS
@@ -250,6 +260,7 @@ FROM firsts f LEFT JOIN holders p ON f.k = p.k
 """
 
 _REPEATS = """
+CREATE TEMP TABLE repeats AS
 SELECT 'doublon_ligne' AS motif, b.rang, b.uid, b.id, b.acheteur_id, b.k AS valeur
 FROM base b JOIN multi m ON b.k = m.k
 WHERE b.rang <> m.r0 AND coalesce(b.titulaire_id, '') = m.h0
@@ -410,8 +421,8 @@ def _odd_numbers(con) -> pd.DataFrame:
     """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »)."""
     texts = con.execute("""
         SELECT DISTINCT x FROM (
-            SELECT montant AS x FROM base_t UNION ALL SELECT modification FROM multi UNION ALL
-            SELECT dureeMois FROM base_t)
+            SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi UNION ALL
+            SELECT dureeMois FROM base)
         WHERE x IS NOT NULL AND NOT plain_number(x)""").fetchall()
     series = pd.Series([t[0] for t in texts], dtype="string")
     number, bad = _to_number(series)
@@ -445,33 +456,79 @@ def _segments_map(con) -> pd.DataFrame:
                          "segment": mapped.astype(object).where(mapped.notna(), None)})
 
 
-def _load(con, path: Path) -> None:
-    """Table ``base_t`` (raw columns cleaned: trimmed, ``NC``/empty → null) and view ``base`` (with ``rang``)."""
-    source, refs, raw = _source(path)
+#: Bytes that may start or end a value to trim: the ASCII white space of :data:`_TRIM`, and the lead
+#: bytes of its other characters (U+0085, U+00A0: C2; U+1680, U+2000-U+205F, U+3000: E1-E3).
+_FIRST_BYTES = np.zeros(256, dtype=bool)
+_FIRST_BYTES[[ord(c) for c in _TRIM if ord(c) < 128] + [0xC2, 0xE1, 0xE2, 0xE3]] = True
+_LAST_ASCII = np.zeros(256, dtype=bool)
+_LAST_ASCII[[ord(c) for c in _TRIM if ord(c) < 128]] = True
+
+
+def _edges(table: pa.Table) -> np.ndarray:
+    """Rows where some value may start or end with a character of :data:`_TRIM` (a superset: each
+    value is then checked exactly by the ``strip`` macro), from the first and last bytes of the values."""
+    edgy = np.zeros(table.num_rows, dtype=bool)
+    for column in table.columns:
+        row = 0
+        for chunk in column.chunks:
+            size = len(chunk)
+            data = chunk.buffers()[2] if size else None
+            if data is None or data.size == 0:
+                row += size
+                continue
+            offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+            offsets = offsets[chunk.offset:chunk.offset + size + 1]
+            data = np.frombuffer(data, np.uint8)
+            start, end = offsets[:-1], offsets[1:]
+            filled = end > start
+            last = data[np.maximum(end - 1, 0)]
+            flag = _FIRST_BYTES[data[np.minimum(start, len(data) - 1)]] | _LAST_ASCII[last]
+            # a last character of 2 bytes led by C2 (U+0085, U+00A0), or of 3 bytes led by E1-E3
+            odd = np.nonzero(last >= 0x80)[0]
+            if len(odd):
+                e = end[odd].astype(np.int64)
+                lead3 = data[np.maximum(e - 3, 0)]
+                flag[odd] |= (data[np.maximum(e - 2, 0)] == 0xC2) | ((lead3 >= 0xE1) & (lead3 <= 0xE3))
+            edgy[row:row + size] |= flag & filled
+            row += size
+    return edgy
+
+
+def _load(con, raw: pa.Table) -> pa.Table:
+    """View ``base`` (narrow raw columns cleaned: trimmed, ``NC``/empty → null, with ``rang``) over the
+    registered Arrow table ``raw``.
+
+    Returns the raw wide text columns (:data:`_WIDE`), cleaned later for the contracts kept only.
+    """
+    present = set(raw.column_names)
+    narrow = [c for c in raw.column_names if c not in _WIDE]
     stripped, cleaned = [], []
-    for column in _COLUMNS:
-        ref = refs.get(column)
-        if ref is None:
+    for column in [c for c in _COLUMNS if c not in _WIDE]:
+        if column not in present:
             stripped.append(f"NULL::VARCHAR AS {column}")
         elif column == "modification_id":
-            stripped.append(f"{ref} AS {column}")
+            stripped.append(f"{column}")
         else:
-            stripped.append(f"CASE WHEN edgy THEN strip({ref}) ELSE {ref} END AS {column}")
+            stripped.append(f"CASE WHEN edgy THEN strip({column}) ELSE {column} END AS {column}")
         cleaned.append(column if column == "modification_id" else f"nz({column}) AS {column}")
-    if raw is not None:
-        con.register("raw", raw)
+    table = raw.select(narrow)
+    table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
+    table = table.append_column("edgy", pa.array(_edges(raw.select(narrow))))
+    con.register("raw", table)
+    con.execute(_BASE.format(cleaned=", ".join(cleaned), stripped=", ".join(stripped)))
+    return raw.select([c for c in raw.column_names if c in _WIDE])
+
+
+def _clean_wide(con, wide: pa.Table, kept: np.ndarray) -> pa.Table:
+    """The wide text columns of the rows kept (boolean mask in file order), cleaned as ``base``, in row order."""
+    con.register("wide_raw", wide.append_column("edgy", pa.array(_edges(wide))).append_column("kept", pa.array(kept)))
     try:
-        # one search over the row's values joined by \x01 tells the rows where some value may need trimming
-        edgy = (f"regexp_matches(concat_ws(chr(1), {', '.join(refs.values())}), "
-                f"{_sql_text(f'(^|{chr(1)})[{_TRIM}]|[{_TRIM}]($|{chr(1)})')}) AS edgy")
-        con.execute(_BASE.format(wide=", ".join(_WIDE), cleaned=", ".join(cleaned), stripped=", ".join(stripped),
-                                 source=f"(SELECT *, {edgy} FROM {source})"))
-    except duckdb_error() as exc:
-        raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
+        present = set(wide.column_names)
+        return con.sql("SELECT " + ", ".join(f"nz(CASE WHEN edgy THEN strip({c}) ELSE {c} END) AS {c}"
+                                             if c in present else f"NULL::VARCHAR AS {c}"
+                                             for c in _WIDE) + " FROM wide_raw WHERE kept").to_arrow_table()
     finally:
-        if raw is not None:
-            con.unregister("raw")
-    con.execute(_BASE_VIEW)
+        con.unregister("wide_raw")
 
 
 def duckdb_error():
@@ -480,17 +537,24 @@ def duckdb_error():
     return duckdb.Error
 
 
-def _run(con, path: Path, today: date) -> tuple[str, str]:
+def _run(con, path: Path, today: date) -> tuple[str, str, pa.Table]:
     """Build the ``final`` query and the query of the rejects that remove a contract (temp tables left in ``con``).
 
-    Only ``base_t``, ``multi``, ``contracts`` and ``dup_rangs`` are stored; ``kept`` is a view and
+    Only ``multi``, ``repeats``, ``contracts`` and ``dup_rangs`` are stored (``base`` is a view over
+    the Arrow table of the narrow raw columns, released once ``contracts`` is built); ``kept`` is a view and
     ``final`` a query, run once (its flagged values give the other rejects, see :func:`_flag_rejects`).
     """
-    _load(con, path)
+    raw = _source(path)
+    wide = _load(con, raw)
+    del raw  # only the view ``base`` holds the narrow columns now
     con.execute(_MULTI)
+    con.execute(_REPEATS)
     _register_map(con, "odd_dates", _odd_dates(con), _DATE_SCHEMA)
     _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
     con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
+    con.execute("DROP VIEW base")
+    con.unregister("raw")  # the narrow raw columns are no longer needed: their memory goes back to the system
+    pa.system_memory_pool().release_unused()
     con.execute(_KEPT)
     con.execute(_DUPLICATES)
     _register_map(con, "sirets", _sirets(con), _SIRET_SCHEMA)
@@ -499,14 +563,14 @@ def _run(con, path: Path, today: date) -> tuple[str, str]:
     con.execute(_DEPARTMENTS)
     final = _FINAL.format(min_amount=MIN_AMOUNT, max_amount=MAX_AMOUNT)
     rejets = f"""
-        {_REPEATS}
+        SELECT * FROM repeats
         UNION ALL SELECT motif, rang, uid, id, acheteur_id,
             CASE motif WHEN 'concession' THEN _type WHEN 'date_illisible' THEN dateNotification
                        WHEN 'date_future' THEN dateNotification WHEN 'cpv_invalide' THEN codeCPV END
             FROM contracts WHERE motif IS NOT NULL
         UNION ALL SELECT 'doublon_marche', rang, uid, id, acheteur_k, id FROM contracts SEMI JOIN dup_rangs USING (rang)
     """
-    return final, rejets
+    return final, rejets, wide
 
 
 #: Columns of the final query that flag a value (read by :func:`_flag_rejects`, not in the output).
@@ -528,14 +592,13 @@ def _flag_rejects(relation: str) -> str:
     """
 
 
-def _output(con, final: str) -> pa.Table:
-    """The final query in row order (with the flag columns), the wide text columns of ``base`` taken by row number."""
+def _output(con, final: str, wide: pa.Table) -> pa.Table:
+    """The final query in row order (with the flag columns), the wide text columns taken by row number."""
     narrow = con.sql("SELECT " + ", ".join([c for c in _OUTPUT_COLUMNS if c not in _WIDE] + _FLAGS)
                      + f" FROM ({final}) ORDER BY rang").to_arrow_table()
-    wide = con.sql("SELECT " + ", ".join(_WIDE) + " FROM base_t").to_arrow_table()
     kept = np.zeros(wide.num_rows, dtype=bool)
     kept[narrow["rang"].to_numpy() - 1] = True
-    wide = wide.filter(pa.array(kept))  # in row order, as ``narrow``
+    wide = _clean_wide(con, wide, kept)  # in row order, as ``narrow``
     return pa.table({c: wide[c] if c in _WIDE else narrow[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
 
 
@@ -568,18 +631,23 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     today = today or date.today()
     con = _connect()
     try:
-        final, rejets_sql = _run(con, path, today)
+        final, rejets_sql, wide = _run(con, path, today)
         rows_read = con.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
         if parquet is not None:
             con.execute(f"CREATE TEMP TABLE final AS SELECT *, {', '.join(_FLAGS)} FROM ({final})")
             rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final')}").to_arrow_table()
+            kept = np.zeros(wide.num_rows, dtype=bool)
+            kept[con.sql("SELECT rang FROM final").to_arrow_table()["rang"].to_numpy() - 1] = True
+            wide = _clean_wide(con, wide, kept).append_column("rang", pa.array(np.nonzero(kept)[0] + 1))
+            con.register("wide_kept", wide)
             select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
-                      + " FROM final f JOIN base w ON w.rang = f.rang")
+                      + " FROM final f JOIN wide_kept w ON w.rang = f.rang")
             con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {_sql_text(str(parquet))} "
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
+            con.unregister("wide_kept")
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
         else:
-            output = _output(con, final)
+            output = _output(con, final, wide)
             con.register("final_arrow", output.select(["rang", "uid", "id", "acheteur_id", "titulaire_id",
                                                        "montant_valide", *_FLAG_NAMES]))
             rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final_arrow')}").to_arrow_table()
