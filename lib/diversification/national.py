@@ -230,13 +230,13 @@ _BASE = """
 CREATE TEMP VIEW base AS
 SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant,
        lieuExecution_code, lieuExecution_typeCode,
-       CASE WHEN coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true) THEN nullif(nosep(titulaire_id), '')
-            ELSE titulaire_id END AS titulaire_id,
+       CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
+            THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
        titulaire_typeIdentifiant, considerationsSociales,
        coalesce(_type, type) AS _type,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
-FROM (SELECT rang, {cleaned} FROM (SELECT rang, {stripped} FROM raw))
+FROM (SELECT rang, sepy, {cleaned} FROM (SELECT rang, sepy, {stripped} FROM raw))
 """
 
 _MULTI = """
@@ -494,6 +494,29 @@ def _edges(table: pa.Table) -> np.ndarray:
     return edgy
 
 
+#: Bytes of the separators removed from a SIRET (:data:`_SEPS_RE`: RE2's ASCII white space, « . », « - »,
+#: and the lead bytes C2 of U+00A0 and E2 of U+202F).
+_SEP_BYTES = np.zeros(256, dtype=bool)
+_SEP_BYTES[[ord(c) for c in "\t\n\f\r .-"] + [0xC2, 0xE2]] = True
+
+
+def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
+    """Rows whose value holds some byte of ``wanted`` (boolean table of 256), from the data buffers."""
+    found = np.zeros(len(column), dtype=bool)
+    row = 0
+    for chunk in column.chunks:
+        size = len(chunk)
+        data = chunk.buffers()[2] if size else None
+        if data is not None and data.size:
+            offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+            offsets = offsets[chunk.offset:chunk.offset + size + 1].astype(np.int64)
+            hits = np.nonzero(wanted[np.frombuffer(data, np.uint8)[offsets[0]:offsets[-1]]])[0] + offsets[0]
+            if len(hits):  # the row of each hit: the last offset at or before it
+                found[row + np.searchsorted(offsets, hits, side="right") - 1] = True
+        row += size
+    return found
+
+
 def _load(con, raw: pa.Table) -> pa.Table:
     """View ``base`` (narrow raw columns cleaned: trimmed, ``NC``/empty → null, with ``rang``) over the
     registered Arrow table ``raw``.
@@ -514,6 +537,9 @@ def _load(con, raw: pa.Table) -> pa.Table:
     table = raw.select(narrow)
     table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
     table = table.append_column("edgy", pa.array(_edges(raw.select(narrow))))
+    # only the holders with a separator byte go through ``nosep`` (a regex), the others are kept as they are
+    sepy = _has_bytes(raw["titulaire_id"], _SEP_BYTES) if "titulaire_id" in present else np.zeros(raw.num_rows, bool)
+    table = table.append_column("sepy", pa.array(sepy))
     con.register("raw", table)
     con.execute(_BASE.format(cleaned=", ".join(cleaned), stripped=", ".join(stripped)))
     return raw.select([c for c in raw.column_names if c in _WIDE])
