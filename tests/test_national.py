@@ -203,3 +203,17 @@ def test_wide_text_columns_trimmed_and_missing_tokens(tmp_path):
     fast = national.clean_national(path, today=TODAY).table.to_pylist()
     assert len(fast) == 1
     assert (fast[0]["acheteur_nom"], fast[0]["titulaire_nom"], fast[0]["objet"]) == ("Paris", None, "objet")
+
+
+def test_rows_put_back_in_row_order_by_slices_or_take():
+    import pyarrow as pa
+
+    rang = np.r_[np.arange(5000, 9000), np.arange(1, 5000), np.arange(9000, 12000)]  # three sorted runs
+    table = pa.table({"rang": rang, "x": rang.astype(str)})
+    ordered = national._in_row_order(table)
+    assert ordered["rang"].to_pylist() == list(range(1, 12000))
+    assert ordered["x"].to_pylist() == [str(i) for i in range(1, 12000)]
+    shuffled = np.random.default_rng(0).permutation(rang)  # many pieces: a full take
+    ordered = national._in_row_order(pa.table({"rang": shuffled, "x": shuffled.astype(str)}))
+    assert ordered["x"].to_pylist() == [str(i) for i in range(1, 12000)]
+    assert national._in_row_order(table.slice(0, 0)).num_rows == 0
