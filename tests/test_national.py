@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from diversification import decp, national
 
@@ -206,8 +207,6 @@ def test_wide_text_columns_trimmed_and_missing_tokens(tmp_path):
 
 
 def test_rows_put_back_in_row_order_by_slices_or_take():
-    import pyarrow as pa
-
     rang = np.r_[np.arange(5000, 9000), np.arange(1, 5000), np.arange(9000, 12000)]  # three sorted runs
     table = pa.table({"rang": rang, "x": rang.astype(str)})
     ordered = national._in_row_order(table)
@@ -217,3 +216,24 @@ def test_rows_put_back_in_row_order_by_slices_or_take():
     ordered = national._in_row_order(pa.table({"rang": shuffled, "x": shuffled.astype(str)}))
     assert ordered["x"].to_pylist() == [str(i) for i in range(1, 12000)]
     assert national._in_row_order(table.slice(0, 0)).num_rows == 0
+
+
+def test_identifier_separators_and_cpv_forms_same_as_decp(tmp_path):
+    path = tmp_path / "national.csv"
+    forms = [("B1", "217\u00a0500\u00a0016\u00a000019", "552 045 999 00869", "45233140.0"),
+             ("B2", "21750001600019", "552.045.999-00869", "4523 3140"),
+             ("B3", "21750001600019", "552\u202f045\u202f999\u202f00869", "90910000-1"),
+             ("B4", "2175-0001-6000-19", "55204599900869", "9091000a"),
+             ("B5", "21750001600019", "55204599900868", "909100001")]
+    rows = [f"{u},{u},Marché,{buyer},Paris,{holder},SIRET,X,o,100,{cpv},p,12,2024-01-10,,75,Code département,,U,0,true"
+            for u, buyer, holder, cpv in forms]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    expected = decp.load_decp(path, today=TODAY).table.set_index("uid")
+    fast = national.clean_national(path, today=TODAY).table.to_pandas().set_index("uid")
+    assert sorted(fast.index) == sorted(expected.index) == ["B1", "B2", "B3"]
+    for column in ("acheteur_id", "titulaire_id", "codeCPV", "titulaire_siret_valide"):
+        assert list(fast.loc[["B1", "B2", "B3"], column]) == list(expected.loc[["B1", "B2", "B3"], column]), column
+    assert set(fast["acheteur_id"]) == {"21750001600019"} and set(fast["titulaire_id"]) == {"55204599900869"}
+    flags = national._has_bytes(pa.chunked_array([["1 2", "12", "1.2"], ["", "1\u00a02"]]), national._SEP_BYTES)
+    assert flags.tolist() == [True, False, True, False, True]
+    assert national._byte_lengths(pa.chunked_array([["1 2", None], ["é"]])).tolist() == [3, 0, 2]

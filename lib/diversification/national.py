@@ -235,8 +235,8 @@ SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant
        titulaire_typeIdentifiant, considerationsSociales,
        coalesce(_type, type) AS _type,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
-       coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
-FROM (SELECT rang, sepy, {cleaned} FROM (SELECT rang, sepy, {stripped} FROM raw))
+       coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v, asepy, cpv8
+FROM (SELECT rang, sepy, asepy, cpv8, {cleaned} FROM (SELECT rang, sepy, asepy, cpv8, {stripped} FROM raw))
 """
 
 _MULTI = """
@@ -275,23 +275,23 @@ WITH c AS (
            b.considerationsSociales, b._type, b.k, b.v, m.k IS NOT NULL AS is_multi, m.modification, coalesce(m.nv, 1) - 1 AS nb_modifications,
            CASE WHEN m.k IS NULL THEN (b.titulaire_id IS NOT NULL)::BIGINT ELSE m.nb_titulaires END AS nb_titulaires,
            CASE WHEN m.k IS NULL THEN b.titulaire_id ELSE m.titulaires_ids END AS titulaires_ids,
-           replace(codeCPV, ' ', '') AS cpv_raw
+           replace(codeCPV, ' ', '') AS cpv_raw, b.asepy, b.cpv8
     FROM base b LEFT JOIN multi m ON b.k = m.k
     WHERE m.k IS NULL OR b.rang = m.r0
 ), t AS (
-    SELECT c.*, regexp_replace(cpv_raw, '\\.0$', '') AS cpv_text,
-           CASE WHEN regexp_full_match(dateNotification, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')
-                THEN TRY_CAST(substr(dateNotification, 1, 10) AS DATE) ELSE d.value::DATE END AS date_notif,
-           CASE WHEN regexp_matches(acheteur_id, '[\\s .\\-]')
+    SELECT c.*, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2) ELSE cpv_raw END
+                AS cpv_text,
+           CASE WHEN d.text IS NULL THEN TRY_CAST(substr(dateNotification, 1, 10) AS DATE)
+                ELSE d.value::DATE END AS date_notif,
+           CASE WHEN asepy AND regexp_matches(acheteur_id, '[\\s .\\-]')
                 THEN regexp_replace(acheteur_id, '[\\s .\\-]', '', 'g') ELSE acheteur_id END AS acheteur_k,
-           CASE WHEN plain_number(montant) THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
-           coalesce(NOT plain_number(montant) AND a.bad, false) AS montant_bad,
-           CASE WHEN plain_number(modification) THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
-           coalesce(NOT plain_number(modification) AND mo.bad, false) AS modif_bad
+           CASE WHEN a.text IS NULL THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
+           CASE WHEN mo.text IS NULL THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
+           coalesce(mo.bad, false) AS modif_bad
     FROM c LEFT JOIN odd_dates d ON c.dateNotification = d.text
          LEFT JOIN odd_numbers a ON c.montant = a.text LEFT JOIN odd_numbers mo ON c.modification = mo.text
 )
-SELECT * EXCLUDE (k, v, is_multi, cpv_raw, modification, montant_bad),
+SELECT * EXCLUDE (k, v, is_multi, cpv_raw, modification, asepy, cpv8),
        CASE WHEN starts_with(lower(_type), 'contrat de concession') THEN 'concession'
             WHEN id IS NULL THEN 'id_absent'
             WHEN acheteur_id IS NULL THEN 'acheteur_absent'
@@ -299,7 +299,7 @@ SELECT * EXCLUDE (k, v, is_multi, cpv_raw, modification, montant_bad),
             WHEN date_notif IS NULL THEN 'date_illisible'
             WHEN date_notif > DATE '@TODAY@' THEN 'date_future'
             WHEN codeCPV IS NULL THEN 'cpv_absent'
-            WHEN NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?') THEN 'cpv_invalide'
+            WHEN NOT (cpv8 OR regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?')) THEN 'cpv_invalide'
        END AS motif
 FROM t
 """
@@ -356,7 +356,7 @@ FROM (
         SELECT *, dureeMois IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
         FROM (
             SELECT k.*, substr(cpv_text, 1, 8) AS cpv8, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division,
-                   CASE WHEN plain_number(dureeMois) THEN TRY_CAST(dureeMois AS DOUBLE) ELSE du.value END AS duree,
+                   CASE WHEN du.text IS NULL THEN TRY_CAST(dureeMois AS DOUBLE) ELSE du.value END AS duree,
                    titulaire_id IS NOT NULL AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET',
                          titulaire_typeIdentifiant IS NULL AND length(nosep(titulaire_id)) = 14) AS is_siret,
                    (montant_num IS NULL OR montant_num < {min_amount} OR montant_num > {max_amount}
@@ -418,7 +418,10 @@ _SEGMENT_SCHEMA = pa.schema([("cpv", pa.string()), ("segment", pa.string())])
 
 
 def _odd_numbers(con) -> pd.DataFrame:
-    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »)."""
+    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »).
+
+    Only those texts are in the map: a text not found there is in the plain form (``TRY_CAST``).
+    """
     texts = con.execute("""
         SELECT DISTINCT x FROM (
             SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi UNION ALL
@@ -432,6 +435,7 @@ def _odd_numbers(con) -> pd.DataFrame:
 
 
 def _odd_dates(con) -> pd.DataFrame:
+    """decp's date parser over the distinct texts not in the ISO form (a text not in the map is ISO)."""
     texts = con.execute("""SELECT DISTINCT dateNotification FROM base WHERE dateNotification IS NOT NULL
         AND NOT regexp_full_match(dateNotification, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')""").fetchall()
     series = pd.Series([t[0] for t in texts], dtype="string")
@@ -517,6 +521,24 @@ def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
     return found
 
 
+_NOT_DIGITS = np.ones(256, dtype=bool)
+_NOT_DIGITS[ord("0"):ord("9") + 1] = False
+
+
+def _byte_lengths(column: pa.ChunkedArray) -> np.ndarray:
+    """Length in bytes of each value (0 for a null)."""
+    lengths = []
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+        size = np.diff(offsets[chunk.offset:chunk.offset + len(chunk) + 1])
+        if chunk.null_count:
+            size = np.where(np.asarray(chunk.is_valid()), size, 0)
+        lengths.append(size)
+    return np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+
+
 def _load(con, raw: pa.Table) -> pa.Table:
     """View ``base`` (narrow raw columns cleaned: trimmed, ``NC``/empty → null, with ``rang``) over the
     registered Arrow table ``raw``.
@@ -538,8 +560,14 @@ def _load(con, raw: pa.Table) -> pa.Table:
     table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
     table = table.append_column("edgy", pa.array(_edges(raw.select(narrow))))
     # only the holders with a separator byte go through ``nosep`` (a regex), the others are kept as they are
-    sepy = _has_bytes(raw["titulaire_id"], _SEP_BYTES) if "titulaire_id" in present else np.zeros(raw.num_rows, bool)
-    table = table.append_column("sepy", pa.array(sepy))
+    # only the identifiers with a separator byte go through a regex (``nosep``), the others are kept
+    # as they are; a CPV code of 8 digits is valid without its regex
+    none = np.zeros(raw.num_rows, dtype=bool)
+    for flag, column in (("sepy", "titulaire_id"), ("asepy", "acheteur_id")):
+        table = table.append_column(flag, pa.array(_has_bytes(raw[column], _SEP_BYTES) if column in present else none))
+    cpv8 = none if "codeCPV" not in present else (
+        (_byte_lengths(raw["codeCPV"]) == 8) & ~_has_bytes(raw["codeCPV"], _NOT_DIGITS))
+    table = table.append_column("cpv8", pa.array(cpv8))
     con.register("raw", table)
     con.execute(_BASE.format(cleaned=", ".join(cleaned), stripped=", ".join(stripped)))
     return raw.select([c for c in raw.column_names if c in _WIDE])
