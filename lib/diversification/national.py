@@ -239,12 +239,17 @@ SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant
 FROM (SELECT rang, sepy, asepy, cpv8, {cleaned} FROM (SELECT rang, sepy, asepy, cpv8, {stripped} FROM raw))
 """
 
+#: Rows of the contracts found more than once (one scan of ``base``; read by ``multi`` and ``repeats``).
+_VERSIONS = """
+CREATE TEMP TABLE versions AS
+SELECT b.rang, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, b.uid, b.id, b.acheteur_id, s.vmin, s.vmax
+FROM base b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax FROM base GROUP BY k HAVING count(*) > 1) s ON b.k = s.k
+"""
+
 _MULTI = """
 CREATE TEMP TABLE multi AS
 WITH m AS (
-    SELECT b.rang, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, s.vmin, s.vmax
-    FROM base b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax FROM base GROUP BY k HAVING count(*) > 1) s
-    ON b.k = s.k
+    SELECT rang, k, v, h, montant, vmin, vmax FROM versions
 ), firsts AS (
     SELECT k, min(vmin) AS vmin, min({'r': rang, 'h': h}) FILTER (WHERE v = vmin) AS f,
            count(DISTINCT v) AS nv, min({'r': rang, 'm': montant}) FILTER (WHERE v = vmax) AS latest
@@ -262,9 +267,8 @@ FROM firsts f LEFT JOIN holders p ON f.k = p.k
 _REPEATS = """
 CREATE TEMP TABLE repeats AS
 SELECT 'doublon_ligne' AS motif, b.rang, b.uid, b.id, b.acheteur_id, b.k AS valeur
-FROM base b JOIN multi m ON b.k = m.k
-WHERE b.rang <> m.r0 AND coalesce(b.titulaire_id, '') = m.h0
-  AND b.v = m.vmin
+FROM versions b JOIN multi m ON b.k = m.k
+WHERE b.rang <> m.r0 AND b.h = m.h0 AND b.v = m.vmin
 """
 
 _CONTRACTS = """
@@ -311,17 +315,20 @@ CREATE TEMP VIEW kept AS SELECT * EXCLUDE (acheteur_id, acheteur_k), acheteur_k 
 FROM contracts WHERE motif IS NULL
 """
 
+#: Duplicate contracts (same id, buyer, holder, amount and date): the candidates are the rows whose hash
+#: of the five values is shared (a group by one integer, not five columns); a hash collision only adds
+#: rows alone in their exact partition, which ``row_number`` keeps.
 _DUPLICATES = """
 CREATE TEMP TABLE dup_rangs AS
-WITH kk AS NOT MATERIALIZED (SELECT rang, id, acheteur_id, titulaire_id, montant_num, date_notif FROM kept)
+WITH kk AS NOT MATERIALIZED (
+    SELECT rang, id, acheteur_id, titulaire_id, montant_num, date_notif,
+           hash(id, acheteur_id, titulaire_id, montant_num, date_notif) AS hh
+    FROM kept
+)
 SELECT rang FROM (
     SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur_id, k.titulaire_id, k.montant_num, k.date_notif
                                       ORDER BY k.rang) AS n
-    FROM kk k SEMI JOIN (SELECT id, acheteur_id, titulaire_id, montant_num, date_notif FROM kk
-                         GROUP BY ALL HAVING count(*) > 1) g
-    ON k.id IS NOT DISTINCT FROM g.id AND k.acheteur_id IS NOT DISTINCT FROM g.acheteur_id
-       AND k.titulaire_id IS NOT DISTINCT FROM g.titulaire_id AND k.montant_num IS NOT DISTINCT FROM g.montant_num
-       AND k.date_notif IS NOT DISTINCT FROM g.date_notif
+    FROM kk k SEMI JOIN (SELECT hh FROM kk GROUP BY hh HAVING count(*) > 1) g ON k.hh = g.hh
 ) WHERE n > 1
 """
 
@@ -601,8 +608,10 @@ def _run(con, path: Path, today: date) -> tuple[str, str, pa.Table]:
     raw = _source(path)
     wide = _load(con, raw)
     del raw  # only the view ``base`` holds the narrow columns now
+    con.execute(_VERSIONS)
     con.execute(_MULTI)
     con.execute(_REPEATS)
+    con.execute("DROP TABLE versions")
     _register_map(con, "odd_dates", _odd_dates(con), _DATE_SCHEMA)
     _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
     con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
