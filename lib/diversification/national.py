@@ -601,7 +601,8 @@ def duckdb_error():
 def _run(con, path: Path, today: date) -> tuple[str, str, pa.Table]:
     """Build the ``final`` query and the query of the rejects that remove a contract (temp tables left in ``con``).
 
-    Only ``multi``, ``repeats``, ``contracts`` and ``dup_rangs`` are stored (``base`` is a view over
+    Only ``multi``, ``repeats``, ``contracts`` and ``dup_rangs`` are kept (``versions``, the rows of the
+    contracts found more than once, is dropped once ``repeats`` is built; ``base`` is a view over
     the Arrow table of the narrow raw columns, released once ``contracts`` is built); ``kept`` is a view and
     ``final`` a query, run once (its flagged values give the other rejects, see :func:`_flag_rejects`).
     """
