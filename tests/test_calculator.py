@@ -34,6 +34,10 @@ def test_widget_change_recomputes():
     # 4 weeks × 2 FTE × 35 h × 0.5 = 140 h of summer replacements
     assert result["heures_remplacements_ete"] == 140
     assert calc.result["heures_remplacements_ete"] is None  # the default result is untouched
+    assert "140 h" in calc.view.value  # the table under the widgets shows the new result
+    calc.controls["part_main_oeuvre_min"].value = 1.0  # low share above the high one (0.9 for cleaning)
+    calc.recompute()
+    assert calc.view.value.startswith("<p>Valeurs incohérentes")
 
 
 def test_generic_defaults_without_target():

@@ -51,6 +51,14 @@ def test_etude_bad_year(tmp_path):
     assert "Année « 1850 » refusée" in result.output
 
 
+def test_etude_zero_kernels_is_refused_in_french_before_writing(tmp_path):
+    result = runner.invoke(app, ["etude", "--territoire", str(TERRITOIRES_DIR / "rural-exemple"), "--noyaux", "0",
+                                 "--rapports", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "Nombre de noyaux « 0 » refusé : au moins 1." in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_help_is_french():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import nbformat
@@ -92,7 +93,7 @@ def test_same_executed_notebook_as_papermill(tmp_path):
 def test_dead_kernel_fails_the_run_and_next_study_gets_a_new_kernel(tmp_path):
     nbs = tmp_path / "nb"
     nbs.mkdir()
-    make_notebook(nbs, "00_controle_donnees", "import os\nos._exit(3)")
+    make_notebook(nbs, "00_controle_donnees", "print('avant la panne')", "import os\nos._exit(3)")
     terr = tmp_path / "terr"
     terr.mkdir()
     (terr / "territoire.yaml").write_text('nom: "T"\nidentifiant: t\nannee: 2024\n', encoding="utf-8")
@@ -100,6 +101,9 @@ def test_dead_kernel_fails_the_run_and_next_study_gets_a_new_kernel(tmp_path):
         result = runner.run_study(terr, reports_dir=tmp_path / "r", notebooks_dir=nbs, session=session)
         assert result.status == "échec" and "00_controle_donnees" in result.message
         assert json.loads((result.run_dir / "manifest.json").read_text())["statut"] == "échec"
+        # the notebook is written once at the end: on a dead kernel, what ran is still kept
+        partial = nbformat.read(result.run_dir / "notebooks" / "00_controle_donnees.ipynb", as_version=4)
+        assert partial.cells[2].outputs[0]["text"] == "avant la panne\n"
         make_notebook(nbs, "00_controle_donnees", "print('vivant')")
         again = runner.run_study(terr, reports_dir=tmp_path / "r", notebooks_dir=nbs, session=session)
         assert again.status == "terminé"
@@ -147,3 +151,90 @@ def test_reused_kernel_keeps_no_history(tmp_path):
             session.execute_notebook(probe, tmp_path / f"out{i}.ipynb", {}, nbs)
     for i in range(2):
         assert nbformat.read(tmp_path / f"out{i}.ipynb", as_version=4).cells[-1].outputs[0].text == "False\n"
+
+
+class _LostWakeUpSocket:
+    """A socket whose first poll misses a waiting message (zmq's edge-triggered descriptor)."""
+
+    def __init__(self, waiting: bool):
+        self.waiting, self.polls = waiting, 0
+
+    async def poll(self, timeout_ms):
+        import asyncio
+
+        self.polls += 1
+        if self.waiting and self.polls > 1:
+            return 1
+        await asyncio.sleep(timeout_ms / 1000)
+        return 0
+
+    def get(self, option):
+        import zmq
+
+        return zmq.POLLIN if self.waiting else 0
+
+
+def test_channel_polls_in_slices_and_reads_a_message_whose_wake_up_was_lost():
+    import asyncio
+    import time
+    from queue import Empty
+
+    import zmq.asyncio
+    from jupyter_client.session import Session
+
+    from diversification import engine
+
+    channel_class = engine.sliced_client_class().shell_channel_class.default_value
+    context = zmq.asyncio.Context()
+    channel = channel_class(context.socket(zmq.DEALER), Session())
+    real_socket = channel.socket
+
+    async def fake_recv(**kwargs):
+        return {"msg_type": "execute_reply"}
+
+    channel._recv = fake_recv
+    try:
+        channel.socket = _LostWakeUpSocket(waiting=True)
+        before = engine.lost_wakeups
+        start = time.monotonic()
+        # no timeout (nbclient's IOPub wait): read at the second poll, one slice later, not never
+        assert asyncio.run(channel.get_msg(timeout=None)) == {"msg_type": "execute_reply"}
+        assert engine.POLL_SLICE <= time.monotonic() - start < engine.POLL_SLICE + 2
+        assert channel.socket.polls == 2 and engine.lost_wakeups == before + 1
+        # nothing waiting: Empty once the timeout asked for is over, not before
+        channel.socket = _LostWakeUpSocket(waiting=False)
+        start = time.monotonic()
+        with pytest.raises(Empty):
+            asyncio.run(channel.get_msg(timeout=1.2))
+        assert 1.2 <= time.monotonic() - start < 3
+        assert channel.socket.polls == math.ceil(1.2 / engine.POLL_SLICE)  # 0.5 + 0.5 + 0.2 s
+    finally:
+        real_socket.close(linger=0)
+        context.term()
+
+
+def test_papermill_reference_path_gets_the_sliced_channels_too(tmp_path, monkeypatch):
+    """``--moteur papermill`` keeps papermill's own engine, with the kernel manager whose
+    channels read a message whose wake-up was lost (the hang of nbclient#312 hit both paths)."""
+    import papermill
+
+    from diversification import engine
+
+    seen = {}
+
+    def fake_execute(source, target, **kwargs):
+        seen.update(kwargs)
+        Path(target).write_text(Path(source).read_text())
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    make_notebook(nbs, "00_controle_donnees", "print('ok')")
+    terr = tmp_path / "terr"
+    terr.mkdir()
+    (terr / "territoire.yaml").write_text('nom: "T"\nidentifiant: t\nannee: 2024\n', encoding="utf-8")
+    result = runner.run_study(terr, reports_dir=tmp_path / "r", notebooks_dir=nbs, moteur="papermill")
+    assert result.status == "terminé"
+    manager = seen["kernel_manager_class"]
+    assert manager is engine.sliced_manager_class()
+    assert manager().client_factory is engine.sliced_client_class()

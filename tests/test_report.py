@@ -117,6 +117,19 @@ def test_missing_input_gives_non_realisee_with_reason(rural):
     assert "<table" not in section_06
 
 
+def test_notebook_sections_of_a_run_are_the_reports(rural):
+    """Notebook 10 shows the sections of the report itself: with the run's argument sheets as links
+    (once, a second computation without them said « Aucune fiche argumentaire » in the notebook)."""
+    etude, result = rural
+    tables = report.study_tables(etude)
+    sections = {s["key"]: s for s in report.study_sections(etude, tables)}
+    sheets = sorted(p.name for p in (etude.run_dir / "argumentaires").glob("*.html"))
+    assert sheets and [link["text"] for link in sections["05"]["links"]] == sheets
+    assert not any("Aucune fiche argumentaire" in r for r in sections["05"]["reasons"])
+    context = report.report_context(etude, tables)
+    assert report.render_html(context) == result.html  # same context as build_report's own
+
+
 def test_numbers_are_french_in_the_html(rural):
     etude, result = rural
     heures = report.tables_from_run(etude.run_dir)["etat_des_lieux_indicateurs"].set_index("indicateur")

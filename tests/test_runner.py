@@ -104,3 +104,48 @@ def test_run_ids_are_distinct_at_the_same_second():
     now = dt.datetime(2026, 11, 25, 10, 0, 0)
     ids = {runner.new_run_id(now) for _ in range(50)}
     assert len(ids) == 50 and all(i.startswith("20261125-100000-") for i in ids)
+
+
+# --- several kernels: independent phases at the same time ----------------------------------------
+
+TIMED = ("import json, os, time\nfrom pathlib import Path\nstart = time.time()\ntime.sleep({sleep})\n"
+         "Path(dossier_run, '{name}.json').write_text(json.dumps([os.getpid(), start, time.time()]))\n{extra}")
+
+
+def _timed_phases(folder: Path, sleep: float = 0.3, extra: dict | None = None) -> None:
+    for name, _ in runner.PHASES:
+        make_notebook(folder, name, TIMED.format(sleep=sleep, name=name, extra=(extra or {}).get(name, "")))
+
+
+def test_two_kernels_run_each_phase_after_those_it_reads(territory, tmp_path):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    _timed_phases(folder)
+    result = runner.run_study(territory, reports_dir=tmp_path / "r", notebooks_dir=folder, noyaux=2)
+    assert result.status == "terminé", result.message
+    times = {name: json.loads((result.run_dir / f"{name}.json").read_text()) for name, _ in runner.PHASES}
+    for name, requires in runner.PHASE_REQUIRES.items():
+        for required in requires:
+            assert times[name][1] >= times[required][2], f"{name} a commencé avant la fin de {required}"
+    assert len({pid for pid, _, _ in times.values()}) == 2  # two kernels
+    # at least two phases overlapped in time (01, 02, 03, 09 are all ready once 00 is done)
+    spans = sorted((start, end) for _, start, end in times.values())
+    assert any(b[0] < a[1] for a, b in zip(spans, spans[1:]))
+    manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert [n["notebook"] for n in manifest["notebooks"]] == [name for name, _ in runner.PHASES]
+    assert all(n["statut"] == "terminé" and n["duree_s"] >= 0.3 for n in manifest["notebooks"])
+
+
+def test_two_kernels_start_nothing_new_after_a_failure(territory, tmp_path):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    _timed_phases(folder, sleep=0.2, extra={"02_besoins_emploi_insertion": "raise ValueError('publics illisibles')"})
+    result = runner.run_study(territory, reports_dir=tmp_path / "r", notebooks_dir=folder, noyaux=2)
+    assert result.status == "échec" and result.failed_notebook == "02_besoins_emploi_insertion"
+    assert "publics illisibles" in result.message
+    manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    ran = {n["notebook"]: n["statut"] for n in manifest["notebooks"]}
+    assert ran["02_besoins_emploi_insertion"] == "échec" and ran["00_controle_donnees"] == "terminé"
+    # what needs 02 never started; the run folder was closed (no « en cours » entry left)
+    assert not {"04_secteurs_prioritaires", "05_argumentaire", "08_volumes_insertion", "10_synthese"} & set(ran)
+    assert "en cours" not in ran.values()

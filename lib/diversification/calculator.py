@@ -5,12 +5,13 @@ The calculator starts from the default inputs of the first targeted contract
 (:attr:`Calculator.result`) is exactly the batch result of that contract in
 ``volumes_insertion``. Under papermill or nbval the widgets are displayed but
 nobody moves them: every value computed or written comes from the defaults.
-Moving a widget only refreshes the output area under the widgets; nothing is
+Moving a widget only refreshes the result table under the widgets; nothing is
 written to the run.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field, fields
 
 import ipywidgets as w
@@ -75,7 +76,7 @@ class Calculator:
     caption: str
     result: dict
     controls: dict[str, w.Widget] = field(default_factory=dict)
-    output: w.Output | None = None
+    view: w.HTML | None = None
     widget: w.Widget | None = None
 
     def current_inputs(self) -> hours.ContractInputs:
@@ -95,13 +96,14 @@ class Calculator:
         except ValueError as exc:
             result = None
             message = f"Valeurs incohérentes : {exc}"
-        if self.output is not None:
-            self.output.clear_output(wait=True)
-            with self.output:
-                from IPython.display import display
-
-                display(result_table(result) if result is not None else message)
+        if self.view is not None:
+            self.view.value = result_html(result) if result is not None else f"<p>{html.escape(message)}</p>"
         return result
+
+
+def result_html(result: dict) -> str:
+    """The result table as HTML, for the calculator's view."""
+    return result_table(result).to_html(index=False, border=0)
 
 
 def _controls(inputs: hours.ContractInputs) -> dict[str, w.Widget]:
@@ -145,18 +147,17 @@ def calculator(first_target: pd.Series | dict | None, params: hours.HourParamete
     controls = _controls(inputs)
     known = {f.name for f in fields(hours.ContractInputs)}
     assert set(controls) <= known
-    output = w.Output()
-    calc = Calculator(defaults=inputs, params=params, caption=caption, result=result, controls=controls,
-                      output=output)
+    # An HTML view, not an Output widget: capturing a display into an Output widget makes
+    # nbclient (papermill, nbval) write to the kernel's shell channel while it waits for the
+    # cell's reply, which sometimes loses that reply (jupyter/nbclient#312: a stall until the
+    # cell timeout, seen on this cell).
+    view = w.HTML(result_html(result))
+    calc = Calculator(defaults=inputs, params=params, caption=caption, result=result, controls=controls, view=view)
     for control in controls.values():
         control.observe(calc.recompute, names="value")
     note = w.HTML(f"<i>{caption} Modifiez les valeurs pour explorer : la table enregistrée reste celle des "
                   "valeurs par défaut.</i>")
-    calc.widget = w.VBox([note, *controls.values(), output])
-    with output:
-        from IPython.display import display
-
-        display(result_table(result))
+    calc.widget = w.VBox([note, *controls.values(), view])
     return calc
 
 

@@ -50,7 +50,9 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-MOTEUR_HELP = "Moteur d'exécution : « noyau » (un seul noyau Python pour toute l'étude, par défaut) ou « papermill » (un noyau neuf par notebook, chemin de référence)."
+MOTEUR_HELP = "Moteur d'exécution : « noyau » (noyaux Python gardés vivants d'un notebook à l'autre, par défaut) ou « papermill » (un noyau neuf par notebook, l'un après l'autre : chemin de référence)."
+NOYAUX_HELP = ("Noyaux Python de l'étude (moteur « noyau ») : à partir de 2, les phases indépendantes s'exécutent "
+               "en même temps, chacune après celles dont elle lit les résultats. Par défaut : 2, ou 1 sur une machine à un cœur.")
 
 
 @app.command("etude", cls=FrenchCommand)
@@ -60,6 +62,7 @@ def etude(
     annee: int = typer.Option(None, "--annee", "-a", help="Année étudiée (par défaut : celle de la configuration)."),
     rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
     moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
+    noyaux: int = typer.Option(None, "--noyaux", help=NOYAUX_HELP),
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
@@ -81,7 +84,7 @@ def etude(
 
         try:
             result = run_study(territoire, annee, reports_dir=rapports, notebooks_dir=notebooks,
-                               on_notebook=on_notebook, moteur=moteur)
+                               on_notebook=on_notebook, moteur=moteur, noyaux=noyaux)
         except KitError as exc:
             _fail(str(exc))
         if result.status == STATUS_DONE:

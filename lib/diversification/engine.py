@@ -19,6 +19,7 @@ for a batch worker and shuts it down when the process exits.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import shutil
@@ -38,18 +39,83 @@ CELL_TIMEOUT = 900
 _PREAMBLE = """\
 get_ipython().run_line_magic('reset', '-f')
 import gc as _dv_gc, os as _dv_os, sys as _dv_sys
+if {new_study!r}:
+    _dv_gc.unfreeze()  # a new study: what the previous one froze may be collected again
 if 'matplotlib.pyplot' in _dv_sys.modules:
     _dv_sys.modules['matplotlib.pyplot'].close('all')
 if 'ipywidgets' in _dv_sys.modules:
     # Widgets of the previous notebook keep comms open in the kernel: close them all.
     _dv_sys.modules['ipywidgets'].Widget.close_all()
 _dv_os.chdir({cwd!r})
+# Collect the previous notebook's garbage, then move the objects still alive (modules, caches)
+# out of the collector's reach: the next collections (IPython's own in %reset included) only
+# scan the new objects (≈ 0.1 s each otherwise, with pandas and matplotlib loaded).
 _dv_gc.collect()
+_dv_gc.freeze()
 get_ipython().execution_count = 1
 del _dv_gc, _dv_os, _dv_sys
 """
 
+#: Longest single wait on a kernel channel (seconds). A message whose wake-up was lost — zmq's
+#: edge-triggered descriptor under asyncio, seen after the bursts of comm messages of ipywidgets
+#: (jupyter/nbclient#312) — is then read at the next poll, instead of after the cell timeout
+#: (a 900 s stall seen in batches and test runs).
+POLL_SLICE = 0.5
+#: Wake-ups found lost (a message was waiting when a poll timed out), for diagnosis.
+lost_wakeups = 0
+
 _registered = False
+
+
+@functools.cache
+def sliced_client_class():
+    """jupyter_client's asynchronous kernel client whose shell and IOPub channels wait for a
+    message in slices of :data:`POLL_SLICE` seconds, up to the timeout asked for (or forever)."""
+    import time
+
+    import zmq
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.channels import AsyncZMQSocketChannel
+    from traitlets import Type
+
+    class SlicedChannel(AsyncZMQSocketChannel):
+        async def get_msg(self, timeout: float | None = None):
+            from queue import Empty
+
+            global lost_wakeups
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                step = POLL_SLICE if remaining is None else min(POLL_SLICE, remaining)
+                try:
+                    return await super().get_msg(timeout=step)
+                except Empty:
+                    if self.socket is not None and self.socket.get(zmq.EVENTS) & zmq.POLLIN:
+                        lost_wakeups += 1  # the message was there: the next poll reads it
+                        logging.getLogger(__name__).debug("Lost wake-up on a kernel channel: message read.")
+                    elif step == remaining:  # that poll waited until the deadline
+                        raise
+
+    class SlicedClient(AsyncKernelClient):
+        shell_channel_class = Type(SlicedChannel)
+        iopub_channel_class = Type(SlicedChannel)
+
+    return SlicedClient
+
+
+@functools.cache
+def sliced_manager_class():
+    """jupyter_client's asynchronous kernel manager whose clients are :func:`sliced_client_class`'s
+    (the sessions' kernels, and papermill's ``kernel_manager_class`` on the reference path)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class SlicedKernelManager(AsyncKernelManager):
+        @default("client_factory")
+        def _sliced_client_factory(self):
+            return sliced_client_class()
+
+    return SlicedKernelManager
 
 
 _thread_loops = threading.local()
@@ -115,6 +181,7 @@ def _register_engine() -> None:
             return
         from papermill.clientwrap import PapermillNotebookClient
         from papermill.engines import NBClientEngine, papermill_engines
+        from papermill.iorw import write_ipynb
         from papermill.utils import merge_kwargs, remove_args
 
         class KernelReuseEngine(NBClientEngine):
@@ -124,13 +191,20 @@ def _register_engine() -> None:
             def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                          stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
                 kc = kwargs.pop("kc")
+                partial_path = kwargs.pop("partial_path")
                 kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
                 final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                                      kernel_name=kernel_name, log=logging.getLogger("papermill"),
                                      log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
                 client = PapermillNotebookClient(nb_man, **final)
                 client.kc = kc  # the session's client: nbclient neither creates nor stops one
-                return client.execute()
+                try:
+                    return client.execute()
+                except BaseException:
+                    # The notebook is written once at the end (no save after every cell, ≈ 0.1 s a
+                    # notebook): on a dead kernel or a timeout, keep what was executed for diagnosis.
+                    write_ipynb(nb_man.nb, partial_path)
+                    raise
 
         papermill_engines.register(ENGINE_NAME, KernelReuseEngine)
         _registered = True
@@ -155,13 +229,13 @@ class KernelSession:
         self.kc = None
         self._cwd: str | None = None
         self._conn_dir: str | None = None
+        self._study: object = None
         self.notebooks_run = 0
 
     # -- life cycle -------------------------------------------------------------------
 
     def start(self, cwd: str | Path) -> None:
-        from jupyter_client.manager import AsyncKernelManager as KernelManager
-
+        KernelManager = sliced_manager_class()
         _bind_thread_loop()
         _register_engine()
         self._conn_dir = tempfile.mkdtemp(prefix="diversification-noyau-")
@@ -217,11 +291,17 @@ class KernelSession:
 
     # -- execution --------------------------------------------------------------------
 
-    def _prepare(self, cwd: str) -> None:
+    def _prepare(self, cwd: str, study: object = None) -> None:
         if not self.alive:
             self.close()
             self.start(cwd)
-        msg_id = self.kc.execute(_PREAMBLE.format(cwd=cwd), silent=True, store_history=False)
+        new_study = study != self._study
+        self._study = study
+        self.run_silently(_PREAMBLE.format(cwd=cwd, new_study=new_study))
+
+    def run_silently(self, code: str) -> None:
+        """Execute ``code`` in the kernel, outside the history and the notebooks' counters."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False)
         while True:
             reply = _wait(self.kc.get_shell_msg(timeout=START_TIMEOUT))
             if reply["parent_header"].get("msg_id") == msg_id:
@@ -241,7 +321,7 @@ class KernelSession:
         _bind_thread_loop()
         if self.km is None:
             self.start(cwd)
-        self._prepare(cwd)
+        self._prepare(cwd, parameters.get("dossier_run"))
         self.notebooks_run += 1
         return pm.execute_notebook(
             str(source),
@@ -252,9 +332,30 @@ class KernelSession:
             progress_bar=False,
             log_output=False,
             execution_timeout=CELL_TIMEOUT,
+            request_save_on_cell_execute=False,
             km=self.km,
             kc=self.kc,
+            partial_path=str(target),
         )
+
+
+#: Run by a kernel waiting for its first notebook: the kit and its heavy libraries imported ahead
+#: (modules survive ``%reset -f``; WeasyPrint may lack its system libraries: then it is skipped).
+_WARM_UP = """\
+import diversification.report, diversification.study, matplotlib.pyplot
+try:
+    import weasyprint
+except Exception:
+    pass
+"""
+
+
+def warm_up(session: KernelSession, cwd: str | Path) -> None:
+    """Start ``session``'s kernel and import the kit in it (on the thread that will use the session)."""
+    _bind_thread_loop()
+    if session.km is None:
+        session.start(str(Path(cwd).resolve()))
+    session.run_silently(_WARM_UP)
 
 
 _local = threading.local()

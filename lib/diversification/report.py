@@ -626,7 +626,7 @@ class ReportResult:
     files: list[Path] = field(default_factory=list)
 
 
-def run_context(run_dir: str | Path, etude) -> dict:
+def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
     """Context of the report of a run folder (tables, manifest, argument sheets; never ``prive/``)."""
     run_dir = Path(run_dir)
     manifest_path = run_dir / "manifest.json"
@@ -634,7 +634,7 @@ def run_context(run_dir: str | Path, etude) -> dict:
     sheets = sorted(p.name for p in (run_dir / "argumentaires").glob("*.html"))
     workbook = run_dir / "acheteurs" / "reunion_acheteurs.xlsx"
     return build_context(
-        tables_from_run(run_dir), InputStatus.from_study(etude),
+        tables if tables is not None else tables_from_run(run_dir), InputStatus.from_study(etude),
         territoire=str(manifest.get("nom") or etude.config.raw.get("nom") or etude.territoire.name),
         annee=etude.annee, threshold=etude.threshold, run_id=str(manifest.get("run_id", run_dir.name)),
         manifest=manifest, data_date=data_date(etude), sheets=sheets,
@@ -649,25 +649,37 @@ def data_date(etude) -> str:
     return dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in files)).strftime("%d/%m/%Y")
 
 
-def study_context(etude) -> dict:
+def study_context(etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
     """Context of the report computed from the study (exploration: no run folder)."""
-    return build_context(tables_from_study(etude), InputStatus.from_study(etude),
+    return build_context(tables if tables is not None else tables_from_study(etude), InputStatus.from_study(etude),
                          territoire=str(etude.config.raw.get("nom") or etude.territoire.name), annee=etude.annee,
                          threshold=etude.threshold, data_date=data_date(etude))
 
 
-def build_report(etude) -> ReportResult:
-    """The report of the study: written into ``<run>/rapport/`` when there is a run folder, else only rendered."""
+def report_context(etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
+    """Context of the report: of the run folder when there is one, else computed from the study
+    (``tables``: those of :func:`study_tables`, when already read)."""
     if etude.run_dir is None:
-        return ReportResult(None, render_html(study_context(etude)), "Exploration : aucun fichier écrit.")
-    context = run_context(etude.run_dir, etude)
-    html = render_html(context)
+        return study_context(etude, tables)
+    return run_context(etude.run_dir, etude, tables)
+
+
+def build_report(etude, tables: dict[str, pd.DataFrame] | None = None, context: dict | None = None) -> ReportResult:
+    """The report of the study: written into ``<run>/rapport/`` when there is a run folder, else only rendered.
+
+    ``tables`` and ``context`` (from :func:`study_tables` and :func:`report_context`) spare reading
+    the tables and drawing the charts a second time when the notebook already has them.
+    """
+    tables = tables if tables is not None else study_tables(etude)
+    html = render_html(context if context is not None else report_context(etude, tables))
+    if etude.run_dir is None:
+        return ReportResult(None, html, "Exploration : aucun fichier écrit.")
     folder = Path(etude.run_dir) / REPORT_DIR
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / HTML_NAME
     html_path.write_text(html, encoding="utf-8")
     pdf = write_pdf(html, folder)
-    xlsx = write_workbook(tables_from_run(etude.run_dir), folder / XLSX_NAME)
+    xlsx = write_workbook(tables, folder / XLSX_NAME)
     files = [html_path, xlsx] + ([pdf.path] if pdf.path else [folder / NO_PDF_NAME])
     return ReportResult(folder, html, pdf.message, files)
 
@@ -689,8 +701,8 @@ def study_tables(etude) -> dict[str, pd.DataFrame]:
 
 
 def study_sections(etude, tables: dict[str, pd.DataFrame]) -> list[dict]:
-    """The report's sections of the study (statuses, tables, charts, decisions)."""
-    return build_sections(tables, InputStatus.from_study(etude), annee=etude.annee, threshold=etude.threshold)
+    """The report's sections of the study (statuses, tables, charts, decisions, links)."""
+    return report_context(etude, tables)["sections"]
 
 
 def sections_overview(sections: list[dict]) -> pd.DataFrame:

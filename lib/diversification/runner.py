@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .engine import CELL_TIMEOUT
+from .engine import CELL_TIMEOUT, sliced_manager_class
 from .config import TerritoryConfig, load_config
 from .errors import KitError
 from .paths import NOTEBOOKS_DIR, REPORTS_DIR
@@ -43,6 +43,23 @@ PHASES = [
     ("09_evaluation", "Évaluation"),
     ("10_synthese", "Synthèse"),
 ]
+#: What each phase reads from the others (published tables, decisions), besides the controlled
+#: inputs written by 00. With several kernels (:func:`run_study`, ``noyaux``), a phase starts as
+#: soon as these are done; with one kernel the phases run in the order of :data:`PHASES`.
+PHASE_REQUIRES = {
+    "01_etat_des_lieux": ["00_controle_donnees"],
+    "02_besoins_emploi_insertion": ["00_controle_donnees"],
+    "03_besoins_economiques": ["00_controle_donnees"],
+    "04_secteurs_prioritaires": ["02_besoins_emploi_insertion"],  # decision publics_prioritaires
+    "05_argumentaire": ["04_secteurs_prioritaires"],  # decisions publics_ and segments_prioritaires
+    "06_mobilisation_acheteurs": ["04_secteurs_prioritaires"],
+    "07_partenariat_territorial": ["04_secteurs_prioritaires"],
+    "08_volumes_insertion": ["06_mobilisation_acheteurs"],  # decisions segments_prioritaires, marches_cibles
+    "09_evaluation": ["00_controle_donnees"],
+    "10_synthese": [name for name, _ in PHASES[:-1]],  # the report gathers every phase
+}
+#: Kernels of a study run on its own (the batch runs one kernel per worker instead).
+DEFAULT_KERNELS = min(2, os.cpu_count() or 1)
 PACKAGES = ["diversification", "pandas", "numpy", "pyarrow", "pandera", "papermill", "nbclient", "ipykernel",
             "matplotlib", "openpyxl", "xlsxwriter", "jinja2", "pyyaml"]
 ENGINE_KERNEL = "noyau"
@@ -170,6 +187,7 @@ def run_study(
     on_notebook=None,
     moteur: str = ENGINE_KERNEL,
     session=None,
+    noyaux: int | None = None,
 ) -> RunResult:
     """Run the phase notebooks on one territory into a new run folder.
 
@@ -177,7 +195,11 @@ def run_study(
     (progress display). ``moteur``: ``"noyau"`` (default) executes all the
     notebooks in one kernel kept alive (:mod:`diversification.engine`; ``session``
     lets a batch worker reuse its kernel from one territory to the next),
-    ``"papermill"`` starts a fresh kernel per notebook (reference path). Raises
+    ``"papermill"`` starts a fresh kernel per notebook (reference path).
+    ``noyaux`` (kernel engine without a given ``session``; default
+    :data:`DEFAULT_KERNELS`): with 2 or more, independent phases run at the
+    same time in separate kernels, each phase once those it reads
+    (:data:`PHASE_REQUIRES`) are done. Raises
     :class:`~diversification.errors.KitError` for a user mistake (bad
     configuration, bad year, unknown engine) before anything is written.
     """
@@ -186,6 +208,8 @@ def run_study(
 
     if moteur not in ENGINES:
         raise RunError(f"Moteur « {moteur} » inconnu : choisir parmi {', '.join(ENGINES)}.")
+    if noyaux is not None and int(noyaux) < 1:
+        raise RunError(f"Nombre de noyaux « {noyaux} » refusé : au moins 1.")
     territoire = Path(territoire).resolve()
     notebooks_dir = Path(notebooks_dir).resolve()
     config, annee, run_id, final, tmp = prepare_run(territoire, annee, Path(reports_dir).resolve())
@@ -208,19 +232,24 @@ def run_study(
     out_dir = tmp / "notebooks"
     out_dir.mkdir()
     result = RunResult(final, STATUS_RUNNING, manifest)
-    own_session = None
+    run = _Run(notebooks_dir, out_dir, {"territoire": str(territoire), "annee": annee, "dossier_run": str(tmp)},
+               final, manifest, result, on_notebook, len(selected))
+    kernels = int(noyaux if noyaux is not None else DEFAULT_KERNELS)
     if moteur == ENGINE_PAPERMILL:
-        session = None
-    elif session is None and selected:
+        run.sequential(selected, None)
+    elif session is not None or kernels == 1 or len(selected) < 2:
         from .engine import KernelSession
 
-        session = own_session = KernelSession()
-    try:
-        _run_notebooks(selected, notebooks_dir, out_dir, territoire, annee, tmp, final, manifest, result,
-                       on_notebook, session, pm, PapermillExecutionError)
-    finally:
-        if own_session is not None:
-            own_session.close()
+        own = session is None
+        session = session or KernelSession()
+        try:
+            run.sequential(selected, session)
+        finally:
+            if own:
+                session.close()
+    else:
+        run.parallel(selected, kernels)
+    manifest["notebooks"].sort(key=lambda entry: entry["notebook"])
     manifest["statut"] = STATUS_FAILED if result.failed_notebook else STATUS_DONE
     manifest["fin"] = dt.datetime.now().isoformat(timespec="seconds")
     write_manifest(tmp, manifest)
@@ -229,59 +258,107 @@ def run_study(
     return result
 
 
-def _run_notebooks(selected, notebooks_dir, out_dir, territoire, annee, tmp, final, manifest, result,
-                   on_notebook, session, pm, PapermillExecutionError) -> None:
-    for index, (name, title) in enumerate(selected):
-        if on_notebook:
-            on_notebook(name, title, index, len(selected))
-        source = notebooks_dir / f"{name}.ipynb"
-        target = out_dir / f"{name}.ipynb"
-        parameters = {"territoire": str(territoire), "annee": annee, "dossier_run": str(tmp)}
+class _Run:
+    """The notebooks of one run: each executed into ``notebooks/`` of the run, its entry in the
+    manifest, the first failure kept in the result."""
+
+    def __init__(self, notebooks_dir: Path, out_dir: Path, parameters: dict, final: Path, manifest: dict,
+                 result: RunResult, on_notebook, total: int):
+        self.notebooks_dir, self.out_dir, self.parameters, self.final = notebooks_dir, out_dir, parameters, final
+        self.manifest, self.result, self.on_notebook, self.total = manifest, result, on_notebook, total
+        self.finished = 0
+
+    def _start(self, name: str, title: str) -> dict:
+        """Progress call (notebooks finished so far) and manifest entry of a notebook about to run (main thread)."""
+        if self.on_notebook:
+            self.on_notebook(name, title, self.finished, self.total)
         entry = {"notebook": name, "titre": title, "statut": STATUS_RUNNING}
-        manifest["notebooks"].append(entry)
+        self.manifest["notebooks"].append(entry)
+        self.result.notebooks.append(self.final / "notebooks" / f"{name}.ipynb")
+        return entry
+
+    def execute(self, name: str, title: str, entry: dict, session) -> str | None:
+        """Run one notebook (``session``: a :class:`~diversification.engine.KernelSession`, or
+        ``None`` for papermill's fresh kernel); fills ``entry``; the French failure message or ``None``."""
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        source = self.notebooks_dir / f"{name}.ipynb"
+        target = self.out_dir / f"{name}.ipynb"
+        kept = self.final / "notebooks" / target.name
         start = time.perf_counter()
+        message = None
         try:
-            check_parameters(source, parameters)
+            check_parameters(source, self.parameters)
             if session is not None:
-                session.execute_notebook(source, target, parameters, cwd=notebooks_dir)
+                session.execute_notebook(source, target, self.parameters, cwd=self.notebooks_dir)
             else:
-                pm.execute_notebook(
-                    str(source),
-                    str(target),
-                    parameters=parameters,
-                    cwd=str(notebooks_dir),
-                    kernel_name="python3",
-                    progress_bar=False,
-                    log_output=False,
-                    execution_timeout=CELL_TIMEOUT,
-                )
+                pm.execute_notebook(str(source), str(target), parameters=self.parameters, cwd=str(self.notebooks_dir),
+                                    kernel_name="python3", progress_bar=False, log_output=False,
+                                    execution_timeout=CELL_TIMEOUT, kernel_manager_class=sliced_manager_class())
             entry["statut"] = STATUS_DONE
         except PapermillExecutionError as exc:
-            entry["statut"] = STATUS_FAILED
-            entry["cellule"] = exc.exec_count
-            entry["erreur"] = f"{exc.ename}: {exc.evalue}"
-            result.failed_notebook = name
-            result.message = (
-                f"Échec du notebook « {name} » ({title}), cellule n° {exc.exec_count} : {exc.ename} : {exc.evalue}. "
-                f"Le notebook exécuté est conservé pour diagnostic : {final / 'notebooks' / target.name}"
-            )
+            entry.update(statut=STATUS_FAILED, cellule=exc.exec_count, erreur=f"{exc.ename}: {exc.evalue}")
+            message = (f"Échec du notebook « {name} » ({title}), cellule n° {exc.exec_count} : {exc.ename} : "
+                       f"{exc.evalue}. Le notebook exécuté est conservé pour diagnostic : {kept}")
         except RunError as exc:
-            entry["statut"] = STATUS_FAILED
-            entry["erreur"] = str(exc)
-            result.failed_notebook = name
-            result.message = str(exc)
+            entry.update(statut=STATUS_FAILED, erreur=str(exc))
+            message = str(exc)
         except Exception as exc:  # kernel died, timeout...: the run is closed as failed, never left half-done
-            entry["statut"] = STATUS_FAILED
-            entry["erreur"] = f"{type(exc).__name__}: {exc}"
-            result.failed_notebook = name
-            result.message = (
-                f"Échec du notebook « {name} » ({title}) : {type(exc).__name__} : {exc}. "
-                f"Le notebook exécuté (partiel) est conservé : {final / 'notebooks' / target.name}"
-            )
+            entry.update(statut=STATUS_FAILED, erreur=f"{type(exc).__name__}: {exc}")
+            message = (f"Échec du notebook « {name} » ({title}) : {type(exc).__name__} : {exc}. "
+                       f"Le notebook exécuté (partiel) est conservé : {kept}")
             if session is not None:
                 session.close()  # a fresh kernel for the next study
         finally:
             entry["duree_s"] = round(time.perf_counter() - start, 3)
-            result.notebooks.append(final / "notebooks" / target.name)
-        if result.failed_notebook:
-            break
+        return message
+
+    def _failed(self, name: str, message: str | None) -> bool:
+        self.finished += 1
+        if message and not self.result.failed_notebook:
+            self.result.failed_notebook, self.result.message = name, message
+        return message is not None
+
+    def sequential(self, selected: list[tuple[str, str]], session) -> None:
+        for name, title in selected:
+            if self._failed(name, self.execute(name, title, self._start(name, title), session)):
+                break
+
+    def parallel(self, selected: list[tuple[str, str]], kernels: int) -> None:
+        """Independent phases at the same time, one kernel per thread (a kernel client stays on the
+        thread, and the event loop, that started it); no new phase once one has failed."""
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        from .engine import KernelSession, warm_up
+
+        names = {name for name, _ in selected}
+        pending = list(selected)
+        done: set[str] = set()
+        lanes = [(ThreadPoolExecutor(1, thread_name_prefix=f"noyau-{i}"), KernelSession()) for i in range(kernels)]
+        # The first phase runs alone: meanwhile the other kernels start and import the kit.
+        warming = [pool.submit(warm_up, session, self.notebooks_dir) for pool, session in lanes[1:]]
+        free = list(lanes)
+        running = {}
+        try:
+            while pending or running:
+                ready = [] if self.result.failed_notebook else [
+                    (n, t) for n, t in pending if all(r in done or r not in names for r in PHASE_REQUIRES.get(n, []))]
+                for name, title in ready[:len(free)]:
+                    pending.remove((name, title))
+                    lane = free.pop(0)
+                    future = lane[0].submit(self.execute, name, title, self._start(name, title), lane[1])
+                    running[future] = (name, lane)
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name, lane = running.pop(future)
+                    self._failed(name, future.result())
+                    done.add(name)
+                    free.append(lane)
+        finally:
+            wait(warming)
+            for pool, session in lanes:
+                pool.submit(session.close).result()
+                pool.shutdown()

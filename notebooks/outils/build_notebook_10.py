@@ -27,7 +27,8 @@ from diversification.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 tables = report.study_tables(etude)
-sections = report.study_sections(etude, tables)"""),
+contexte = report.report_context(etude, tables)
+sections = contexte["sections"]"""),
     md("""## 1. L'avancement de l'étude
 
 Une ligne par phase : réalisée, réalisée en partie (une entrée facultative manquait) ou non réalisée (une entrée indispensable manquait). Le rapport dit pourquoi, plutôt que de montrer une table vide."""),
@@ -49,7 +50,7 @@ print(report.key_figures_text(tables))""", metadata={"keep_output": True}),
     md("""## 5. Le rapport
 
 Le rapport est écrit dans le dossier `rapport/` du run. Si WeasyPrint ou ses bibliothèques système (Pango) manquent, le PDF n'est pas produit : le fichier `PDF_NON_PRODUIT.txt` l'explique et le rapport HTML reste complet (il s'imprime en PDF depuis un navigateur). En exploration, rien n'est écrit."""),
-    code("""resultat = report.build_report(etude)
+    code("""resultat = report.build_report(etude, tables, contexte)
 Markdown(report.report_markdown(resultat))"""),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "10_synthese.ipynb")  # anchored on this file, not the cwd
