@@ -181,20 +181,26 @@ def test_duckdb_reader_quoted_newlines_padding_and_row_numbers(tmp_path):
     assert str(fast.loc["A9", "dateNotification"])[:10] == "2024-03-12"
 
 
-def test_edge_bytes_flag_every_value_to_trim():
+def test_edge_bytes_flag_every_value_to_trim_and_clean_text_as_python():
     import re
 
     import pyarrow as pa
+
+    from diversification.parsing import MISSING_TOKENS
 
     rng = np.random.default_rng(7)
     alphabet = ["a", "Z", "1", " ", "\t", "\x1f", "\u0085", "\u00a0", "é", "«", "€", "\u1680", "\u2003", "\u2029",
                 "\u202f", "\u205f", "\u3000", "\u30a2", "\U0001f600"]
     values = ["".join(rng.choice(alphabet, rng.integers(0, 4))) for _ in range(5000)] + ["", "é", "Procédure adaptée"]
+    values += [" NC ", "n/a", "N.D.", "—", "\u00a0-\u3000", "None", "nuLL", "nc.", "NCX", "nan\t", "Na", "- -"]
     exact = np.array([bool(re.search(f"^[{national._TRIM}]|[{national._TRIM}]$", v)) for v in values])
-    table = pa.table({"a": pa.chunked_array([values[:2500], values[2500:]]), "b": [""] * len(values)})
-    flagged = national._edges(table)
-    assert flagged[exact].all()  # a superset: the strip macro checks each flagged value exactly
+    column = pa.chunked_array([values[:2500], values[2500:]])
+    flagged = national._dirty(column)
+    assert flagged[exact].all()  # a superset: each flagged value is cleaned exactly by _clean_text
     assert not flagged[values.index("Procédure adaptée")]
+    expected = [None if v.strip().lower() in MISSING_TOKENS else v.strip() for v in values]
+    assert national._clean_text(column).to_pylist() == expected
+    assert national._clean_text(pa.chunked_array([["a", "b"]])).to_pylist() == ["a", "b"]
 
 
 def test_wide_text_columns_trimmed_and_missing_tokens(tmp_path):

@@ -3,11 +3,12 @@
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
 lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed in
 a few DuckDB queries over the useful columns read by ``pyarrow.csv`` (multithreaded, all as text,
-quoted newlines allowed) and queried by DuckDB in place (zero copy): the narrow columns through the
-view ``base`` (trimmed only on the rows whose first or last bytes may be white space), released once
-the contracts are built; only the contracts and the small maps are stored (the contracts kept are a
-view, the final table one query, whose flagged values give the last rejects); the wide text columns
-stay in the Arrow table and are cleaned for the rows kept only, at the end.
+quoted newlines allowed) and queried by DuckDB in place (zero copy): the narrow columns, cleaned in
+Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first or last bytes or length may
+need it, a clean column left as it is), through the view ``base``, released once the contracts are
+built; only the contracts and the small maps are stored (the contracts kept are a view, the final
+table one query, whose flagged values give the last rejects); the wide text columns stay in the Arrow
+table and are cleaned the same way, then filtered to the rows kept, at the end.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -147,7 +148,7 @@ def _source(path: Path) -> pa.Table:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1,
-                                           encoding="utf8", block_size=1 << 22),
+                                           encoding="utf8", block_size=1 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in used},
@@ -211,13 +212,6 @@ def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
     con = duckdb.connect(config={"threads": threads, "memory_limit": memory,
                                  "temp_directory": os.path.join(tempfile.gettempdir(), "diversification-duckdb")})
     con.execute("SET enable_progress_bar = false")
-    trim = _sql_text(_TRIM)
-    tokens = ", ".join(_sql_text(t) for t in sorted(MISSING_TOKENS))
-    longest = max(len(t.encode()) for t in MISSING_TOKENS)
-    edge = _sql_text(f"^[{_TRIM}]|[{_TRIM}]$")  # trim with a set of characters is slow: only when needed
-    con.execute(f"CREATE MACRO strip(x) AS CASE WHEN regexp_matches(x, {edge}) THEN trim(x, {trim}) ELSE x END")
-    con.execute(f"CREATE MACRO nz(t) AS CASE WHEN strlen(t) <= {longest} AND lower(t) IN ({tokens}) "
-                "THEN NULL ELSE t END")
     con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {_sql_text(_SEPS_RE)}, '', 'g')")
     con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
     return con
@@ -236,7 +230,7 @@ SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant
        coalesce(_type, type) AS _type,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v, asepy, cpv8
-FROM (SELECT rang, sepy, asepy, cpv8, {cleaned} FROM (SELECT rang, sepy, asepy, cpv8, {stripped} FROM raw))
+FROM (SELECT rang, sepy, asepy, cpv8, {columns} FROM raw)
 """
 
 #: Rows of the contracts found more than once (one scan of ``base``; read by ``multi`` and ``repeats``).
@@ -475,34 +469,62 @@ _LAST_ASCII = np.zeros(256, dtype=bool)
 _LAST_ASCII[[ord(c) for c in _TRIM if ord(c) < 128]] = True
 
 
-def _edges(table: pa.Table) -> np.ndarray:
-    """Rows where some value may start or end with a character of :data:`_TRIM` (a superset: each
-    value is then checked exactly by the ``strip`` macro), from the first and last bytes of the values."""
-    edgy = np.zeros(table.num_rows, dtype=bool)
-    for column in table.columns:
-        row = 0
-        for chunk in column.chunks:
-            size = len(chunk)
-            data = chunk.buffers()[2] if size else None
-            if data is None or data.size == 0:
-                row += size
-                continue
-            offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-            offsets = offsets[chunk.offset:chunk.offset + size + 1]
+#: Lowercased missing-value tokens, and the first bytes of a value whose lowercase may be one of them
+#: (« n », « N », « - », the lead byte E2 of « — »: no other character lowercases to these).
+_TOKENS = pa.array(sorted(MISSING_TOKENS), pa.string())
+_LONGEST_TOKEN = max(len(t.encode()) for t in MISSING_TOKENS)
+_TOKEN_FIRST = np.zeros(256, dtype=bool)
+_TOKEN_FIRST[[ord("n"), ord("N"), ord("-"), 0xE2]] = True
+assert all(not t or t[0] in "n-—" for t in MISSING_TOKENS)
+
+
+def _dirty(column: pa.ChunkedArray) -> np.ndarray:
+    """Rows whose value cleaning may change: it may start or end with a character of :data:`_TRIM`,
+    or be a missing-value token (a superset, from the first and last bytes and the length of the values)."""
+    dirty = np.zeros(len(column), dtype=bool)
+    row = 0
+    for chunk in column.chunks:
+        size = len(chunk)
+        if not size:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+        offsets = offsets[chunk.offset:chunk.offset + size + 1]
+        start, end = offsets[:-1], offsets[1:]
+        length = end - start
+        data = chunk.buffers()[2]
+        if data is None or data.size == 0:
+            flag = np.ones(size, dtype=bool)
+        else:
             data = np.frombuffer(data, np.uint8)
-            start, end = offsets[:-1], offsets[1:]
-            filled = end > start
+            first = data[np.minimum(start, len(data) - 1)]
             last = data[np.maximum(end - 1, 0)]
-            flag = _FIRST_BYTES[data[np.minimum(start, len(data) - 1)]] | _LAST_ASCII[last]
+            flag = _FIRST_BYTES[first] | _LAST_ASCII[last] | (_TOKEN_FIRST[first] & (length <= _LONGEST_TOKEN))
             # a last character of 2 bytes led by C2 (U+0085, U+00A0), or of 3 bytes led by E1-E3
             odd = np.nonzero(last >= 0x80)[0]
             if len(odd):
                 e = end[odd].astype(np.int64)
                 lead3 = data[np.maximum(e - 3, 0)]
                 flag[odd] |= (data[np.maximum(e - 2, 0)] == 0xC2) | ((lead3 >= 0xE1) & (lead3 <= 0xE3))
-            edgy[row:row + size] |= flag & filled
-            row += size
-    return edgy
+            flag |= length == 0
+        if chunk.null_count:
+            flag &= np.asarray(chunk.is_valid())
+        dirty[row:row + size] = flag
+        row += size
+    return dirty
+
+
+def _clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``column`` trimmed of :data:`_TRIM` and with the missing-value tokens (any case) as nulls.
+
+    Only the rows flagged by :func:`_dirty` are looked at; a column without any is returned as is (zero copy).
+    """
+    dirty = _dirty(column)
+    rows = np.flatnonzero(dirty)
+    if not len(rows):
+        return column
+    values = pc.utf8_trim(column.take(pa.array(rows)), _TRIM)
+    values = pc.if_else(pc.is_in(pc.utf8_lower(values), value_set=_TOKENS), pa.scalar(None, values.type), values)
+    return pc.replace_with_mask(column, pa.array(dirty), values.combine_chunks())
 
 
 #: Bytes of the separators removed from a SIRET (:data:`_SEPS_RE`: RE2's ASCII white space, « . », « - »,
@@ -547,26 +569,16 @@ def _byte_lengths(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _load(con, raw: pa.Table) -> pa.Table:
-    """View ``base`` (narrow raw columns cleaned: trimmed, ``NC``/empty → null, with ``rang``) over the
-    registered Arrow table ``raw``.
+    """View ``base`` over the registered Arrow table ``raw`` of the narrow columns, cleaned by
+    :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``.
 
     Returns the raw wide text columns (:data:`_WIDE`), cleaned later for the contracts kept only.
     """
     present = set(raw.column_names)
     narrow = [c for c in raw.column_names if c not in _WIDE]
-    stripped, cleaned = [], []
-    for column in [c for c in _COLUMNS if c not in _WIDE]:
-        if column not in present:
-            stripped.append(f"NULL::VARCHAR AS {column}")
-        elif column == "modification_id":
-            stripped.append(f"{column}")
-        else:
-            stripped.append(f"CASE WHEN edgy THEN strip({column}) ELSE {column} END AS {column}")
-        cleaned.append(column if column == "modification_id" else f"nz({column}) AS {column}")
-    table = raw.select(narrow)
+    columns = [(c if c in present else f"NULL::VARCHAR AS {c}") for c in _COLUMNS if c not in _WIDE]
+    table = pa.table({c: raw[c] if c == "modification_id" else _clean_text(raw[c]) for c in narrow})
     table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
-    table = table.append_column("edgy", pa.array(_edges(raw.select(narrow))))
-    # only the holders with a separator byte go through ``nosep`` (a regex), the others are kept as they are
     # only the identifiers with a separator byte go through a regex (``nosep``), the others are kept
     # as they are; a CPV code of 8 digits is valid without its regex
     none = np.zeros(raw.num_rows, dtype=bool)
@@ -576,20 +588,16 @@ def _load(con, raw: pa.Table) -> pa.Table:
         (_byte_lengths(raw["codeCPV"]) == 8) & ~_has_bytes(raw["codeCPV"], _NOT_DIGITS))
     table = table.append_column("cpv8", pa.array(cpv8))
     con.register("raw", table)
-    con.execute(_BASE.format(cleaned=", ".join(cleaned), stripped=", ".join(stripped)))
+    con.execute(_BASE.format(columns=", ".join(columns)))
     return raw.select([c for c in raw.column_names if c in _WIDE])
 
 
-def _clean_wide(con, wide: pa.Table, kept: np.ndarray) -> pa.Table:
+def _clean_wide(wide: pa.Table, kept: np.ndarray) -> pa.Table:
     """The wide text columns of the rows kept (boolean mask in file order), cleaned as ``base``, in row order."""
-    con.register("wide_raw", wide.append_column("edgy", pa.array(_edges(wide))).append_column("kept", pa.array(kept)))
-    try:
-        present = set(wide.column_names)
-        return con.sql("SELECT " + ", ".join(f"nz(CASE WHEN edgy THEN strip({c}) ELSE {c} END) AS {c}"
-                                             if c in present else f"NULL::VARCHAR AS {c}"
-                                             for c in _WIDE) + " FROM wide_raw WHERE kept").to_arrow_table()
-    finally:
-        con.unregister("wide_raw")
+    mask = pa.array(kept)
+    count = int(kept.sum())
+    return pa.table({c: _clean_text(wide[c]).filter(mask) if c in wide.column_names
+                     else pa.nulls(count, pa.string()) for c in _WIDE})
 
 
 def duckdb_error():
@@ -682,7 +690,7 @@ def _output(con, final: str, wide: pa.Table) -> pa.Table:
                                    + f" FROM ({final})").to_arrow_table())
     kept = np.zeros(wide.num_rows, dtype=bool)
     kept[narrow["rang"].to_numpy() - 1] = True
-    wide = _clean_wide(con, wide, kept)  # in row order, as ``narrow``
+    wide = _clean_wide(wide, kept)  # in row order, as ``narrow``
     return pa.table({c: wide[c] if c in _WIDE else narrow[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
 
 
@@ -722,7 +730,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
             rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final')}").to_arrow_table()
             kept = np.zeros(wide.num_rows, dtype=bool)
             kept[con.sql("SELECT rang FROM final").to_arrow_table()["rang"].to_numpy() - 1] = True
-            wide = _clean_wide(con, wide, kept).append_column("rang", pa.array(np.nonzero(kept)[0] + 1))
+            wide = _clean_wide(wide, kept).append_column("rang", pa.array(np.nonzero(kept)[0] + 1))
             con.register("wide_kept", wide)
             select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
                       + " FROM final f JOIN wide_kept w ON w.rang = f.rang")
