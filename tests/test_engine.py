@@ -118,17 +118,22 @@ def _parquet_hashes(run_dir: Path) -> dict[str, str]:
 
 
 @pytest.mark.e2e
-def test_both_engines_give_byte_identical_tables_on_rural_sample(tmp_path):
+def test_engines_and_kernel_counts_give_byte_identical_tables_on_rural_sample(tmp_path):
+    """papermill (one fresh kernel per notebook, in order), one kept kernel (in order) and two kept
+    kernels (independent phases at the same time) write the same tables, byte for byte."""
     territory = TERRITOIRES_DIR / "rural-exemple"
-    by_engine = {}
-    for moteur in ("papermill", "noyau"):
-        result = runner.run_study(territory, 2025, reports_dir=tmp_path / moteur, moteur=moteur)
+    runs = {}
+    for moteur, noyaux in (("papermill", None), ("noyau", 1), ("noyau", 2)):
+        result = runner.run_study(territory, 2025, reports_dir=tmp_path / f"{moteur}-{noyaux}", moteur=moteur,
+                                  noyaux=noyaux)
         manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
-        assert manifest["parametres"]["moteur"] == moteur
-        by_engine[moteur] = (result.status, [n["notebook"] for n in manifest["notebooks"]], _parquet_hashes(result.run_dir))
-    assert by_engine["noyau"][:2] == by_engine["papermill"][:2]
-    assert len(by_engine["noyau"][2]) >= 5  # at least the tables of notebook 00
-    assert by_engine["noyau"][2] == by_engine["papermill"][2]
+        assert (manifest["parametres"]["moteur"], manifest["parametres"]["noyaux"]) == (moteur, noyaux or 1)
+        runs[moteur, noyaux] = (result.status, [n["notebook"] for n in manifest["notebooks"]],
+                                _parquet_hashes(result.run_dir))
+    reference = runs["papermill", None]
+    assert reference[0] == "terminé" and len(reference[2]) >= 5  # at least the tables of notebook 00
+    assert runs["noyau", 1] == reference
+    assert runs["noyau", 2] == reference
 
 
 def test_unknown_engine_is_refused_before_writing(tmp_path):

@@ -191,21 +191,18 @@ def run_study(
 ) -> RunResult:
     """Run the phase notebooks on one territory into a new run folder.
 
-    ``on_notebook(name, title, index, total)`` is called before each notebook
-    (progress display). ``moteur``: ``"noyau"`` (default) executes all the
-    notebooks in one kernel kept alive (:mod:`diversification.engine`; ``session``
-    lets a batch worker reuse its kernel from one territory to the next),
-    ``"papermill"`` starts a fresh kernel per notebook (reference path).
-    ``noyaux`` (kernel engine without a given ``session``; default
-    :data:`DEFAULT_KERNELS`): with 2 or more, independent phases run at the
-    same time in separate kernels, each phase once those it reads
-    (:data:`PHASE_REQUIRES`) are done. Raises
+    ``on_notebook(name, title, finished, total)`` is called before each notebook
+    (progress display). ``moteur``: ``"noyau"`` (default) executes the notebooks
+    in kernels kept alive (:mod:`diversification.engine`), ``"papermill"`` starts
+    a fresh kernel per notebook, one after the other (reference path).
+    ``noyaux`` (kernel engine; default :data:`DEFAULT_KERNELS`): with 2 or more,
+    independent phases run at the same time in separate kernels, each phase once
+    those it reads (:data:`PHASE_REQUIRES`) are done; with 1, in the order of
+    :data:`PHASES`. ``session``: one kernel to run every notebook in, in order
+    (a batch worker reuses its kernel from one territory to the next). Raises
     :class:`~diversification.errors.KitError` for a user mistake (bad
     configuration, bad year, unknown engine) before anything is written.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     if moteur not in ENGINES:
         raise RunError(f"Moteur « {moteur} » inconnu : choisir parmi {', '.join(ENGINES)}.")
     if noyaux is not None and int(noyaux) < 1:
@@ -214,6 +211,9 @@ def run_study(
     notebooks_dir = Path(notebooks_dir).resolve()
     config, annee, run_id, final, tmp = prepare_run(territoire, annee, Path(reports_dir).resolve())
     selected = [(n, t) for n, t in available_phases(notebooks_dir) if phases is None or n in phases]
+    kernels = int(noyaux if noyaux is not None else DEFAULT_KERNELS)
+    if moteur == ENGINE_PAPERMILL or session is not None or len(selected) < 2:
+        kernels = 1
     manifest = {
         "territoire": config.identifiant,
         "nom": config.nom,
@@ -223,7 +223,7 @@ def run_study(
         "debut": dt.datetime.now().isoformat(timespec="seconds"),
         "fin": None,
         "version_kit": __version__,
-        "parametres": {"territoire": str(territoire), "annee": annee, "moteur": moteur},
+        "parametres": {"territoire": str(territoire), "annee": annee, "moteur": moteur, "noyaux": kernels},
         "entrees": hash_inputs(config.directory),
         "versions": package_versions(),
         "notebooks": [],
@@ -234,10 +234,9 @@ def run_study(
     result = RunResult(final, STATUS_RUNNING, manifest)
     run = _Run(notebooks_dir, out_dir, {"territoire": str(territoire), "annee": annee, "dossier_run": str(tmp)},
                final, manifest, result, on_notebook, len(selected))
-    kernels = int(noyaux if noyaux is not None else DEFAULT_KERNELS)
     if moteur == ENGINE_PAPERMILL:
         run.sequential(selected, None)
-    elif session is not None or kernels == 1 or len(selected) < 2:
+    elif kernels == 1:
         from .engine import KernelSession
 
         own = session is None
