@@ -476,12 +476,14 @@ _LONGEST_TOKEN = max(len(t.encode()) for t in MISSING_TOKENS)
 _TOKEN_FIRST = np.zeros(256, dtype=bool)
 _TOKEN_FIRST[[ord("n"), ord("N"), ord("-"), 0xE2]] = True
 assert all(not t or t[0] in "n-—" for t in MISSING_TOKENS)
+#: By 256 × (value of at most :data:`_LONGEST_TOKEN` bytes) + first byte: may be trimmed or a token.
+_FIRST_OR_TOKEN = np.concatenate([_FIRST_BYTES, _FIRST_BYTES | _TOKEN_FIRST])
 
 
 def _dirty(column: pa.ChunkedArray) -> np.ndarray:
     """Rows whose value cleaning may change: it may start or end with a character of :data:`_TRIM`,
     or be a missing-value token (a superset, from the first and last bytes and the length of the values)."""
-    dirty = np.zeros(len(column), dtype=bool)
+    dirty = np.empty(len(column), dtype=bool)
     row = 0
     for chunk in column.chunks:
         size = len(chunk)
@@ -489,26 +491,27 @@ def _dirty(column: pa.ChunkedArray) -> np.ndarray:
             continue
         offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
         offsets = offsets[chunk.offset:chunk.offset + size + 1]
-        start, end = offsets[:-1], offsets[1:]
-        length = end - start
         data = chunk.buffers()[2]
+        out = dirty[row:row + size]
         if data is None or data.size == 0:
-            flag = np.ones(size, dtype=bool)
+            out[:] = True
         else:
             data = np.frombuffer(data, np.uint8)
-            first = data[np.minimum(start, len(data) - 1)]
-            last = data[np.maximum(end - 1, 0)]
-            flag = _FIRST_BYTES[first] | _LAST_ASCII[last] | (_TOKEN_FIRST[first] & (length <= _LONGEST_TOKEN))
+            start, end = offsets[:-1], offsets[1:]
+            length = end - start
+            # clipped reads: an empty value (flagged below) may sit at either end of the data
+            first, last = data.take(start, mode="clip"), data.take(end - 1, mode="clip")
+            short = np.left_shift(length <= _LONGEST_TOKEN, 8, dtype=np.intp)
+            np.logical_or(_FIRST_OR_TOKEN.take(short | first), _LAST_ASCII.take(last), out=out)
             # a last character of 2 bytes led by C2 (U+0085, U+00A0), or of 3 bytes led by E1-E3
-            odd = np.nonzero(last >= 0x80)[0]
+            odd = np.flatnonzero(last >= 0x80)
             if len(odd):
                 e = end[odd].astype(np.int64)
                 lead3 = data[np.maximum(e - 3, 0)]
-                flag[odd] |= (data[np.maximum(e - 2, 0)] == 0xC2) | ((lead3 >= 0xE1) & (lead3 <= 0xE3))
-            flag |= length == 0
+                out[odd] |= (data[np.maximum(e - 2, 0)] == 0xC2) | ((lead3 >= 0xE1) & (lead3 <= 0xE3))
+            out |= length == 0
         if chunk.null_count:
-            flag &= np.asarray(chunk.is_valid())
-        dirty[row:row + size] = flag
+            out &= np.asarray(chunk.is_valid())
         row += size
     return dirty
 
