@@ -344,42 +344,36 @@ def load_suivi_clauses(paths, *, salt: bytes | None = None, today=None) -> LoadR
 
 
 def _assign_segments(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
+    """The purchase segment of each follow-up row: the one given when the reference knows it, else
+    the one of its CPV code; rows with neither are rejected (each case logged, in row order)."""
     from .segments import segment_for_cpv, segment_labels
 
     if table.empty:
         return table
     known = set(segment_labels())
-    keep = []
-    segments = []
-    for _, row in table.iterrows():
-        given, cpv = row.get("segment"), row.get("code_cpv")
-        given = None if given is None or pd.isna(given) else str(given).strip()
-        from_cpv = None
-        if cpv is not None and not pd.isna(cpv):
-            from_cpv = segment_for_cpv(cpv)
-        if given and given not in known:
-            if from_cpv:
-                log.add(row["fichier"], row["ligne"], "segment", given,
-                        f"Segment d'achat : segment inconnu du référentiel, remplacé par celui du code CPV ({from_cpv})",
-                        ACTION_VALUE_FLAGGED)
-                given = from_cpv
-            else:
-                log.add(row["fichier"], row["ligne"], "segment", given,
-                        "Segment d'achat : segment inconnu du référentiel et pas de code CPV", ACTION_ROW_REJECTED)
-                keep.append(False)
-                segments.append(None)
-                continue
-        segment = given or from_cpv
-        if segment is None:
+    missing = pd.Series(None, index=table.index, dtype=object)
+    given = table["segment"] if "segment" in table else missing
+    given = given.map(lambda v: None if v is None or pd.isna(v) or not str(v).strip() else str(v).strip())
+    cpv = table["code_cpv"] if "code_cpv" in table else missing
+    by_code = {code: segment_for_cpv(code) for code in cpv.dropna().unique()}  # once per distinct code
+    from_cpv = cpv.map(lambda v: None if v is None or pd.isna(v) else by_code[v])
+    unknown = given.notna() & ~given.isin(known)
+    segment = given.where(given.notna() & ~unknown, from_cpv)
+    keep = segment.notna() & ~(unknown & from_cpv.isna())
+    for index in table.index[unknown | ~keep]:  # the few rows to log, in row order
+        row = table.loc[index]
+        if unknown[index] and from_cpv[index] is not None:
+            log.add(row["fichier"], row["ligne"], "segment", given[index],
+                    f"Segment d'achat : segment inconnu du référentiel, remplacé par celui du code CPV ({from_cpv[index]})",
+                    ACTION_VALUE_FLAGGED)
+        elif unknown[index]:
+            log.add(row["fichier"], row["ligne"], "segment", given[index],
+                    "Segment d'achat : segment inconnu du référentiel et pas de code CPV", ACTION_ROW_REJECTED)
+        else:
             log.add(row["fichier"], row["ligne"], "segment", "",
                     "Segment d'achat : ni segment ni code CPV, le segment ne peut pas être déterminé", ACTION_ROW_REJECTED)
-            keep.append(False)
-            segments.append(None)
-            continue
-        keep.append(True)
-        segments.append(segment)
-    table = table.assign(segment=pd.Series(segments, index=table.index, dtype=object))
-    return table[pd.Series(keep, index=table.index)].reset_index(drop=True)
+    table = table.assign(segment=segment.astype(object).where(keep, None))
+    return table[keep].reset_index(drop=True)
 
 
 def _check_date_order(result: LoadResult) -> None:
