@@ -350,12 +350,14 @@ except Exception:
 """
 
 
-def warm_up(session: KernelSession, cwd: str | Path) -> None:
-    """Start ``session``'s kernel and import the kit in it (on the thread that will use the session)."""
+def warm_up(session: KernelSession, cwd: str | Path, *, full: bool = True) -> None:
+    """Start ``session``'s kernel (on the thread that will use the session) and, when ``full``,
+    import the kit in it."""
     _bind_thread_loop()
     if session.km is None:
         session.start(str(Path(cwd).resolve()))
-    session.run_silently(_WARM_UP)
+    if full:
+        session.run_silently(_WARM_UP)
 
 
 _local = threading.local()

@@ -257,6 +257,16 @@ def run_study(
     return result
 
 
+def _dependents(name: str) -> set[str]:
+    """The phases that wait, directly or not, for ``name`` (:data:`PHASE_REQUIRES`)."""
+    found: set[str] = set()
+    frontier = {name}
+    while frontier:
+        frontier = {phase for phase, requires in PHASE_REQUIRES.items() if frontier & set(requires)} - found
+        found |= frontier
+    return found
+
+
 class _Run:
     """The notebooks of one run: each executed into ``notebooks/`` of the run, its entry in the
     manifest, the first failure kept in the result."""
@@ -332,11 +342,14 @@ class _Run:
         from .engine import KernelSession, warm_up
 
         names = {name for name, _ in selected}
-        pending = list(selected)
+        # Critical path first: among the phases ready, those that more phases wait for.
+        pending = sorted(selected, key=lambda phase: -len(_dependents(phase[0]) & names))
         done: set[str] = set()
         lanes = [(ThreadPoolExecutor(1, thread_name_prefix=f"noyau-{i}"), KernelSession()) for i in range(kernels)]
-        # The first phase runs alone: meanwhile the other kernels start and import the kit.
-        warming = [pool.submit(warm_up, session, self.notebooks_dir) for pool, session in lanes[1:]]
+        # Every kernel starts at once; while the first phase runs alone, the others import the kit.
+        warming = [pool.submit(warm_up, session, self.notebooks_dir, full=i > 0) for i, (pool, session) in enumerate(lanes)]
+        import papermill  # noqa: F401 - imported here while the kernels start, not after
+
         free = list(lanes)
         running = {}
         try:
@@ -348,6 +361,10 @@ class _Run:
                     lane = free.pop(0)
                     future = lane[0].submit(self.execute, name, title, self._start(name, title), lane[1])
                     running[future] = (name, lane)
+                if not pending or self.result.failed_notebook:
+                    while free:  # nothing left for these kernels: stopped now, during the last phases
+                        pool, session = free.pop()
+                        pool.submit(session.close)
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -359,5 +376,6 @@ class _Run:
         finally:
             wait(warming)
             for pool, session in lanes:
-                pool.submit(session.close).result()
-                pool.shutdown()
+                pool.submit(session.close)  # a no-op for a kernel already stopped
+            for pool, _ in lanes:
+                pool.shutdown(wait=True)
