@@ -1,5 +1,7 @@
 """The study report (phase 10): sections, « non réalisée », French numbers, escaping, PDF fallback, Excel."""
 
+import base64
+import json
 import re
 import shutil
 import sys
@@ -128,6 +130,29 @@ def test_notebook_sections_of_a_run_are_the_reports(rural):
     assert not any("Aucune fiche argumentaire" in r for r in sections["05"]["reasons"])
     context = report.report_context(etude, tables)
     assert report.render_html(context) == result.html  # same context as build_report's own
+
+
+def test_charts_left_by_the_phases_are_those_the_report_would_draw(sample_runs, tmp_path):
+    """Phases 01, 03, 07 and 09 leave their report charts in graphiques/ (PNG + index) while the other
+    phases run; the report embeds them, and is the same as with every chart drawn by phase 10."""
+    run = tmp_path / "run"
+    shutil.copytree(sample_runs["metropole-exemple"], run, ignore=shutil.ignore_patterns("rapport"))
+    left = sorted(p.name for p in (run / report.CHARTS_DIR).glob("*.json"))
+    assert left == ["phase-01.json", "phase-03.json", "phase-07.json", "phase-09.json"]
+    first = json.loads((run / report.CHARTS_DIR / "phase-01.json").read_text(encoding="utf-8"))
+    assert [e["fichier"] for e in first] == ["phase-01-1.png", "phase-01-2.png"]
+    assert (run / report.CHARTS_DIR / "phase-01-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    etude = open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, run)
+    with_left = report.render_html(report.report_context(etude))
+    marker = (run / report.CHARTS_DIR / "phase-09-1.png")
+    original = marker.read_bytes()
+    marker.write_bytes(b"PNG de la phase 09")  # the report embeds the file left, it does not redraw it
+    assert base64.b64encode(b"PNG de la phase 09").decode() in report.render_html(report.report_context(etude))
+    marker.write_bytes(original)
+    shutil.rmtree(run / report.CHARTS_DIR)
+    assert report.render_html(report.report_context(etude)) == with_left
+    # exploration: nothing written
+    assert report.publish_section_charts(open_study(TERRITOIRES_DIR / "metropole-exemple", 2025), "01") == []
 
 
 def test_numbers_are_french_in_the_html(rural):

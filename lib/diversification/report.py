@@ -373,6 +373,51 @@ def _disclosed(table: pd.DataFrame, threshold: int) -> disclosure.DisclosedTable
     return disclosure.DisclosedTable(table=table, hidden=table.isna(), rule=disclosure.describe_rule(threshold))
 
 
+#: The published tables each phase's report charts are drawn from (:func:`section_charts`).
+CHART_TABLES = {
+    "01": ("etat_des_lieux_heures_segment", "etat_des_lieux_tendance"),
+    "02": ("besoins_emploi_representation",),
+    "03": ("opportunites_segments",),
+    "04": ("decision_segments_prioritaires",),
+    "07": ("plan_actions_partenariat",),
+    "09": ("evaluation_profils",),
+}
+#: Folder of the run where a phase leaves its report charts (PNG + ``phase-NN.json`` index).
+CHARTS_DIR = "graphiques"
+
+
+def publish_section_charts(etude, key: str) -> list[Path]:
+    """Draw now the report's charts of phase ``key``, from the tables it has just published, into
+    ``graphiques/`` of the run (PNG files and their index), so that phase 10 only embeds them while
+    the other phases run. Nothing is written when exploring."""
+    if etude.run_dir is None:
+        return []
+    folder = Path(etude.run_dir) / "tables"
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in CHART_TABLES.get(key, ())
+              if (folder / f"{name}.parquet").exists()}
+    out = Path(etude.run_dir) / CHARTS_DIR
+    out.mkdir(exist_ok=True)
+    entries, files = [], []
+    for number, chart in enumerate(section_charts(key, tables, etude.annee, etude.threshold), start=1):
+        path = out / f"phase-{key}-{number}.png"
+        path.write_bytes(base64.b64decode(chart["png"]))
+        entries.append({"alt": chart["alt"], "note": chart["note"], "fichier": path.name})
+        files.append(path)
+    (out / f"phase-{key}.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    return files
+
+
+def _charts(key: str, tables: dict[str, pd.DataFrame], annee: int, threshold: int,
+            charts_dir: Path | None) -> list[dict]:
+    """The charts of a section: those the phase left in ``charts_dir``, else drawn now."""
+    index = None if charts_dir is None else charts_dir / f"phase-{key}.json"
+    if index is None or not index.exists():
+        return section_charts(key, tables, annee, threshold)
+    entries = json.loads(index.read_text(encoding="utf-8"))
+    return [{"alt": e["alt"], "note": e["note"],
+             "png": base64.b64encode((charts_dir / e["fichier"]).read_bytes()).decode("ascii")} for e in entries]
+
+
 def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, threshold: int) -> list[dict]:
     """Charts of one section, drawn by the phases' own chart functions from the published tables."""
     from . import concentration, demand, evaluation, partnership, purchases, scoring
@@ -443,7 +488,8 @@ def _phase_status(key: str, tables: dict[str, pd.DataFrame], inputs: InputStatus
 
 
 def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, annee: int, threshold: int,
-                   sheets: list[str] | None = None, buyer_workbook: str | None = None) -> list[dict]:
+                   sheets: list[str] | None = None, buyer_workbook: str | None = None,
+                   charts_dir: Path | None = None) -> list[dict]:
     """One dict per phase 00–09: status, reasons, tables, charts, decisions, links."""
     sections = []
     for name, title in PHASES:
@@ -459,7 +505,7 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
                    "rule": ""}
         if status != NOT_DONE:
             section["tables"] = [format_table(tables[s.name], s) for s in specs]
-            section["charts"] = section_charts(key, tables, annee, threshold)
+            section["charts"] = _charts(key, tables, annee, threshold, charts_dir)
             if key in DECISIONS and f"decision_{DECISIONS[key][0]}" in tables:
                 name_, label, id_col, label_col = DECISIONS[key]
                 section["decisions"].append(decision_summary(tables[f"decision_{name_}"], label, id_col, label_col))
@@ -514,10 +560,11 @@ def manifest_summary(manifest: dict | None) -> dict:
 
 def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, territoire: str, annee: int,
                   threshold: int, run_id: str = "", manifest: dict | None = None, data_date: str = "",
-                  sheets: list[str] | None = None, buyer_workbook: str | None = None) -> dict:
+                  sheets: list[str] | None = None, buyer_workbook: str | None = None,
+                  charts_dir: Path | None = None) -> dict:
     """Everything the template needs (values raw: the template escapes them)."""
     sections = build_sections(tables, inputs, annee=annee, threshold=threshold, sheets=sheets,
-                              buyer_workbook=buyer_workbook)
+                              buyer_workbook=buyer_workbook, charts_dir=charts_dir)
     return {
         "territoire": territoire,
         "annee": annee,
@@ -638,7 +685,7 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
         territoire=str(manifest.get("nom") or etude.config.raw.get("nom") or etude.territoire.name),
         annee=etude.annee, threshold=etude.threshold, run_id=str(manifest.get("run_id", run_dir.name)),
         manifest=manifest, data_date=data_date(etude), sheets=sheets,
-        buyer_workbook=workbook.name if workbook.exists() else None)
+        buyer_workbook=workbook.name if workbook.exists() else None, charts_dir=run_dir / CHARTS_DIR)
 
 
 def data_date(etude) -> str:

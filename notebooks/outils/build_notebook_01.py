@@ -97,6 +97,12 @@ etude.publish("etat_des_lieux_tendance", tendance)
 etude.publish("etat_des_lieux_profil", profil.table)
 etude.publish("etat_des_lieux_axes_progres", axes)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
+    md("""## Pour le rapport
+
+Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""),
+    code("""from diversification import report
+
+graphiques = report.publish_section_charts(etude, "01")"""),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "01_etat_des_lieux.ipynb")  # anchored on this file, not the cwd
