@@ -133,12 +133,12 @@ def test_notebook_sections_of_a_run_are_the_reports(rural):
 
 
 def test_charts_left_by_the_phases_are_those_the_report_would_draw(sample_runs, tmp_path):
-    """Phases 01, 03, 07 and 09 leave their report charts in graphiques/ (PNG + index) while the other
+    """Phases 01, 02, 03, 04, 07 and 09 leave their report charts in graphiques/ (PNG + index) while the other
     phases run; the report embeds them, and is the same as with every chart drawn by phase 10."""
     run = tmp_path / "run"
     shutil.copytree(sample_runs["metropole-exemple"], run, ignore=shutil.ignore_patterns("rapport"))
     left = sorted(p.name for p in (run / report.CHARTS_DIR).glob("*.json"))
-    assert left == ["phase-01.json", "phase-03.json", "phase-07.json", "phase-09.json"]
+    assert left == ["phase-01.json", "phase-02.json", "phase-03.json", "phase-04.json", "phase-07.json", "phase-09.json"]
     first = json.loads((run / report.CHARTS_DIR / "phase-01.json").read_text(encoding="utf-8"))
     assert [e["fichier"] for e in first] == ["phase-01-1.png", "phase-01-2.png"]
     assert (run / report.CHARTS_DIR / "phase-01-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

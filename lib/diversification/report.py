@@ -382,6 +382,7 @@ CHART_TABLES = {
     "07": ("plan_actions_partenariat",),
     "09": ("evaluation_profils",),
 }
+HOURS_CHART_ALT = "Heures par segment"
 #: Folder of the run where a phase leaves its report charts (PNG + ``phase-NN.json`` index).
 CHARTS_DIR = "graphiques"
 
@@ -425,7 +426,7 @@ def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, thresh
     out: list[tuple[str, object]] = []
     if key == "01":
         if "etat_des_lieux_heures_segment" in tables and len(tables["etat_des_lieux_heures_segment"]):
-            out.append(("Heures par segment", concentration.chart_hours_by_segment(
+            out.append((HOURS_CHART_ALT, concentration.chart_hours_by_segment(
                 _disclosed(tables["etat_des_lieux_heures_segment"], threshold))))
         trend = tables.get("etat_des_lieux_tendance")
         if trend is not None and len(trend) > 1:
@@ -780,11 +781,12 @@ def not_done_markdown(sections: list[dict]) -> str:
     return "Phases non réalisées ou réalisées en partie :\n\n" + "\n".join(lines)
 
 
-def concentration_chart(tables: dict[str, pd.DataFrame], threshold: int):
-    """The phase 01 chart of hours by segment (from the published table), or a French sentence."""
-    from . import concentration
+def concentration_chart(sections: list[dict]):
+    """The phase 01 chart of hours by segment, as the report shows it (an image), or a French sentence."""
+    from IPython.display import Image
 
-    table = tables.get("etat_des_lieux_heures_segment")
-    if table is None or table.empty:
+    charts = next((s["charts"] for s in sections if s["key"] == "01"), [])
+    chart = next((c for c in charts if c["alt"] == f"Graphique : {HOURS_CHART_ALT}"), None)
+    if chart is None:
         return "Pas d'heures d'insertion à représenter (suivi des clauses absent ou vide)."
-    return concentration.chart_hours_by_segment(_disclosed(table, threshold))
+    return Image(data=base64.b64decode(chart["png"]), format="png")

@@ -37,7 +37,7 @@ Une ligne par phase : réalisée, réalisée en partie (une entrée facultative 
     md("""## 2. Le point de départ : la concentration des heures d'insertion
 
 Le graphique de la phase 01 : la part des heures réalisées par segment d'achat. Une forte part du BTP et du nettoyage justifie la démarche de diversification."""),
-    code("""report.concentration_chart(tables, etude.threshold)"""),
+    code("""report.concentration_chart(sections)"""),
     md("""## 3. Les décisions de l'étude
 
 Publics prioritaires (02), segments d'achat prioritaires (04) et marchés cibles (06) : combien sont retenus, et si la décision a été calculée par le kit ou épinglée dans `territoire.yaml` (`decisions_epinglees`)."""),
