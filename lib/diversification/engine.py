@@ -13,7 +13,14 @@ notebooks folder and execution counter set back to 1, so that the executed
 notebook is the same as papermill's (same cell numbers).
 
 One session per process (or per thread): :func:`thread_session` keeps one alive
-for a batch worker and shuts it down when the process exits.
+for a batch worker and shuts it down when the process exits; a study run on its own
+uses two sessions on two threads (:func:`warm_up` starts the second one while the
+first phase runs; see :mod:`diversification.runner`).
+
+The kernel clients read their channels in slices of :data:`POLL_SLICE` seconds
+(:func:`sliced_client_class`): a reply whose wake-up was lost by zmq's
+edge-triggered descriptor is read at the next slice instead of blocking until the
+cell timeout. The executed notebook is written once, at the end (or on a failure).
 """
 
 from __future__ import annotations
