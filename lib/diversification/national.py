@@ -1,14 +1,17 @@
-"""National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB fast path.
+"""National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB and Arrow fast path.
 
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
-lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts), computed in
-a few DuckDB queries over the useful columns read by ``pyarrow.csv`` (multithreaded, all as text,
-quoted newlines allowed) and queried by DuckDB in place (zero copy): the narrow columns, cleaned in
-Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first or last bytes or length may
-need it, a clean column left as it is), through the view ``base``, released once the contracts are
-built; only the contracts and the small maps are stored (the contracts kept are a view, the final
-table one query, whose flagged values give the last rejects); the wide text columns stay in the Arrow
-table and are cleaned the same way, then filtered to the rows kept, at the end.
+lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts). The useful columns
+are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones are
+cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first or last bytes or
+length may need it, a clean column left as it is). DuckDB queries them in place (zero copy, view
+``base``) only for what needs grouping: the versions of a contract (``versions``, ``multi``, repeated
+lines) and, later, the duplicate contracts. Everything else is numpy/Arrow over the rows of the file:
+which rows are contracts and which are kept (boolean masks), and every column that depends on one or
+two input columns (CPV code → segment and validity, date, duration, social considerations, place →
+department, buyer and holder identifiers) computed by a small DuckDB query once per distinct value
+and spread back by index; the output columns are taken from the Arrow columns by filters, in row
+order. The wide text columns are filtered to the rows kept, then cleaned the same way.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -153,7 +156,7 @@ def _source(path: Path) -> pa.Table:
                                              newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in used},
                                                  include_columns=list(used), strings_can_be_null=False),
-            memory_pool=pa.system_memory_pool())  # freed back to the system when released
+            memory_pool=pa.default_memory_pool())  # jemalloc in clean_national: freed pages purged on release
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
     return table.rename_columns([used[c] for c in table.column_names])
@@ -229,8 +232,8 @@ SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant
        titulaire_typeIdentifiant, considerationsSociales,
        coalesce(_type, type) AS _type,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
-       coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v, asepy, cpv8
-FROM (SELECT rang, sepy, asepy, cpv8, {columns} FROM raw)
+       coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
+FROM (SELECT rang, sepy, {columns} FROM raw)
 """
 
 #: Rows of the contracts found more than once (one scan of ``base``; read by ``multi`` and ``repeats``).
@@ -265,136 +268,106 @@ FROM versions b JOIN multi m ON b.k = m.k
 WHERE b.rang <> m.r0 AND b.h = m.h0 AND b.v = m.vmin
 """
 
-_CONTRACTS = """
-CREATE TEMP TABLE contracts AS
-WITH c AS (
-    SELECT b.rang, b.uid, b.id, b.acheteur_id, b.codeCPV, b.dureeMois, b.dateNotification, b.montant,
-           b.lieuExecution_code, b.lieuExecution_typeCode, b.titulaire_id, b.titulaire_typeIdentifiant,
-           b.considerationsSociales, b._type, b.k, b.v, m.k IS NOT NULL AS is_multi, m.modification, coalesce(m.nv, 1) - 1 AS nb_modifications,
-           CASE WHEN m.k IS NULL THEN (b.titulaire_id IS NOT NULL)::BIGINT ELSE m.nb_titulaires END AS nb_titulaires,
-           CASE WHEN m.k IS NULL THEN b.titulaire_id ELSE m.titulaires_ids END AS titulaires_ids,
-           replace(codeCPV, ' ', '') AS cpv_raw, b.asepy, b.cpv8
-    FROM base b LEFT JOIN multi m ON b.k = m.k
-    WHERE m.k IS NULL OR b.rang = m.r0
-), t AS (
-    SELECT c.*, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2) ELSE cpv_raw END
-                AS cpv_text,
-           CASE WHEN d.text IS NULL THEN TRY_CAST(substr(dateNotification, 1, 10) AS DATE)
-                ELSE d.value::DATE END AS date_notif,
-           CASE WHEN asepy AND regexp_matches(acheteur_id, '[\\s .\\-]')
-                THEN regexp_replace(acheteur_id, '[\\s .\\-]', '', 'g') ELSE acheteur_id END AS acheteur_k,
-           CASE WHEN a.text IS NULL THEN TRY_CAST(montant AS DOUBLE) ELSE a.value END AS montant_num,
-           CASE WHEN mo.text IS NULL THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
-           coalesce(mo.bad, false) AS modif_bad
-    FROM c LEFT JOIN odd_dates d ON c.dateNotification = d.text
-         LEFT JOIN odd_numbers a ON c.montant = a.text LEFT JOIN odd_numbers mo ON c.modification = mo.text
-)
-SELECT * EXCLUDE (k, v, is_multi, cpv_raw, modification, asepy, cpv8),
-       CASE WHEN starts_with(lower(_type), 'contrat de concession') THEN 'concession'
-            WHEN id IS NULL THEN 'id_absent'
-            WHEN acheteur_id IS NULL THEN 'acheteur_absent'
-            WHEN dateNotification IS NULL THEN 'date_absente'
-            WHEN date_notif IS NULL THEN 'date_illisible'
-            WHEN date_notif > DATE '@TODAY@' THEN 'date_future'
-            WHEN codeCPV IS NULL THEN 'cpv_absent'
-            WHEN NOT (cpv8 OR regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?')) THEN 'cpv_invalide'
-       END AS motif
-FROM t
-"""
-
-#: Contracts kept (a view: scanned by the duplicate search and by the final query, never stored);
-#: ``acheteur_id`` without separators.
-_KEPT = """
-CREATE TEMP VIEW kept AS SELECT * EXCLUDE (acheteur_id, acheteur_k), acheteur_k AS acheteur_id
-FROM contracts WHERE motif IS NULL
-"""
-
-#: Duplicate contracts (same id, buyer, holder, amount and date): the candidates are the rows whose hash
-#: of the five values is shared (a group by one integer, not five columns); a hash collision only adds
-#: rows alone in their exact partition, which ``row_number`` keeps.
+#: Duplicate contracts (same id, buyer, holder, amount and date) among the contracts kept (the registered
+#: Arrow table ``kept``, in row order; buyer, holder and date as integer keys): the candidates are the rows
+#: whose hash of the five values is shared (a group by one integer, not five columns); a hash collision
+#: only adds rows alone in their exact partition, which ``row_number`` keeps.
 _DUPLICATES = """
-CREATE TEMP TABLE dup_rangs AS
 WITH kk AS NOT MATERIALIZED (
-    SELECT rang, id, acheteur_id, titulaire_id, montant_num, date_notif,
-           hash(id, acheteur_id, titulaire_id, montant_num, date_notif) AS hh
+    SELECT rang, id, acheteur, titulaire, montant_num, date_notif,
+           hash(id, acheteur, titulaire, montant_num, date_notif) AS hh
     FROM kept
 )
 SELECT rang FROM (
-    SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur_id, k.titulaire_id, k.montant_num, k.date_notif
+    SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur, k.titulaire, k.montant_num, k.date_notif
                                       ORDER BY k.rang) AS n
     FROM kk k SEMI JOIN (SELECT hh FROM kk GROUP BY hh HAVING count(*) > 1) g ON k.hh = g.hh
 ) WHERE n > 1
 """
 
-_FINAL = """
-SELECT c.uid, c.id, c.acheteur_id,
-       CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
-            ELSE 'services' END AS nature_achat,
-       c.cpv8 AS codeCPV,
-       c.duree_ok AS dureeMois,
-       c.date_notif AS dateNotification, year(c.date_notif)::BIGINT AS annee,
-       c.montant_num AS montant, coalesce(c.modif_num, c.montant_num) AS montant_final,
-       NOT c.hors_totaux AS montant_valide,
-       c.lieuExecution_code, c.lieuExecution_typeCode, c.titulaire_id, c.titulaire_typeIdentifiant,
-       c.titulaires_ids, c.nb_titulaires,
-       CASE WHEN c.is_siret THEN s.reason IS NULL END AS titulaire_siret_valide,
-       c.considerationsSociales, c.consideration_sociale,
-       CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'clause sociale') END AS clause_sociale,
-       CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'critere social') END AS critere_social,
-       CASE WHEN c.consideration_sociale <> 'inconnue' THEN list_contains(c.labels, 'marche reserve') END AS marche_reserve,
-       c.nb_modifications, c.rang,
-       seg.segment,
-       dep.departement,
-       c.modif_num, c.modif_bad, c.duree_bad, s.reason AS siret_reason, c.is_siret,
-       c.montant AS montant_txt
-FROM (
-    SELECT *, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS duree_ok,
-           CASE WHEN considerationsSociales IS NULL THEN 'inconnue'
-                WHEN list_has_any(labels, ['clause sociale', 'critere social', 'marche reserve']) THEN 'oui'
-                WHEN list_has_any(labels, ['pas de consideration sociale', 'sans objet']) THEN 'non'
-                ELSE 'inconnue' END AS consideration_sociale
-    FROM (
-        SELECT *, dureeMois IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
-        FROM (
-            SELECT k.*, substr(cpv_text, 1, 8) AS cpv8, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division,
-                   CASE WHEN du.text IS NULL THEN TRY_CAST(dureeMois AS DOUBLE) ELSE du.value END AS duree,
-                   titulaire_id IS NOT NULL AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET',
-                         titulaire_typeIdentifiant IS NULL AND length(nosep(titulaire_id)) = 14) AS is_siret,
-                   (montant_num IS NULL OR montant_num < {min_amount} OR montant_num > {max_amount}
-                    OR (modif_num IS NOT NULL AND (modif_num < {min_amount} OR modif_num > {max_amount})))
-                   AS hors_totaux,
-                   labels
-            FROM (SELECT kk.* REPLACE (soc.norm AS considerationsSociales), soc.labels
-                  FROM (SELECT * FROM kept ANTI JOIN dup_rangs USING (rang)) kk
-                  LEFT JOIN soc ON kk.considerationsSociales = soc.raw) k
-                 LEFT JOIN odd_numbers du ON k.dureeMois = du.text
-        )
-    )
-) c
-LEFT JOIN sirets s ON c.titulaire_id = s.value
-LEFT JOIN segments seg ON c.cpv8 = seg.cpv
-LEFT JOIN depts dep ON c.lieuExecution_code = dep.code AND c.lieuExecution_typeCode IS NOT DISTINCT FROM dep.typ
+#: Per distinct value (table ``d``: index ``i`` and the value(s)), one query each; results in the order of ``i``.
+#: Separators removed from a buyer's SIRET (RE2: ASCII white space, a real non-breaking space, « . », « - »).
+_BUYER_SEPS_RE = "[\\s\u00a0 .\\-]"
+_BY_BUYER = f"""
+SELECT CASE WHEN regexp_matches(raw, {_sql_text(_BUYER_SEPS_RE)})
+            THEN regexp_replace(raw, {_sql_text(_BUYER_SEPS_RE)}, '', 'g') ELSE raw END AS acheteur_id
+FROM d ORDER BY i
 """
 
-#: Department of each distinct place of execution (code, type of code) of the contracts kept.
-_DEPARTMENTS = """
-CREATE TEMP TABLE depts AS
-SELECT code, typ,
-       CASE WHEN length(trim(code)) >= 2 THEN
-            CASE WHEN contains(lower(typ), 'département') THEN lpad(trim(code), 2, '0')
-                 WHEN regexp_matches(trim(code), '^9[78]') THEN substr(trim(code), 1, 3)
-                 ELSE substr(trim(code), 1, 2) END END AS departement
-FROM (SELECT DISTINCT lieuExecution_code AS code, lieuExecution_typeCode AS typ FROM contracts
-      WHERE motif IS NULL AND lieuExecution_code IS NOT NULL)
+_BY_TYPE = """SELECT coalesce(starts_with(lower(coalesce(raw, alt)), 'contrat de concession'), false) AS concession
+FROM d ORDER BY i"""
+
+_BY_DATE = """
+SELECT date_notif, date_notif IS NULL AS illisible, coalesce(date_notif > DATE '@TODAY@', false) AS future,
+       year(date_notif)::BIGINT AS annee
+FROM (SELECT d.i, CASE WHEN o.text IS NULL THEN TRY_CAST(substr(d.raw, 1, 10) AS DATE) ELSE o.value::DATE END
+                  AS date_notif
+      FROM d LEFT JOIN odd_dates o ON d.raw = o.text)
+ORDER BY i
+"""
+
+_BY_CPV = """
+SELECT coalesce(NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS invalide,
+       substr(cpv_text, 1, 8) AS codeCPV,
+       CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
+            ELSE 'services' END AS nature_achat
+FROM (SELECT i, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division
+      FROM (SELECT i, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2) ELSE cpv_raw END
+                      AS cpv_text
+            FROM (SELECT i, replace(raw, ' ', '') AS cpv_raw FROM d)))
+ORDER BY i
+"""
+
+_BY_DURATION = """
+SELECT duree_bad, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS dureeMois
+FROM (SELECT i, duree, raw IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
+      FROM (SELECT d.i, d.raw, CASE WHEN du.text IS NULL THEN TRY_CAST(d.raw AS DOUBLE) ELSE du.value END AS duree
+            FROM d LEFT JOIN odd_numbers du ON d.raw = du.text))
+ORDER BY i
+"""
+
+#: Holder: separators removed from a SIRET (the form of ``base``), and whether it is to be checked as a SIRET.
+_BY_HOLDER = f"""
+SELECT titulaire_id,
+       titulaire_id IS NOT NULL AND coalesce(upper(typ) = 'SIRET', typ IS NULL AND length(nosep(titulaire_id)) = 14)
+       AS is_siret
+FROM (SELECT i, typ, CASE WHEN regexp_matches(raw, {_sql_text(_SEPS_RE)}) AND coalesce(upper(typ) = 'SIRET', true)
+                          THEN nullif(nosep(raw), '') ELSE raw END AS titulaire_id
+      FROM d)
+ORDER BY i
 """
 
 #: Social considerations, normalised and split once per distinct text.
-_SOCIAL = """
-CREATE TEMP TABLE soc AS
-SELECT raw, norm, list_transform(string_split(strip_accents(lower(norm)), '|'), lambda x: trim(x)) AS labels
-FROM (SELECT raw, regexp_replace(raw, '\\s*[,;|]\\s*', '|', 'g') AS norm
-      FROM (SELECT DISTINCT considerationsSociales AS raw FROM contracts
-            WHERE motif IS NULL AND considerationsSociales IS NOT NULL))
+_BY_SOCIAL = """
+SELECT norm AS considerationsSociales, consideration_sociale,
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'clause sociale') END AS clause_sociale,
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'critere social') END AS critere_social,
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'marche reserve') END AS marche_reserve
+FROM (SELECT i, norm, labels,
+             CASE WHEN norm IS NULL THEN 'inconnue'
+                  WHEN list_has_any(labels, ['clause sociale', 'critere social', 'marche reserve']) THEN 'oui'
+                  WHEN list_has_any(labels, ['pas de consideration sociale', 'sans objet']) THEN 'non'
+                  ELSE 'inconnue' END AS consideration_sociale
+      FROM (SELECT i, norm, list_transform(string_split(strip_accents(lower(norm)), '|'), lambda x: trim(x)) AS labels
+            FROM (SELECT i, regexp_replace(raw, '\\s*[,;|]\\s*', '|', 'g') AS norm FROM d)))
+ORDER BY i
+"""
+
+#: Department of each distinct place of execution (code, type of code).
+_BY_PLACE = """
+SELECT CASE WHEN length(trim(code)) >= 2 THEN
+            CASE WHEN contains(lower(typ), 'département') THEN lpad(trim(code), 2, '0')
+                 WHEN regexp_matches(trim(code), '^9[78]') THEN substr(trim(code), 1, 3)
+                 ELSE substr(trim(code), 1, 2) END END AS departement
+FROM d ORDER BY i
+"""
+
+#: The contracts found more than once: first row, modification (parsed as ``odd_numbers`` says) and holders.
+_MULTI_ROWS = """
+SELECT r0, nv, CASE WHEN mo.text IS NULL THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
+       coalesce(mo.bad, false) AS modif_bad, nb_titulaires, titulaires_ids
+FROM multi m LEFT JOIN odd_numbers mo ON m.modification = mo.text
+ORDER BY r0
 """
 
 _OUTPUT_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "nature_achat", "objet", "codeCPV",
@@ -414,8 +387,6 @@ def _register_map(con, name: str, frame: pd.DataFrame, schema: pa.Schema) -> Non
 
 _NUMBER_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.float64()), ("bad", pa.bool_())])
 _DATE_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.timestamp("ns"))])
-_SIRET_SCHEMA = pa.schema([("value", pa.string()), ("reason", pa.string())])
-_SEGMENT_SCHEMA = pa.schema([("cpv", pa.string()), ("segment", pa.string())])
 
 
 def _odd_numbers(con) -> pd.DataFrame:
@@ -436,29 +407,79 @@ def _odd_numbers(con) -> pd.DataFrame:
 
 
 def _odd_dates(con) -> pd.DataFrame:
-    """decp's date parser over the distinct texts not in the ISO form (a text not in the map is ISO)."""
-    texts = con.execute("""SELECT DISTINCT dateNotification FROM base WHERE dateNotification IS NOT NULL
-        AND NOT regexp_full_match(dateNotification, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')""").fetchall()
+    """decp's date parser over the distinct texts of ``d`` not in the ISO form (a text not in the map is ISO)."""
+    texts = con.execute("""SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL
+        AND NOT regexp_full_match(raw, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')""").fetchall()
     series = pd.Series([t[0] for t in texts], dtype="string")
     when = _to_date(series)
     return pd.DataFrame({"text": series.astype(object), "value": when.astype("datetime64[ns]")})
 
 
-def _sirets(con) -> pd.DataFrame:
-    holders = con.sql("""SELECT DISTINCT titulaire_id FROM contracts WHERE motif IS NULL AND titulaire_id IS NOT NULL
-        AND coalesce(upper(trim(titulaire_typeIdentifiant)) = 'SIRET',
-                     titulaire_typeIdentifiant IS NULL AND length(nosep(titulaire_id)) = 14)""").to_arrow_table()
-    values, reasons = siret_reasons(holders.column(0).cast(pa.string()) if holders.num_rows else
-                                    pa.array([], pa.string()))
-    return pd.DataFrame({"value": pd.Series(values.to_pylist(), dtype=object),
-                         "reason": pd.Series(reasons.to_pylist(), dtype=object)})
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Index of each value among the distinct values (null included, as one value) and the distinct values."""
+    encoded = pc.dictionary_encode(column, null_encoding="encode")
+    if isinstance(encoded, pa.Array):
+        return encoded.indices.to_numpy(), encoded.dictionary
+    # the chunks of a chunked array share one dictionary (the last chunk's is complete)
+    chunks = [c for c in encoded.chunks if len(c)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], encoded.type.value_type)
+    return np.concatenate([c.indices.to_numpy() for c in chunks]), chunks[-1].dictionary
 
 
-def _segments_map(con) -> pd.DataFrame:
-    cpvs = [r[0] for r in con.execute("SELECT DISTINCT substr(cpv_text, 1, 8) FROM contracts WHERE motif IS NULL").fetchall()]
-    mapped = map_cpv_series(pd.Series(cpvs, dtype="string"))
-    return pd.DataFrame({"cpv": pd.Series(cpvs, dtype=object),
-                         "segment": mapped.astype(object).where(mapped.notna(), None)})
+def _by_distinct(con, columns: dict[str, pa.ChunkedArray], query: str, prepare=None) -> tuple[np.ndarray, pa.Table]:
+    """``query`` run once over the distinct combinations of ``columns`` (table ``d``: ``i`` and the columns).
+
+    Returns the combination of each row (index into the result) and the result (one row per combination).
+    ``prepare(con)`` runs while ``d`` is registered, before ``query``.
+    """
+    names = list(columns)
+    codes, values = zip(*(_codes(columns[n]) for n in names))
+    if len(names) == 1:
+        code, parts = codes[0], [np.arange(len(values[0]))]
+    else:
+        combined = codes[0].astype(np.int64)
+        for c, v in zip(codes[1:], values[1:]):
+            combined = combined * len(v) + c
+        code, uniques = pd.factorize(combined, sort=False)
+        parts = []
+        for v in reversed(values):
+            parts.append(uniques % len(v))
+            uniques = uniques // len(v)
+        parts.reverse()
+    d = pa.table({"i": np.arange(len(parts[0]), dtype=np.int64)}
+                 | {n: v.take(pa.array(p)) for n, v, p in zip(names, values, parts)})
+    con.register("d", d)
+    try:
+        if prepare is not None:
+            prepare(con)
+        result = con.sql(query).to_arrow_table()
+    finally:
+        con.unregister("d")
+    return np.asarray(code, dtype=np.int32), result
+
+
+def _valid(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.is_valid())
+
+
+def _spread(result: pa.Table, name: str, code: np.ndarray) -> pa.Array:
+    """Column ``name`` of a :func:`_by_distinct` result, for the rows of ``code``."""
+    return result[name].combine_chunks().take(pa.array(code))
+
+
+def _flags(result: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(result[name].combine_chunks().fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _number(texts: pa.Array, odd: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Values (float) and validity of texts parsed as the contracts query did: the odd texts by their map
+    (``odd_numbers``), the others in the plain form, by a cast (as DuckDB's ``TRY_CAST``)."""
+    index = pc.index_in(texts, value_set=odd["text"].combine_chunks())
+    from_map = odd["value"].combine_chunks().take(index)
+    plain = pc.cast(pc.if_else(pc.is_valid(index), pa.scalar(None, pa.string()), texts), pa.float64())
+    number = pc.coalesce(from_map, plain)
+    return number.to_numpy(zero_copy_only=False), np.asarray(number.is_valid())
 
 
 #: Bytes that may start or end a value to trim: the ASCII white space of :data:`_TRIM`, and the lead
@@ -553,10 +574,6 @@ def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
     return found
 
 
-_NOT_DIGITS = np.ones(256, dtype=bool)
-_NOT_DIGITS[ord("0"):ord("9") + 1] = False
-
-
 def _byte_lengths(column: pa.ChunkedArray) -> np.ndarray:
     """Length in bytes of each value (0 for a null)."""
     lengths = []
@@ -571,36 +588,42 @@ def _byte_lengths(column: pa.ChunkedArray) -> np.ndarray:
     return np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
 
 
-def _load(con, raw: pa.Table) -> pa.Table:
+def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     """View ``base`` over the registered Arrow table ``raw`` of the narrow columns, cleaned by
     :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``.
 
-    Returns the raw wide text columns (:data:`_WIDE`), cleaned later for the contracts kept only.
+    Returns the raw wide text columns (:data:`_WIDE`), cleaned later for the contracts kept only, and
+    the table of the cleaned narrow columns (registered as ``raw``).
     """
     present = set(raw.column_names)
     narrow = [c for c in raw.column_names if c not in _WIDE]
     columns = [(c if c in present else f"NULL::VARCHAR AS {c}") for c in _COLUMNS if c not in _WIDE]
     table = pa.table({c: raw[c] if c == "modification_id" else _clean_text(raw[c]) for c in narrow})
     table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
-    # only the identifiers with a separator byte go through a regex (``nosep``), the others are kept
-    # as they are; a CPV code of 8 digits is valid without its regex
-    none = np.zeros(raw.num_rows, dtype=bool)
-    for flag, column in (("sepy", "titulaire_id"), ("asepy", "acheteur_id")):
-        table = table.append_column(flag, pa.array(_has_bytes(raw[column], _SEP_BYTES) if column in present else none))
-    cpv8 = none if "codeCPV" not in present else (
-        (_byte_lengths(raw["codeCPV"]) == 8) & ~_has_bytes(raw["codeCPV"], _NOT_DIGITS))
-    table = table.append_column("cpv8", pa.array(cpv8))
+    # only the holders with a separator byte go through a regex (``nosep``), the others are kept as they are
+    sepy = (_has_bytes(raw["titulaire_id"], _SEP_BYTES) if "titulaire_id" in present
+            else np.zeros(raw.num_rows, dtype=bool))
+    table = table.append_column("sepy", pa.array(sepy))
     con.register("raw", table)
     con.execute(_BASE.format(columns=", ".join(columns)))
-    return raw.select([c for c in raw.column_names if c in _WIDE])
+    return raw.select([c for c in raw.column_names if c in _WIDE]), table
 
 
 def _clean_wide(wide: pa.Table, kept: np.ndarray) -> pa.Table:
-    """The wide text columns of the rows kept (boolean mask in file order), cleaned as ``base``, in row order."""
+    """The wide text columns of the rows kept (boolean mask in file order), cleaned as ``base`` (after the
+    filter: the cleaning is row by row), in row order. ``wide`` is emptied: each raw column is released
+    as soon as it is filtered (the caller must hold no other reference to them)."""
     mask = pa.array(kept)
     count = int(kept.sum())
-    return pa.table({c: _clean_text(wide[c]).filter(mask) if c in wide.column_names
-                     else pa.nulls(count, pa.string()) for c in _WIDE})
+    columns = {}
+    for c in _WIDE:
+        if c in wide.column_names:
+            raw, wide = wide[c], wide.drop_columns(c)
+            columns[c] = _clean_text(raw.filter(mask))
+            del raw
+        else:
+            columns[c] = pa.nulls(count, pa.string())
+    return pa.table(columns)
 
 
 def duckdb_error():
@@ -609,48 +632,172 @@ def duckdb_error():
     return duckdb.Error
 
 
-def _run(con, path: Path, today: date) -> tuple[str, str, pa.Table]:
-    """Build the ``final`` query and the query of the rejects that remove a contract (temp tables left in ``con``).
+def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int]:
+    """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
+    the rejects of the removed rows, and the number of contracts found.
 
-    Only ``multi``, ``repeats``, ``contracts`` and ``dup_rangs`` are kept (``versions``, the rows of the
-    contracts found more than once, is dropped once ``repeats`` is built; ``base`` is a view over
-    the Arrow table of the narrow raw columns, released once ``contracts`` is built); ``kept`` is a view and
-    ``final`` a query, run once (its flagged values give the other rejects, see :func:`_flag_rejects`).
+    DuckDB groups the versions of a contract (``versions``, ``multi``, ``repeats``) over the view ``base``;
+    the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
+    each column that depends on one or two input columns once per distinct value (:func:`_by_distinct`);
+    DuckDB again only finds the duplicate contracts among the contracts kept.
     """
     raw = _source(path)
-    wide = _load(con, raw)
-    del raw  # only the view ``base`` holds the narrow columns now
+    wide, table = _load(con, raw)
+    del raw
     con.execute(_VERSIONS)
     con.execute(_MULTI)
     con.execute(_REPEATS)
+    in_versions = con.sql("SELECT rang FROM versions").to_arrow_table()["rang"].to_numpy() - 1
     con.execute("DROP TABLE versions")
-    _register_map(con, "odd_dates", _odd_dates(con), _DATE_SCHEMA)
     _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
-    con.execute(_CONTRACTS.replace("@TODAY@", today.isoformat()))
+    multi = con.sql(_MULTI_ROWS).to_arrow_table()
+    repeats = con.sql("SELECT * FROM repeats").to_arrow_table()
     con.execute("DROP VIEW base")
-    con.unregister("raw")  # the narrow raw columns are no longer needed: their memory goes back to the system
-    pa.system_memory_pool().release_unused()
-    con.execute(_KEPT)
-    con.execute(_DUPLICATES)
-    _register_map(con, "sirets", _sirets(con), _SIRET_SCHEMA)
-    _register_map(con, "segments", _segments_map(con), _SEGMENT_SCHEMA)
-    con.execute(_SOCIAL)
-    con.execute(_DEPARTMENTS)
-    final = _FINAL.format(min_amount=MIN_AMOUNT, max_amount=MAX_AMOUNT)
-    rejets = f"""
-        SELECT * FROM repeats
-        UNION ALL SELECT motif, rang, uid, id, acheteur_id,
-            CASE motif WHEN 'concession' THEN _type WHEN 'date_illisible' THEN dateNotification
-                       WHEN 'date_future' THEN dateNotification WHEN 'cpv_invalide' THEN codeCPV END
-            FROM contracts WHERE motif IS NOT NULL
-        UNION ALL SELECT 'doublon_marche', rang, uid, id, acheteur_k, id FROM contracts SEMI JOIN dup_rangs USING (rang)
-    """
-    return final, rejets, wide
+    con.unregister("raw")
+    pa.system_memory_pool().release_unused()  # DuckDB's freed memory (malloc) back to the system
+    n = table.num_rows
+
+    def column(name: str) -> pa.ChunkedArray:
+        return table[name] if name in table.column_names else pa.chunked_array([pa.nulls(n, pa.string())])
+
+    # the contracts: the rows of a contract found once, and the first row of the others
+    is_contract = np.ones(n, dtype=bool)
+    is_contract[in_versions] = False
+    first_rows = multi["r0"].to_numpy() - 1
+    is_contract[first_rows] = True
+    rows_read = int(is_contract.sum())
+
+    def pick(name: str, mask: np.ndarray) -> pa.ChunkedArray:
+        """The values of the rows of ``mask`` (a filter goes chunk by chunk, a take would join the chunks)."""
+        return column(name).filter(pa.array(mask))
+
+    # reasons that remove a contract, in the order of the checks (one code per row of the file)
+    code, by_type = _by_distinct(con, {"raw": column("_type"), "alt": column("type")}, _BY_TYPE)
+    concession = _flags(by_type, "concession")[code]
+    date_code, by_date = _by_distinct(con, {"raw": column("dateNotification")},
+                                      _BY_DATE.replace("@TODAY@", today.isoformat()),
+                                      lambda c: _register_map(c, "odd_dates", _odd_dates(c), _DATE_SCHEMA))
+    cpv_code, by_cpv = _by_distinct(con, {"raw": column("codeCPV")}, _BY_CPV)
+    reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
+                   "cpv_absent", "cpv_invalide"]
+    reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
+                        ~_valid(column("dateNotification")), _flags(by_date, "illisible")[date_code],
+                        _flags(by_date, "future")[date_code], ~_valid(column("codeCPV")),
+                        _flags(by_cpv, "invalide")[cpv_code]],
+                       np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
+    reason[~is_contract] = 0
+    rejected = reason > 0
+    motif = pa.array(reason_keys, pa.string()).take(pa.array(reason[rejected] - 1))
+    removed = pa.table({
+        "motif": motif, "rang": pa.array(np.flatnonzero(rejected) + 1),
+        "uid": pick("uid", rejected), "id": pick("id", rejected), "acheteur_id": pick("acheteur_id", rejected),
+        "valeur": pc.case_when(
+            pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"])),
+                           pc.equal(motif, "cpv_invalide")),
+            pc.coalesce(pick("_type", rejected), pick("type", rejected)), pick("dateNotification", rejected),
+            pick("codeCPV", rejected))})
+
+    # the contracts kept: values for the duplicate search
+    kept = is_contract & ~rejected
+    buyer_code, by_buyer = _by_distinct(con, {"raw": column("acheteur_id")}, _BY_BUYER)
+    holder_code, by_holder = _by_distinct(con, {"raw": column("titulaire_id"), "typ": column("titulaire_typeIdentifiant")},
+                                          _BY_HOLDER)
+    odd = con.sql("SELECT * FROM odd_numbers").to_arrow_table()
+    amount, amount_ok = _number(pick("montant", kept), odd)
+    same_buyer = _codes(by_buyer["acheteur_id"])[0]  # equal cleaned values, equal keys
+    same_holder = _codes(by_holder["titulaire_id"])[0]
+    k_rows = np.flatnonzero(kept)
+    con.register("kept", pa.table({
+        "rang": k_rows + 1, "id": pick("id", kept), "acheteur": same_buyer[buyer_code[kept]],
+        "titulaire": same_holder[holder_code[kept]], "montant_num": pa.array(amount, mask=~amount_ok),
+        "date_notif": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
+    duplicate_rangs = con.sql(_DUPLICATES).to_arrow_table()["rang"].to_numpy()
+    con.unregister("kept")
+    duplicate = np.zeros(n, dtype=bool)
+    duplicate[duplicate_rangs - 1] = True
+    d_id = pick("id", duplicate)
+    removed_duplicates = pa.table({
+        "motif": pa.array(["doublon_marche"] * len(duplicate_rangs), pa.string()),
+        "rang": pa.array(np.flatnonzero(duplicate) + 1), "uid": pick("uid", duplicate), "id": d_id,
+        "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code[duplicate]), "valeur": d_id})
+
+    # the output: the contracts kept that are no duplicates, in row order
+    out = kept & ~duplicate
+    keep = ~duplicate[kept]
+    amount, amount_ok = amount[keep], amount_ok[keep]
+    buyer_code, holder_code, date_code, cpv_code = buyer_code[out], holder_code[out], date_code[out], cpv_code[out]
+    multi_index = np.full(n, -1, dtype=np.int64)
+    multi_index[first_rows] = np.arange(len(first_rows))
+    m = multi_index[out]
+    is_multi = m >= 0
+    size = len(m)
+    m_at = pa.array(m[is_multi])
+    modif = np.full(size, np.nan)
+    modif_ok = np.zeros(size, dtype=bool)
+    modif_col = multi["modif_num"].combine_chunks().take(m_at)
+    modif[is_multi] = modif_col.to_numpy(zero_copy_only=False)
+    modif_ok[is_multi] = np.asarray(modif_col.is_valid())
+    modif_bad = np.zeros(size, dtype=bool)
+    modif_bad[is_multi] = _flags(multi, "modif_bad")[m[is_multi]]
+    nb_modifications = np.zeros(size, dtype=np.int64)
+    nb_modifications[is_multi] = multi["nv"].to_numpy()[m[is_multi]] - 1
+    hors_totaux = (~amount_ok | (amount < MIN_AMOUNT) | (amount > MAX_AMOUNT)
+                   | (modif_ok & ((modif < MIN_AMOUNT) | (modif > MAX_AMOUNT))))
+    final_ok = modif_ok | amount_ok
+    holder = _spread(by_holder, "titulaire_id", holder_code)
+    nb_holders = np.asarray(holder.is_valid()).astype(np.int64)
+    nb_holders[is_multi] = multi["nb_titulaires"].to_numpy()[m[is_multi]]
+    holders = pc.replace_with_mask(holder, pa.array(is_multi),
+                                   multi["titulaires_ids"].combine_chunks().take(m_at).cast(pa.string()))
+    is_siret = _flags(by_holder, "is_siret")
+    siret_values = by_holder["titulaire_id"].combine_chunks().filter(pa.array(is_siret))
+    checked, reasons = siret_reasons(siret_values if len(siret_values) else pa.array([], pa.string()))
+    siret_reason = reasons.take(pc.index_in(by_holder["titulaire_id"], value_set=checked))
+    siret_valid = pc.if_else(pa.array(is_siret), pc.is_null(siret_reason), pa.scalar(None, pa.bool_()))
+    dur_code, by_duration = _by_distinct(con, {"raw": column("dureeMois")}, _BY_DURATION)
+    dur_code = dur_code[out]
+    soc_code, by_social = _by_distinct(con, {"raw": column("considerationsSociales")}, _BY_SOCIAL)
+    soc_code = soc_code[out]
+    place_code, by_place = _by_distinct(con, {"code": column("lieuExecution_code"),
+                                              "typ": column("lieuExecution_typeCode")}, _BY_PLACE)
+    place_code = place_code[out]
+    cpvs = by_cpv["codeCPV"].combine_chunks()
+    segments = map_cpv_series(pd.Series(cpvs.to_pylist(), dtype="string"))
+    segments = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
+    # the wide columns first, each raw column released once filtered: they are the largest
+    wide = _clean_wide(wide, out)
+    pa.default_memory_pool().release_unused()
+    values = {
+        "uid": pick("uid", out), "id": pick("id", out),
+        "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code),
+        "nature_achat": _spread(by_cpv, "nature_achat", cpv_code), "codeCPV": _spread(by_cpv, "codeCPV", cpv_code),
+        "dureeMois": _spread(by_duration, "dureeMois", dur_code),
+        "dateNotification": _spread(by_date, "date_notif", date_code), "annee": _spread(by_date, "annee", date_code),
+        "montant": pa.array(amount, mask=~amount_ok),
+        "montant_final": pa.array(np.where(modif_ok, modif, amount), mask=~final_ok),
+        "montant_valide": pa.array(~hors_totaux),
+        "lieuExecution_code": pick("lieuExecution_code", out),
+        "lieuExecution_typeCode": pick("lieuExecution_typeCode", out),
+        "titulaire_id": holder, "titulaire_typeIdentifiant": pick("titulaire_typeIdentifiant", out),
+        "titulaires_ids": holders, "nb_titulaires": pa.array(nb_holders),
+        "titulaire_siret_valide": siret_valid.take(pa.array(holder_code)),
+        **{c: _spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
+                                                       "clause_sociale", "critere_social", "marche_reserve")},
+        "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
+        "segment": segments.take(pa.array(cpv_code)), "departement": _spread(by_place, "departement", place_code),
+        # flags of values (rejects, see :func:`_flag_rejects`)
+        "montant_txt": pc.if_else(pa.array(hors_totaux), pick("montant", out), pa.scalar(None, pa.string())),
+        "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
+        "duree_bad": _spread(by_duration, "duree_bad", dur_code),
+        "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
+    }
+    del table, column, pick
+    output = pa.table({c: wide[c] if c in _WIDE else values[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
+    removed = pa.concat_tables([repeats.cast(_REJECT_SCHEMA), removed.cast(_REJECT_SCHEMA),
+                                removed_duplicates.cast(_REJECT_SCHEMA)])
+    return output, removed, rows_read
 
 
-#: Columns of the final query that flag a value (read by :func:`_flag_rejects`, not in the output).
-_FLAGS = ["CASE WHEN NOT montant_valide THEN montant_txt END AS montant_txt", "modif_num", "modif_bad", "duree_bad",
-          "(is_siret AND siret_reason IS NOT NULL) AS siret_bad"]
 _FLAG_NAMES = ["montant_txt", "modif_num", "modif_bad", "duree_bad", "siret_bad"]
 
 
@@ -687,16 +834,6 @@ def _in_row_order(table: pa.Table) -> pa.Table:
     return pa.concat_tables([table.slice(int(order[a]), int(b - a)) for a, b in zip(starts, ends)])
 
 
-def _output(con, final: str, wide: pa.Table) -> pa.Table:
-    """The final query in row order (with the flag columns), the wide text columns taken by row number."""
-    narrow = _in_row_order(con.sql("SELECT " + ", ".join([c for c in _OUTPUT_COLUMNS if c not in _WIDE] + _FLAGS)
-                                   + f" FROM ({final})").to_arrow_table())
-    kept = np.zeros(wide.num_rows, dtype=bool)
-    kept[narrow["rang"].to_numpy() - 1] = True
-    wide = _clean_wide(wide, kept)  # in row order, as ``narrow``
-    return pa.table({c: wide[c] if c in _WIDE else narrow[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
-
-
 def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Counts by reason (in the order of :data:`REASONS`) and the first rows of each reason (Arrow, not pandas)."""
     counts = {}
@@ -725,32 +862,38 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
         raise InputError(f"Le fichier DECP « {path} » est introuvable.")
     today = today or date.today()
     con = _connect()
+    pool = pa.default_memory_pool()
+    if "jemalloc" in pa.supported_memory_backends():
+        # for the run (the CSV read included): jemalloc reuses the pages it frees for the next arrays, where
+        # mimalloc (pyarrow's default) soon gives them back and touching them again costs page faults (about
+        # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
     try:
-        final, rejets_sql, wide = _run(con, path, today)
-        rows_read = con.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
+        output, removed, rows_read = _run(con, path, today)
+        con.register("final_arrow", output.select(["rang", "uid", "id", "acheteur_id", "titulaire_id",
+                                                   "montant_valide", *_FLAG_NAMES]))
+        flagged = con.sql(_flag_rejects("final_arrow")).to_arrow_table()
+        con.unregister("final_arrow")
+        table = output.select(_OUTPUT_COLUMNS)
+        del output
         if parquet is not None:
-            con.execute(f"CREATE TEMP TABLE final AS SELECT *, {', '.join(_FLAGS)} FROM ({final})")
-            rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final')}").to_arrow_table()
-            kept = np.zeros(wide.num_rows, dtype=bool)
-            kept[con.sql("SELECT rang FROM final").to_arrow_table()["rang"].to_numpy() - 1] = True
-            wide = _clean_wide(wide, kept).append_column("rang", pa.array(np.nonzero(kept)[0] + 1))
-            con.register("wide_kept", wide)
+            # the narrow columns stored first: from its statistics, DuckDB writes those without nulls as
+            # required (the wide ones, joined from Arrow, stay optional)
+            con.register("final_arrow", table.select([c for c in _OUTPUT_COLUMNS if c not in _WIDE]))
+            con.execute("CREATE TEMP TABLE final AS SELECT * FROM final_arrow")
+            con.unregister("final_arrow")
+            con.register("wide_kept", table.select([*_WIDE, "rang"]))
+            del table
             select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
                       + " FROM final f JOIN wide_kept w ON w.rang = f.rang")
             con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {_sql_text(str(parquet))} "
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
             con.unregister("wide_kept")
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
-        else:
-            output = _output(con, final, wide)
-            con.register("final_arrow", output.select(["rang", "uid", "id", "acheteur_id", "titulaire_id",
-                                                       "montant_valide", *_FLAG_NAMES]))
-            rejets = con.sql(f"{rejets_sql} UNION ALL {_flag_rejects('final_arrow')}").to_arrow_table()
-            con.unregister("final_arrow")
-            table = output.select(_OUTPUT_COLUMNS)
     finally:
+        pa.set_memory_pool(pool)
         con.close()
-    rejets = rejets.cast(_REJECT_SCHEMA)
+    rejets = pa.concat_tables([removed, flagged.cast(_REJECT_SCHEMA)])
     motifs, exemples = _summaries(rejets)
     return NationalResult(table, motifs, exemples, rows_read=int(rows_read), rejets=rejets)
 
