@@ -632,9 +632,10 @@ def duckdb_error():
     return duckdb.Error
 
 
-def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int]:
+def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
     """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
-    the rejects of the removed rows, and the number of contracts found.
+    the rejects of the removed rows, the number of contracts found, and the texts of the amounts
+    out of the totals (in row order).
 
     DuckDB groups the versions of a contract (``versions``, ``multi``, ``repeats``) over the view ``base``;
     the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
@@ -786,32 +787,47 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int]:
         "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
         "segment": segments.take(pa.array(cpv_code)), "departement": _spread(by_place, "departement", place_code),
         # flags of values (rejects, see :func:`_flag_rejects`)
-        "montant_txt": pc.if_else(pa.array(hors_totaux), pick("montant", out), pa.scalar(None, pa.string())),
         "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
         "duree_bad": _spread(by_duration, "duree_bad", dur_code),
         "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
     }
+    bad_amount = np.zeros(n, dtype=bool)
+    bad_amount[np.flatnonzero(out)[hors_totaux]] = True
+    invalid_amounts = pick("montant", bad_amount)  # the texts of the amounts out of the totals, in row order
     del table, column, pick
     output = pa.table({c: wide[c] if c in _WIDE else values[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
     removed = pa.concat_tables([repeats.cast(_REJECT_SCHEMA), removed.cast(_REJECT_SCHEMA),
                                 removed_duplicates.cast(_REJECT_SCHEMA)])
-    return output, removed, rows_read
+    return output, removed, rows_read, invalid_amounts
 
 
-_FLAG_NAMES = ["montant_txt", "modif_num", "modif_bad", "duree_bad", "siret_bad"]
+_FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad"]
 
 
-def _flag_rejects(relation: str) -> str:
-    """Rejects of the values flagged on the contracts kept (``relation`` has the final and flag columns)."""
-    return f"""
-        SELECT 'montant_hors_totaux' AS motif, rang, uid, id, acheteur_id, montant_txt AS valeur FROM {relation}
-            WHERE NOT montant_valide
-        UNION ALL SELECT 'montant_modifie', rang, uid, id, acheteur_id, modif_num::VARCHAR FROM {relation}
-            WHERE modif_num IS NOT NULL
-        UNION ALL SELECT 'modification_illisible', rang, uid, id, acheteur_id, NULL FROM {relation} WHERE modif_bad
-        UNION ALL SELECT 'siret_invalide', rang, uid, id, acheteur_id, titulaire_id FROM {relation} WHERE siret_bad
-        UNION ALL SELECT 'duree_illisible', rang, uid, id, acheteur_id, NULL FROM {relation} WHERE duree_bad
-    """
+def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa.Table:
+    """Rejects of the values flagged on the contracts kept (``output`` has the final and flag columns;
+    ``invalid_amounts``: the texts of the amounts out of the totals), by reason in the order of
+    :data:`REASONS`, each in row order. A replaced amount is written as DuckDB writes a ``DOUBLE``
+    as text (a small query over those amounts only)."""
+    modified = pc.is_valid(output["modif_num"])
+    con.register("modified", pa.table({"i": np.arange(pc.sum(modified).as_py() or 0, dtype=np.int64),
+                                       "v": output["modif_num"].filter(modified)}))
+    amounts = con.sql("SELECT v::VARCHAR AS t FROM modified ORDER BY i").to_arrow_table()["t"]
+    con.unregister("modified")
+    ids = output.select(["rang", "uid", "id", "acheteur_id"])
+    holder_bad = output["siret_bad"]
+    parts = []
+    for motif, mask, value in (  # value: the texts of the rows of ``mask``, or None
+            ("montant_hors_totaux", pc.invert(output["montant_valide"]), invalid_amounts),
+            ("montant_modifie", modified, amounts), ("modification_illisible", output["modif_bad"], None),
+            ("siret_invalide", holder_bad, output["titulaire_id"].filter(holder_bad)),
+            ("duree_illisible", output["duree_bad"], None)):
+        rows = ids.filter(mask)
+        parts.append(pa.table({"motif": pa.array([motif] * rows.num_rows, pa.string()),
+                               **{c: rows[c] for c in rows.column_names},
+                               "valeur": pa.nulls(rows.num_rows, pa.string()) if value is None else value}
+                              ).cast(_REJECT_SCHEMA))
+    return pa.concat_tables(parts)
 
 
 def _in_row_order(table: pa.Table) -> pa.Table:
@@ -869,11 +885,8 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
         # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     try:
-        output, removed, rows_read = _run(con, path, today)
-        con.register("final_arrow", output.select(["rang", "uid", "id", "acheteur_id", "titulaire_id",
-                                                   "montant_valide", *_FLAG_NAMES]))
-        flagged = con.sql(_flag_rejects("final_arrow")).to_arrow_table()
-        con.unregister("final_arrow")
+        output, removed, rows_read, invalid_amounts = _run(con, path, today)
+        flagged = _flag_rejects(con, output, invalid_amounts)
         table = output.select(_OUTPUT_COLUMNS)
         del output
         if parquet is not None:
@@ -893,7 +906,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     finally:
         pa.set_memory_pool(pool)
         con.close()
-    rejets = pa.concat_tables([removed, flagged.cast(_REJECT_SCHEMA)])
+    rejets = pa.concat_tables([removed, flagged])
     motifs, exemples = _summaries(rejets)
     return NationalResult(table, motifs, exemples, rows_read=int(rows_read), rejets=rejets)
 
