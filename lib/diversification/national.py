@@ -609,21 +609,14 @@ def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     return raw.select([c for c in raw.column_names if c in _WIDE]), table
 
 
-def _clean_wide(wide: pa.Table, kept: np.ndarray) -> pa.Table:
+def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
     """The wide text columns of the rows kept (boolean mask in file order), cleaned as ``base`` (after the
-    filter: the cleaning is row by row), in row order. ``wide`` is emptied: each raw column is released
-    as soon as it is filtered (the caller must hold no other reference to them)."""
+    filter: the cleaning is row by row), in row order. ``wide`` (raw column by name) is emptied: each raw
+    column is released as soon as it is filtered."""
     mask = pa.array(kept)
     count = int(kept.sum())
-    columns = {}
-    for c in _WIDE:
-        if c in wide.column_names:
-            raw, wide = wide[c], wide.drop_columns(c)
-            columns[c] = _clean_text(raw.filter(mask))
-            del raw
-        else:
-            columns[c] = pa.nulls(count, pa.string())
-    return pa.table(columns)
+    return pa.table({c: _clean_text(wide.pop(c).filter(mask)) if c in wide else pa.nulls(count, pa.string())
+                     for c in _WIDE})
 
 
 def duckdb_error():
@@ -766,6 +759,7 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     segments = map_cpv_series(pd.Series(cpvs.to_pylist(), dtype="string"))
     segments = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
     # the wide columns first, each raw column released once filtered: they are the largest
+    wide = {c: wide[c] for c in wide.column_names}  # emptied by _clean_wide, which releases each column
     wide = _clean_wide(wide, out)
     pa.default_memory_pool().release_unused()
     values = {
