@@ -222,15 +222,16 @@ def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
 
 #: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
 _WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
+#: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`_by_distinct`).
+_LAZY = ["codeCPV", "dateNotification", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
+         "_type", "type"]
 
 _BASE = """
 CREATE TEMP VIEW base AS
-SELECT rang, uid, id, acheteur_id, codeCPV, dureeMois, dateNotification, montant,
-       lieuExecution_code, lieuExecution_typeCode,
+SELECT rang, uid, id, acheteur_id, dureeMois, montant,
        CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
             THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
-       titulaire_typeIdentifiant, considerationsSociales,
-       coalesce(_type, type) AS _type,
+       titulaire_typeIdentifiant,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
 FROM (SELECT rang, sepy, {columns} FROM raw)
@@ -294,27 +295,28 @@ SELECT CASE WHEN regexp_matches(raw, {_sql_text(_BUYER_SEPS_RE)})
 FROM d ORDER BY i
 """
 
-_BY_TYPE = """SELECT coalesce(starts_with(lower(coalesce(raw, alt)), 'contrat de concession'), false) AS concession
+_BY_TYPE = """SELECT coalesce(starts_with(lower(coalesce(raw, alt)), 'contrat de concession'), false) AS concession,
+       coalesce(raw, alt) AS text
 FROM d ORDER BY i"""
 
 _BY_DATE = """
-SELECT date_notif, date_notif IS NULL AS illisible, coalesce(date_notif > DATE '@TODAY@', false) AS future,
+SELECT text, date_notif, date_notif IS NULL AS illisible, coalesce(date_notif > DATE '@TODAY@', false) AS future,
        year(date_notif)::BIGINT AS annee
-FROM (SELECT d.i, CASE WHEN o.text IS NULL THEN TRY_CAST(substr(d.raw, 1, 10) AS DATE) ELSE o.value::DATE END
-                  AS date_notif
+FROM (SELECT d.i, d.raw AS text,
+             CASE WHEN o.text IS NULL THEN TRY_CAST(substr(d.raw, 1, 10) AS DATE) ELSE o.value::DATE END AS date_notif
       FROM d LEFT JOIN odd_dates o ON d.raw = o.text)
 ORDER BY i
 """
 
 _BY_CPV = """
-SELECT coalesce(NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS invalide,
+SELECT text, coalesce(NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS invalide,
        substr(cpv_text, 1, 8) AS codeCPV,
        CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
             ELSE 'services' END AS nature_achat
-FROM (SELECT i, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division
-      FROM (SELECT i, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2) ELSE cpv_raw END
-                      AS cpv_text
-            FROM (SELECT i, replace(raw, ' ', '') AS cpv_raw FROM d)))
+FROM (SELECT i, text, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division
+      FROM (SELECT i, text, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2)
+                                 ELSE cpv_raw END AS cpv_text
+            FROM (SELECT i, raw AS text, replace(raw, ' ', '') AS cpv_raw FROM d)))
 ORDER BY i
 """
 
@@ -355,7 +357,7 @@ ORDER BY i
 
 #: Department of each distinct place of execution (code, type of code).
 _BY_PLACE = """
-SELECT CASE WHEN length(trim(code)) >= 2 THEN
+SELECT code, typ, CASE WHEN length(trim(code)) >= 2 THEN
             CASE WHEN contains(lower(typ), 'département') THEN lpad(trim(code), 2, '0')
                  WHEN regexp_matches(trim(code), '^9[78]') THEN substr(trim(code), 1, 3)
                  ELSE substr(trim(code), 1, 2) END END AS departement
@@ -431,7 +433,8 @@ def _by_distinct(con, columns: dict[str, pa.ChunkedArray], query: str, prepare=N
     """``query`` run once over the distinct combinations of ``columns`` (table ``d``: ``i`` and the columns).
 
     Returns the combination of each row (index into the result) and the result (one row per combination).
-    ``prepare(con)`` runs while ``d`` is registered, before ``query``.
+    ``prepare(con)`` runs while ``d`` is registered, before ``query``. The values in ``d`` are cleaned
+    (:func:`_clean_text`), so raw columns may be given.
     """
     names = list(columns)
     codes, values = zip(*(_codes(columns[n]) for n in names))
@@ -447,8 +450,9 @@ def _by_distinct(con, columns: dict[str, pa.ChunkedArray], query: str, prepare=N
             parts.append(uniques % len(v))
             uniques = uniques // len(v)
         parts.reverse()
+    # the distinct raw values cleaned as ``base`` (the columns of :data:`_LAZY` are not cleaned before)
     d = pa.table({"i": np.arange(len(parts[0]), dtype=np.int64)}
-                 | {n: v.take(pa.array(p)) for n, v, p in zip(names, values, parts)})
+                 | {n: _clean_text(pa.chunked_array([v.take(pa.array(p))], v.type)) for n, v, p in zip(names, values, parts)})
     con.register("d", d)
     try:
         if prepare is not None:
@@ -468,8 +472,13 @@ def _spread(result: pa.Table, name: str, code: np.ndarray) -> pa.Array:
     return result[name].combine_chunks().take(pa.array(code))
 
 
+def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean column as numpy (null as false)."""
+    return np.asarray(column.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _flags(result: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(result[name].combine_chunks().fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return _bools(result[name])
 
 
 def _number(texts: pa.Array, odd: pa.Table) -> tuple[np.ndarray, np.ndarray]:
@@ -597,8 +606,8 @@ def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     """
     present = set(raw.column_names)
     narrow = [c for c in raw.column_names if c not in _WIDE]
-    columns = [(c if c in present else f"NULL::VARCHAR AS {c}") for c in _COLUMNS if c not in _WIDE]
-    table = pa.table({c: raw[c] if c == "modification_id" else _clean_text(raw[c]) for c in narrow})
+    columns = [(c if c in present else f"NULL::VARCHAR AS {c}") for c in _COLUMNS if c not in _WIDE + _LAZY]
+    table = pa.table({c: raw[c] if c in _LAZY or c == "modification_id" else _clean_text(raw[c]) for c in narrow})
     table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
     # only the holders with a separator byte go through a regex (``nosep``), the others are kept as they are
     sepy = (_has_bytes(raw["titulaire_id"], _SEP_BYTES) if "titulaire_id" in present
@@ -675,8 +684,9 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
                    "cpv_absent", "cpv_invalide"]
     reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
-                        ~_valid(column("dateNotification")), _flags(by_date, "illisible")[date_code],
-                        _flags(by_date, "future")[date_code], ~_valid(column("codeCPV")),
+                        _bools(pc.is_null(by_date["text"]))[date_code],
+                        _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code],
+                        _bools(pc.is_null(by_cpv["text"]))[cpv_code],
                         _flags(by_cpv, "invalide")[cpv_code]],
                        np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
     reason[~is_contract] = 0
@@ -688,8 +698,8 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
         "valeur": pc.case_when(
             pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"])),
                            pc.equal(motif, "cpv_invalide")),
-            pc.coalesce(pick("_type", rejected), pick("type", rejected)), pick("dateNotification", rejected),
-            pick("codeCPV", rejected))})
+            _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]),
+            _spread(by_cpv, "text", cpv_code[rejected]))})
 
     # the contracts kept: values for the duplicate search
     kept = is_contract & ~rejected
@@ -771,8 +781,8 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
         "montant": pa.array(amount, mask=~amount_ok),
         "montant_final": pa.array(np.where(modif_ok, modif, amount), mask=~final_ok),
         "montant_valide": pa.array(~hors_totaux),
-        "lieuExecution_code": pick("lieuExecution_code", out),
-        "lieuExecution_typeCode": pick("lieuExecution_typeCode", out),
+        "lieuExecution_code": _spread(by_place, "code", place_code),
+        "lieuExecution_typeCode": _spread(by_place, "typ", place_code),
         "titulaire_id": holder, "titulaire_typeIdentifiant": pick("titulaire_typeIdentifiant", out),
         "titulaires_ids": holders, "nb_titulaires": pa.array(nb_holders),
         "titulaire_siret_valide": siret_valid.take(pa.array(holder_code)),
