@@ -2,11 +2,11 @@
 
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
 lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts). The useful columns
-are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones are
-cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first or last bytes or
-length may need it, a clean column left as it is). DuckDB queries them in place (zero copy, view
-``base``) only for what needs grouping: the versions of a contract (``versions``, ``multi``, repeated
-lines) and, later, the duplicate contracts. Everything else is numpy/Arrow over the rows of the file:
+are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones that
+DuckDB reads are cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first
+or last bytes or length may need it, a clean column left as it is), the others per distinct value.
+DuckDB queries them in place (zero copy, view ``base``) only for what needs grouping: the versions
+of a contract (``versions``, ``multi``, repeated lines) and, later, the duplicate contracts. Everything else is numpy/Arrow over the rows of the file:
 which rows are contracts and which are kept (boolean masks), and every column that depends on one or
 two input columns (CPV code → segment and validity, date, duration, social considerations, place →
 department, buyer and holder identifiers) computed by a small DuckDB query once per distinct value
@@ -223,12 +223,12 @@ def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
 #: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
 _WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
 #: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`_by_distinct`).
-_LAZY = ["codeCPV", "dateNotification", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
+_LAZY = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
          "_type", "type"]
 
 _BASE = """
 CREATE TEMP VIEW base AS
-SELECT rang, uid, id, acheteur_id, dureeMois, montant,
+SELECT rang, uid, id, acheteur_id, montant,
        CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
             THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
        titulaire_typeIdentifiant,
@@ -324,7 +324,7 @@ _BY_DURATION = """
 SELECT duree_bad, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS dureeMois
 FROM (SELECT i, duree, raw IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
       FROM (SELECT d.i, d.raw, CASE WHEN du.text IS NULL THEN TRY_CAST(d.raw AS DOUBLE) ELSE du.value END AS duree
-            FROM d LEFT JOIN odd_numbers du ON d.raw = du.text))
+            FROM d LEFT JOIN odd_durations du ON d.raw = du.text))
 ORDER BY i
 """
 
@@ -391,16 +391,15 @@ _NUMBER_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.float64()), ("ba
 _DATE_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.timestamp("ns"))])
 
 
-def _odd_numbers(con) -> pd.DataFrame:
-    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »).
+def _odd_numbers(con, query: str = """SELECT DISTINCT x FROM (
+            SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi)
+        WHERE x IS NOT NULL AND NOT plain_number(x)""") -> pd.DataFrame:
+    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »): amounts and
+    modifications by default, or the texts ``query`` returns.
 
     Only those texts are in the map: a text not found there is in the plain form (``TRY_CAST``).
     """
-    texts = con.execute("""
-        SELECT DISTINCT x FROM (
-            SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi UNION ALL
-            SELECT dureeMois FROM base)
-        WHERE x IS NOT NULL AND NOT plain_number(x)""").fetchall()
+    texts = con.execute(query).fetchall()
     series = pd.Series([t[0] for t in texts], dtype="string")
     number, bad = _to_number(series)
     return pd.DataFrame({"text": series.astype(object),
@@ -758,7 +757,10 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     checked, reasons = siret_reasons(siret_values if len(siret_values) else pa.array([], pa.string()))
     siret_reason = reasons.take(pc.index_in(by_holder["titulaire_id"], value_set=checked))
     siret_valid = pc.if_else(pa.array(is_siret), pc.is_null(siret_reason), pa.scalar(None, pa.bool_()))
-    dur_code, by_duration = _by_distinct(con, {"raw": column("dureeMois")}, _BY_DURATION)
+    dur_code, by_duration = _by_distinct(
+        con, {"raw": column("dureeMois")}, _BY_DURATION,
+        lambda c: _register_map(c, "odd_durations", _odd_numbers(
+            c, "SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL AND NOT plain_number(raw)"), _NUMBER_SCHEMA))
     dur_code = dur_code[out]
     soc_code, by_social = _by_distinct(con, {"raw": column("considerationsSociales")}, _BY_SOCIAL)
     soc_code = soc_code[out]
