@@ -212,18 +212,6 @@ def test_wide_text_columns_trimmed_and_missing_tokens(tmp_path):
     assert (fast[0]["acheteur_nom"], fast[0]["titulaire_nom"], fast[0]["objet"]) == ("Paris", None, "objet")
 
 
-def test_rows_put_back_in_row_order_by_slices_or_take():
-    rang = np.r_[np.arange(5000, 9000), np.arange(1, 5000), np.arange(9000, 12000)]  # three sorted runs
-    table = pa.table({"rang": rang, "x": rang.astype(str)})
-    ordered = national._in_row_order(table)
-    assert ordered["rang"].to_pylist() == list(range(1, 12000))
-    assert ordered["x"].to_pylist() == [str(i) for i in range(1, 12000)]
-    shuffled = np.random.default_rng(0).permutation(rang)  # many pieces: a full take
-    ordered = national._in_row_order(pa.table({"rang": shuffled, "x": shuffled.astype(str)}))
-    assert ordered["x"].to_pylist() == [str(i) for i in range(1, 12000)]
-    assert national._in_row_order(table.slice(0, 0)).num_rows == 0
-
-
 def test_identifier_separators_and_cpv_forms_same_as_decp(tmp_path):
     path = tmp_path / "national.csv"
     forms = [("B1", "217\u00a0500\u00a0016\u00a000019", "552 045 999 00869", "45233140.0"),
@@ -242,4 +230,3 @@ def test_identifier_separators_and_cpv_forms_same_as_decp(tmp_path):
     assert set(fast["acheteur_id"]) == {"21750001600019"} and set(fast["titulaire_id"]) == {"55204599900869"}
     flags = national._has_bytes(pa.chunked_array([["1 2", "12", "1.2"], ["", "1\u00a02"]]), national._SEP_BYTES)
     assert flags.tolist() == [True, False, True, False, True]
-    assert national._byte_lengths(pa.chunked_array([["1 2", None], ["é"]])).tolist() == [3, 0, 2]

@@ -162,10 +162,6 @@ def _source(path: Path) -> pa.Table:
     return table.rename_columns([used[c] for c in table.column_names])
 
 
-def _sql_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 # --- SIRET (vectorised over distinct values) ----------------------------------------------------
 
 def luhn_valid(digits: np.ndarray) -> np.ndarray:
@@ -582,20 +578,6 @@ def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
     return found
 
 
-def _byte_lengths(column: pa.ChunkedArray) -> np.ndarray:
-    """Length in bytes of each value (0 for a null)."""
-    lengths = []
-    for chunk in column.chunks:
-        if not len(chunk):
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-        size = np.diff(offsets[chunk.offset:chunk.offset + len(chunk) + 1])
-        if chunk.null_count:
-            size = np.where(np.asarray(chunk.is_valid()), size, 0)
-        lengths.append(size)
-    return np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
-
-
 def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     """View ``base`` over the registered Arrow table ``raw`` of the narrow columns, cleaned by
     :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``.
@@ -836,26 +818,6 @@ def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa
     return pa.concat_tables(parts)
 
 
-def _in_row_order(table: pa.Table) -> pa.Table:
-    """``table`` sorted by ``rang`` (distinct values), by zero-copy slices when it is made of a few sorted runs.
-
-    DuckDB returns the rows of a query with joins as a few runs of consecutive row groups, each in
-    order: the rows are put back in order by concatenating slices, not by sorting every column
-    (an ``ORDER BY`` on the thirty output columns cost a third of a second); a full ``take`` if the
-    rows come in many pieces.
-    """
-    order = np.argsort(table["rang"].to_numpy(), kind="stable")
-    if len(order) == 0:
-        return table
-    starts = np.r_[0, np.nonzero(np.diff(order) != 1)[0] + 1]
-    if len(starts) == 1 and order[0] == 0:
-        return table
-    if len(starts) > 64 + len(order) // 1024:
-        return table.take(pa.array(order))
-    ends = np.r_[starts[1:], len(order)]
-    return pa.concat_tables([table.slice(int(order[a]), int(b - a)) for a, b in zip(starts, ends)])
-
-
 def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Counts by reason (in the order of :data:`REASONS`) and the first rows of each reason (Arrow, not pandas).
 
@@ -923,6 +885,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
         pa.set_memory_pool(pool)
         con.close()
     rejets = pa.concat_tables([removed, flagged])
+    rejets = rejets.take(pc.sort_indices(rejets["rang"]))  # in file order (stable: reasons of a row kept in turn)
     motifs, exemples = _summaries(rejets)
     return NationalResult(table, motifs, exemples, rows_read=int(rows_read), rejets=rejets)
 
