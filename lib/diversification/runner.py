@@ -267,6 +267,16 @@ def _dependents(name: str) -> set[str]:
     return found
 
 
+def _requirements(name: str) -> set[str]:
+    """The phases ``name`` waits for, directly or not."""
+    found: set[str] = set()
+    frontier = set(PHASE_REQUIRES.get(name, []))
+    while frontier:
+        found |= frontier
+        frontier = {r for phase in frontier for r in PHASE_REQUIRES.get(phase, [])} - found
+    return found
+
+
 class _Run:
     """The notebooks of one run: each executed into ``notebooks/`` of the run, its entry in the
     manifest, the first failure kept in the result."""
@@ -342,8 +352,10 @@ class _Run:
         from .engine import KernelSession, warm_up
 
         names = {name for name, _ in selected}
-        # Critical path first: among the phases ready, those that more phases wait for.
-        pending = sorted(selected, key=lambda phase: -len(_dependents(phase[0]) & names))
+        # Critical path first: among the phases ready, those that more phases wait for; then those that
+        # wait for fewer phases (ready earlier, e.g. 09 before 05), then the order of the method.
+        pending = sorted(selected, key=lambda phase: (-len(_dependents(phase[0]) & names),
+                                                      len(_requirements(phase[0]) & names)))
         done: set[str] = set()
         lanes = [(ThreadPoolExecutor(1, thread_name_prefix=f"noyau-{i}"), KernelSession()) for i in range(kernels)]
         # Every kernel starts at once; while the first phase runs alone, the others import the kit.
