@@ -223,21 +223,23 @@ _LAZY = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieu
          "_type", "type"]
 
 _BASE = """
-CREATE TEMP VIEW base AS
+CREATE TEMP VIEW {name} AS
 SELECT rang, uid, id, acheteur_id, montant,
        CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
             THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
        titulaire_typeIdentifiant,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
-FROM (SELECT rang, sepy, {columns} FROM raw)
+FROM (SELECT rang, sepy, {columns} FROM {source})
 """
 
-#: Rows of the contracts found more than once (one scan of ``base``; read by ``multi`` and ``repeats``).
+#: Rows of the contracts found more than once (read by ``multi`` and ``repeats``), from the view ``shared``
+#: (as ``base``, over the rows whose key hash is shared: a superset, a key found once is dropped here).
 _VERSIONS = """
 CREATE TEMP TABLE versions AS
 SELECT b.rang, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, b.uid, b.id, b.acheteur_id, s.vmin, s.vmax
-FROM base b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax FROM base GROUP BY k HAVING count(*) > 1) s ON b.k = s.k
+FROM shared b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax FROM shared GROUP BY k HAVING count(*) > 1) s
+ON b.k = s.k
 """
 
 _MULTI = """
@@ -580,7 +582,9 @@ def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
 
 def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     """View ``base`` over the registered Arrow table ``raw`` of the narrow columns, cleaned by
-    :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``.
+    :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``; view ``shared``, the same over the
+    rows whose contract key (``k``) has a hash found more than once (registered ``raw_shared``): the
+    versions of a contract are grouped there, not over the whole file.
 
     Returns the raw wide text columns (:data:`_WIDE`), cleaned later for the contracts kept only, and
     the table of the cleaned narrow columns (registered as ``raw``).
@@ -595,7 +599,12 @@ def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
             else np.zeros(raw.num_rows, dtype=bool))
     table = table.append_column("sepy", pa.array(sepy))
     con.register("raw", table)
-    con.execute(_BASE.format(columns=", ".join(columns)))
+    con.execute(_BASE.format(name="base", source="raw", columns=", ".join(columns)))
+    # a hash collision only adds rows of keys found once, which the exact grouping of _VERSIONS drops
+    key_hash = con.sql("SELECT hash(k) AS h FROM base").to_arrow_table()["h"].to_numpy()
+    shared = pa.array(pd.Series(key_hash).duplicated(keep=False).to_numpy())
+    con.register("raw_shared", table.select([c for c in table.column_names if c not in _LAZY]).filter(shared))
+    con.execute(_BASE.format(name="shared", source="raw_shared", columns=", ".join(columns)))
     return raw.select([c for c in raw.column_names if c in _WIDE]), table
 
 
@@ -633,6 +642,8 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     con.execute(_REPEATS)
     in_versions = con.sql("SELECT rang FROM versions").to_arrow_table()["rang"].to_numpy() - 1
     con.execute("DROP TABLE versions")
+    con.execute("DROP VIEW shared")
+    con.unregister("raw_shared")
     _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
     multi = con.sql(_MULTI_ROWS).to_arrow_table()
     repeats = con.sql("SELECT * FROM repeats").to_arrow_table()
