@@ -230,3 +230,50 @@ def test_identifier_separators_and_cpv_forms_same_as_decp(tmp_path):
     assert set(fast["acheteur_id"]) == {"21750001600019"} and set(fast["titulaire_id"]) == {"55204599900869"}
     flags = national._has_bytes(pa.chunked_array([["1 2", "12", "1.2"], ["", "1\u00a02"]]), national._SEP_BYTES)
     assert flags.tolist() == [True, False, True, False, True]
+
+
+_MULTI_SQL = """
+WITH firsts AS (
+    SELECT k, min(vmin) AS vmin, min({'r': rang, 'h': h}) FILTER (WHERE v = vmin) AS f,
+           count(DISTINCT v) AS nv, min({'r': rang, 'm': montant}) FILTER (WHERE v = vmax) AS latest
+    FROM versions GROUP BY k
+), pairs AS (
+    SELECT k, h, min(rang) AS r FROM versions WHERE v = vmin AND h <> '' GROUP BY k, h
+), holders AS (
+    SELECT k, count(*) AS nb_titulaires, string_agg(h, '|' ORDER BY r) AS titulaires_ids FROM pairs GROUP BY k
+)
+SELECT f.k, f.vmin, f.f.r AS r0, f.f.h AS h0, f.nv, CASE WHEN f.nv > 1 THEN f.latest.m END AS modification,
+       coalesce(p.nb_titulaires, 0) AS nb_titulaires, p.titulaires_ids
+FROM firsts f LEFT JOIN holders p ON f.k = p.k
+"""
+
+
+def test_multi_groups_versions_as_the_former_query():
+    """_multi (numpy) against the DuckDB query it replaced: first row, versions, latest amount, holders, repeats."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    keys = rng.integers(0, 400, n)
+    v = rng.choice([0.0, 1.0, 2.0, np.nan], n, p=[0.6, 0.2, 0.1, 0.1])
+    con = national._connect()
+    con.register("rows_arrow", pa.table({
+        "rang": rng.permutation(n).astype(np.int64) + 1, "k": pa.array([f"K{k}" for k in keys]), "v": v,
+        "h": pa.array(rng.choice(["", "H1", "H2", "H3"], n).tolist()),
+        "montant": pa.array(rng.choice(["1", "2,5", "NC"], n).tolist()), "uid": pa.array([f"K{k}" for k in keys]),
+        "id": pa.array(["i"] * n), "acheteur_id": pa.array(["a"] * n)}))
+    con.execute("""CREATE TABLE versions AS SELECT r.*, s.g, s.vmin, s.vmax FROM rows_arrow r JOIN
+                   (SELECT k, min(v) AS vmin, max(v) AS vmax, row_number() OVER () AS g FROM rows_arrow
+                    GROUP BY k HAVING count(*) > 1) s ON r.k = s.k""")
+    expected = con.sql(_MULTI_SQL + " ORDER BY r0").to_arrow_table()
+    expected_repeats = con.sql("""SELECT b.rang, b.k FROM versions b JOIN (""" + _MULTI_SQL + """) m ON b.k = m.k
+        WHERE b.rang <> m.r0 AND b.h = m.h0 AND b.v = m.vmin ORDER BY b.rang""").to_arrow_table()
+    multi, repeats = national._multi(con.sql("SELECT * FROM versions").to_arrow_table())
+    con.close()
+    multi = multi.sort_by("r0")
+    assert multi.num_rows == expected.num_rows > 300
+    for column in ("r0", "nv", "modification", "nb_titulaires", "titulaires_ids"):
+        assert multi[column].to_pylist() == expected[column].to_pylist(), column
+    assert any("|" in (t or "") for t in multi["titulaires_ids"].to_pylist())
+    repeats = repeats.sort_by("rang")
+    assert repeats["rang"].to_pylist() == expected_repeats["rang"].to_pylist()
+    assert repeats["valeur"].to_pylist() == expected_repeats["k"].to_pylist()
+    assert set(repeats["motif"].to_pylist()) == {"doublon_ligne"}

@@ -5,8 +5,10 @@ lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts
 are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones that
 DuckDB reads are cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first
 or last bytes or length may need it, a clean column left as it is), the others per distinct value.
-DuckDB queries them in place (zero copy, view ``base``) only for what needs grouping: the versions
-of a contract (``versions``, ``multi``, repeated lines) and, later, the duplicate contracts. Everything else is numpy/Arrow over the rows of the file:
+DuckDB queries them in place (zero copy, view ``base``) only for what needs grouping: the rows of the
+contracts found more than once (``versions``, over the rows whose key hash is shared; their first row,
+versions, holders and repeated lines are then found in numpy) and, later, the duplicate contracts.
+Everything else is numpy/Arrow over the rows of the file:
 which rows are contracts and which are kept (boolean masks), and every column that depends on one or
 two input columns (CPV code → segment and validity, date, duration, social considerations, place →
 department, buyer and holder identifiers) computed by a small DuckDB query once per distinct value
@@ -233,39 +235,75 @@ SELECT rang, uid, id, acheteur_id, montant,
 FROM (SELECT rang, sepy, {columns} FROM {source})
 """
 
-#: Rows of the contracts found more than once (read by ``multi`` and ``repeats``), from the view ``shared``
-#: (as ``base``, over the rows whose key hash is shared: a superset, a key found once is dropped here).
+#: Rows of the contracts found more than once (grouped by :func:`_multi`), from the view ``shared`` (as
+#: ``base``, over the rows whose key hash is shared: a superset, a key found once is dropped here); ``g``
+#: numbers the contracts.
 _VERSIONS = """
-CREATE TEMP TABLE versions AS
-SELECT b.rang, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, b.uid, b.id, b.acheteur_id, s.vmin, s.vmax
-FROM shared b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax FROM shared GROUP BY k HAVING count(*) > 1) s
-ON b.k = s.k
+SELECT b.rang, s.g, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, b.uid, b.id, b.acheteur_id, s.vmin, s.vmax
+FROM shared b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax, row_number() OVER () AS g
+                    FROM shared GROUP BY k HAVING count(*) > 1) s ON b.k = s.k
 """
 
-_MULTI = """
-CREATE TEMP TABLE multi AS
-WITH m AS (
-    SELECT rang, k, v, h, montant, vmin, vmax FROM versions
-), firsts AS (
-    SELECT k, min(vmin) AS vmin, min({'r': rang, 'h': h}) FILTER (WHERE v = vmin) AS f,
-           count(DISTINCT v) AS nv, min({'r': rang, 'm': montant}) FILTER (WHERE v = vmax) AS latest
-    FROM m GROUP BY k
-), pairs AS (
-    SELECT k, h, min(rang) AS r FROM m WHERE v = vmin AND h <> '' GROUP BY k, h
-), holders AS (
-    SELECT k, count(*) AS nb_titulaires, string_agg(h, '|' ORDER BY r) AS titulaires_ids FROM pairs GROUP BY k
-)
-SELECT f.k, f.vmin, f.f.r AS r0, f.f.h AS h0, f.nv, CASE WHEN f.nv > 1 THEN f.latest.m END AS modification,
-       coalesce(p.nb_titulaires, 0) AS nb_titulaires, p.titulaires_ids
-FROM firsts f LEFT JOIN holders p ON f.k = p.k
-"""
 
-_REPEATS = """
-CREATE TEMP TABLE repeats AS
-SELECT 'doublon_ligne' AS motif, b.rang, b.uid, b.id, b.acheteur_id, b.k AS valeur
-FROM versions b JOIN multi m ON b.k = m.k
-WHERE b.rang <> m.r0 AND b.h = m.h0 AND b.v = m.vmin
-"""
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Equal versions as DuckDB compares them (NaN equal to NaN)."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def _multi(versions: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The contracts found more than once, from their rows (:data:`_VERSIONS`), and their repeated lines.
+
+    One row a contract: ``r0`` its first row (lowest version, then lowest row), ``nv`` its number of
+    versions, ``modification`` the amount of the first row of the highest version (when more than one),
+    ``nb_titulaires`` and ``titulaires_ids`` the distinct non-empty holders of the lowest version in the
+    order of their first row, joined by « | » (null when none). Repeated lines (``doublon_ligne``, value
+    the key): the other rows of the lowest version with the holder of the first row.
+    """
+    g, v, rang = versions["g"].to_numpy(), versions["v"].to_numpy(), versions["rang"].to_numpy()
+    order = np.lexsort((rang, v, g))
+    g, v, rang = g[order], v[order], rang[order]
+    take = pa.array(order)
+    start = np.ones(len(g), dtype=bool)
+    start[1:] = g[1:] != g[:-1]
+    group = np.cumsum(start) - 1  # contract of each row, numbered in order
+    new_version = start.copy()
+    new_version[1:] |= ~_same(v[1:], v[:-1])
+    nv = np.bincount(group, weights=new_version, minlength=int(start.sum())).astype(np.int64)
+
+    def firsts(mask: np.ndarray) -> np.ndarray:
+        """The first row (in sorted order) of each contract among the rows of ``mask``."""
+        rows = np.flatnonzero(mask)
+        head = np.ones(len(rows), dtype=bool)
+        head[1:] = group[rows[1:]] != group[rows[:-1]]
+        return rows[head]
+
+    at_min = _same(v, versions["vmin"].to_numpy()[order])
+    first = firsts(at_min)
+    latest = firsts(_same(v, versions["vmax"].to_numpy()[order]))
+    holder = versions["h"].take(take)
+    h0 = holder.take(pa.array(first))
+    # the distinct holders of the lowest version (rows in row order within a contract), first row of each
+    named = np.flatnonzero(at_min & np.asarray(pc.not_equal(holder, "")))
+    holder_code, _ = _codes(holder.take(pa.array(named)))
+    pair = pd.Series(group[named] * (int(holder_code.max(initial=0)) + 1) + holder_code).duplicated().to_numpy()
+    named = named[~pair]
+    counts = np.bincount(group[named], minlength=len(first)).astype(np.int64)
+    offsets = np.zeros(len(first) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), holder.take(pa.array(named)).combine_chunks(),
+                                     mask=pa.array(counts == 0))
+    multi = pa.table({
+        "r0": rang[first], "nv": nv,
+        "modification": pc.if_else(pa.array(nv > 1), versions["montant"].take(pa.array(order[latest])),
+                                   pa.scalar(None, pa.string())),
+        "nb_titulaires": counts, "titulaires_ids": pc.binary_join(lists, "|")})
+    repeated = at_min & (rang != rang[first][group]) & np.asarray(pc.equal(holder, h0.take(pa.array(group))))
+    rows = pa.array(order[repeated])
+    repeats = pa.table({"motif": pa.array(["doublon_ligne"] * int(repeated.sum()), pa.string()),
+                        "rang": rang[repeated], **{c: versions[c].take(rows) for c in ("uid", "id", "acheteur_id")},
+                        "valeur": versions["k"].take(rows)})
+    return multi, repeats
+
 
 #: Duplicate contracts (same id, buyer, holder, amount and date) among the contracts kept (the registered
 #: Arrow table ``kept``, in row order; buyer, holder and date as integer keys): the candidates are the rows
@@ -629,7 +667,8 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     the rejects of the removed rows, the number of contracts found, and the texts of the amounts
     out of the totals (in row order).
 
-    DuckDB groups the versions of a contract (``versions``, ``multi``, ``repeats``) over the view ``base``;
+    DuckDB finds the rows of the contracts found more than once (``versions``, over the view ``shared``),
+    grouped by :func:`_multi` (registered as ``multi`` for the amounts' queries);
     the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
     each column that depends on one or two input columns once per distinct value (:func:`_by_distinct`);
     DuckDB again only finds the duplicate contracts among the contracts kept.
@@ -637,16 +676,16 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     raw = _source(path)
     wide, table = _load(con, raw)
     del raw
-    con.execute(_VERSIONS)
-    con.execute(_MULTI)
-    con.execute(_REPEATS)
-    in_versions = con.sql("SELECT rang FROM versions").to_arrow_table()["rang"].to_numpy() - 1
-    con.execute("DROP TABLE versions")
+    versions = con.sql(_VERSIONS).to_arrow_table()
     con.execute("DROP VIEW shared")
     con.unregister("raw_shared")
+    multi, repeats = _multi(versions)
+    in_versions = versions["rang"].to_numpy() - 1
+    del versions
+    con.register("multi", multi)
     _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
     multi = con.sql(_MULTI_ROWS).to_arrow_table()
-    repeats = con.sql("SELECT * FROM repeats").to_arrow_table()
+    con.unregister("multi")
     con.execute("DROP VIEW base")
     con.unregister("raw")
     pa.system_memory_pool().release_unused()  # DuckDB's freed memory (malloc) back to the system
