@@ -656,12 +656,6 @@ def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
                      for c in _WIDE})
 
 
-def duckdb_error():
-    import duckdb
-
-    return duckdb.Error
-
-
 def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
     """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
     the rejects of the removed rows, the number of contracts found, and the texts of the amounts
