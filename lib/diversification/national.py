@@ -13,7 +13,8 @@ which rows are contracts and which are kept (boolean masks), and every column th
 two input columns (CPV code → segment and validity, date, duration, social considerations, place →
 department, buyer and holder identifiers) computed by a small DuckDB query once per distinct value
 and spread back by index; the output columns are taken from the Arrow columns by filters, in row
-order. The wide text columns are filtered to the rows kept, then cleaned the same way.
+order. The wide text columns are filtered to the rows kept, then cleaned the same way, in a thread
+while the narrow output columns are computed (Arrow and numpy release the GIL: the 2 cores both work).
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -32,6 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -752,6 +754,12 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
 
     # the output: the contracts kept that are no duplicates, in row order
     out = kept & ~duplicate
+    # the wide columns (the largest) filtered and cleaned in a thread, while the narrow output columns are
+    # computed here (Arrow and numpy release the GIL); each raw column is released once filtered
+    wide = {c: wide[c] for c in wide.column_names}  # emptied by _clean_wide
+    pool = ThreadPoolExecutor(max_workers=1)
+    wide = pool.submit(_clean_wide, wide, out)
+    pool.shutdown(wait=False)
     keep = ~duplicate[kept]
     amount, amount_ok = amount[keep], amount_ok[keep]
     buyer_code, holder_code, date_code, cpv_code = buyer_code[out], holder_code[out], date_code[out], cpv_code[out]
@@ -796,9 +804,7 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     cpvs = by_cpv["codeCPV"].combine_chunks()
     segments = map_cpv_series(pd.Series(cpvs.to_pylist(), dtype="string"))
     segments = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
-    # the wide columns first, each raw column released once filtered: they are the largest
-    wide = {c: wide[c] for c in wide.column_names}  # emptied by _clean_wide, which releases each column
-    wide = _clean_wide(wide, out)
+    wide = wide.result()
     pa.default_memory_pool().release_unused()
     values = {
         "uid": pick("uid", out), "id": pick("id", out),
