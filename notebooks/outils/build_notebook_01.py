@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import report_charts_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -97,12 +98,7 @@ etude.publish("etat_des_lieux_tendance", tendance)
 etude.publish("etat_des_lieux_profil", profil.table)
 etude.publish("etat_des_lieux_axes_progres", axes)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
-    md("""## Pour le rapport
-
-Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""),
-    code("""from diversification import report
-
-graphiques = report.publish_section_charts(etude, "01")"""),
+    *report_charts_cells(md, code, "01"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "01_etat_des_lieux.ipynb")  # anchored on this file, not the cwd

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import report_charts_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -74,12 +75,7 @@ etude.publish("besoins_emploi_demande_metiers", demande_metiers.table)
 etude.publish("besoins_emploi_representation", representation)
 etude.publish("besoins_emploi_segments", segments_publics.table)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
-    md("""## Pour le rapport
-
-Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""),
-    code("""from diversification import report
-
-graphiques = report.publish_section_charts(etude, "02")"""),
+    *report_charts_cells(md, code, "02"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "02_besoins_emploi_insertion.ipynb")  # anchored on this file, not the cwd

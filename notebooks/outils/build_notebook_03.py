@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import report_charts_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -68,12 +69,7 @@ figure_opportunites"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(purchases.key_figures(decp, acheteurs, achats_prevus, metiers))""", metadata={"keep_output": True}),
-    md("""## Pour le rapport
-
-Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""),
-    code("""from diversification import report
-
-graphiques = report.publish_section_charts(etude, "03")"""),
+    *report_charts_cells(md, code, "03"),
     md("""## Pour aller plus loin
 
 *Exercice (formation)* : ouvrez le territoire `rural-exemple` (sans programmation des achats) et relancez ce notebook : quelles conclusions restent possibles avec les seuls marchés passés ?"""),

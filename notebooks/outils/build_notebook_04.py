@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import report_charts_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -73,12 +74,7 @@ ecosystem.ecosystem_summary(ecosystem.study_structures(etude), decp, retenus, et
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(scoring.key_figures(segments, top_n))""", metadata={"keep_output": True}),
-    md("""## Pour le rapport
-
-Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""),
-    code("""from diversification import report
-
-graphiques = report.publish_section_charts(etude, "04")"""),
+    *report_charts_cells(md, code, "04"),
     md("""## Pour aller plus loin
 
 *Exercice (formation)* : doublez le poids de la priorité politique avec les curseurs, puis dans `territoire.yaml` (`poids_criteres: {priorite_politique: 2}`) ; comparez les deux classements et la robustesse."""),

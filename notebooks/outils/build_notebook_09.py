@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import report_charts_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -68,11 +69,6 @@ avant_apres"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(evaluation.key_figures(suivi, etude.annee, etude.threshold))""", metadata={"keep_output": True}),
-    md("""## Pour le rapport
-
-Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""),
-    code("""from diversification import report
-
-graphiques = report.publish_section_charts(etude, "09")"""),
+    *report_charts_cells(md, code, "09"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "09_evaluation.ipynb")  # anchored on this file, not the cwd

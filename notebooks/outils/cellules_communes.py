@@ -1,0 +1,13 @@
+"""Cells shared by several notebook builders (run from the repository root, like the builders)."""
+
+REPORT_CHARTS_TEXT = """## Pour le rapport
+
+Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'étude (phase 10), à partir des tables publiées ci-dessus ; ils restent disponibles en PNG dans le dossier `graphiques/` du run, pour d'autres documents. En exploration (sans dossier de run), rien n'est écrit."""
+
+
+def report_charts_cells(md, code, key: str) -> list:
+    """The « Pour le rapport » section: the phase draws its report charts as it ends."""
+    return [md(REPORT_CHARTS_TEXT),
+            code(f"""from diversification import report
+
+graphiques = report.publish_section_charts(etude, "{key}")""")]
