@@ -234,7 +234,6 @@ class KernelSession:
         self.kernel_name = kernel_name
         self.km = None
         self.kc = None
-        self._cwd: str | None = None
         self._conn_dir: str | None = None
         self._study: object = None
         self.notebooks_run = 0
@@ -261,7 +260,6 @@ class KernelSession:
         self.kc = self.km.client()
         self.kc.start_channels()
         _wait(self.kc.wait_for_ready(timeout=START_TIMEOUT))
-        self._cwd = str(cwd)
 
     @property
     def alive(self) -> bool:

@@ -257,24 +257,24 @@ def run_study(
     return result
 
 
-def _dependents(name: str) -> set[str]:
-    """The phases that wait, directly or not, for ``name`` (:data:`PHASE_REQUIRES`)."""
+def _reachable(name: str, neighbours) -> set[str]:
+    """The phases reached from ``name`` by following ``neighbours(phase)`` again and again."""
     found: set[str] = set()
-    frontier = {name}
+    frontier = set(neighbours(name))
     while frontier:
-        frontier = {phase for phase, requires in PHASE_REQUIRES.items() if frontier & set(requires)} - found
         found |= frontier
+        frontier = {n for phase in frontier for n in neighbours(phase)} - found
     return found
 
 
 def _requirements(name: str) -> set[str]:
-    """The phases ``name`` waits for, directly or not."""
-    found: set[str] = set()
-    frontier = set(PHASE_REQUIRES.get(name, []))
-    while frontier:
-        found |= frontier
-        frontier = {r for phase in frontier for r in PHASE_REQUIRES.get(phase, [])} - found
-    return found
+    """The phases ``name`` waits for, directly or not (:data:`PHASE_REQUIRES`)."""
+    return _reachable(name, lambda phase: PHASE_REQUIRES.get(phase, []))
+
+
+def _dependents(name: str) -> set[str]:
+    """The phases that wait, directly or not, for ``name``."""
+    return _reachable(name, lambda phase: [p for p, requires in PHASE_REQUIRES.items() if phase in requires])
 
 
 class _Run:
@@ -333,7 +333,8 @@ class _Run:
             entry["duree_s"] = round(time.perf_counter() - start, 3)
         return message
 
-    def _failed(self, name: str, message: str | None) -> bool:
+    def _finish(self, name: str, message: str | None) -> bool:
+        """Count a notebook as finished, keep the run's first failure; whether this one failed."""
         self.finished += 1
         if message and not self.result.failed_notebook:
             self.result.failed_notebook, self.result.message = name, message
@@ -341,7 +342,7 @@ class _Run:
 
     def sequential(self, selected: list[tuple[str, str]], session) -> None:
         for name, title in selected:
-            if self._failed(name, self.execute(name, title, self._start(name, title), session)):
+            if self._finish(name, self.execute(name, title, self._start(name, title), session)):
                 break
 
     def parallel(self, selected: list[tuple[str, str]], kernels: int) -> None:
@@ -382,7 +383,7 @@ class _Run:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     name, lane = running.pop(future)
-                    self._failed(name, future.result())
+                    self._finish(name, future.result())
                     done.add(name)
                     free.append(lane)
         finally:
