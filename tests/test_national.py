@@ -277,3 +277,50 @@ def test_multi_groups_versions_as_the_former_query():
     assert repeats["rang"].to_pylist() == expected_repeats["rang"].to_pylist()
     assert repeats["valeur"].to_pylist() == expected_repeats["k"].to_pylist()
     assert set(repeats["motif"].to_pylist()) == {"doublon_ligne"}
+
+
+def test_result_does_not_depend_on_the_reader_blocks(tmp_path, monkeypatch):
+    """Columns read as dictionaries: each block has its own (other values, other order), unified exactly."""
+    path = tmp_path / "national.csv"
+    _national_file(path, contracts=900)
+    text = path.read_text(encoding="utf-8").splitlines()
+    # vary the looked-up columns across the file: padded, lower case, missing tokens, other places and dates
+    for i in range(1, len(text), 7):
+        text[i] = text[i].replace(",Clause sociale,75,Code département,", ", clause sociale ;critère social,NC,Code commune,")
+    for i in range(3, len(text), 11):
+        text[i] = text[i].replace(",45233140,", ", 45233140 ,").replace(",2024-01-", ",\u00a02024-02-")
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    whole = national.clean_national(path, today=TODAY)
+    monkeypatch.setattr(national, "READ_BLOCK", 4096)  # ~30 blocks
+    blocks = national.clean_national(path, today=TODAY)
+    assert national._source(path)["codeCPV"].num_chunks > 20
+    assert blocks.table.equals(whole.table) and blocks.rejets.equals(whole.rejets)
+    table = blocks.table.to_pandas()
+    expected = decp.load_decp(path, today=TODAY).table  # the reference loader, row by row
+    assert sorted(table["uid"]) == sorted(expected["uid"])
+    assert int(table["critere_social"].sum()) == int(expected["critere_social"].sum()) > 100
+    assert table["departement"].isna().sum() == table["critere_social"].sum()
+    assert set(table["codeCPV"]) == {"45233140"}
+
+
+def test_unusable_files_are_named_in_french(tmp_path):
+    import pytest
+
+    from diversification.errors import InputError
+
+    with pytest.raises(InputError, match="introuvable"):
+        national.clean_national(tmp_path / "absent.csv")
+    empty = tmp_path / "vide.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="« vide.csv » est vide"):
+        national.clean_national(empty)
+    no_date = tmp_path / "sans_date.csv"
+    no_date.write_text(HEADER.replace("dateNotification", "date") + ROWS[0] + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="colonne\\(s\\) obligatoire\\(s\\) absente\\(s\\) : « dateNotification »"):
+        national.clean_national(no_date)
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes((HEADER + ROWS[0].replace("Marché", "March\xe9") + "\n").encode("latin-1"))
+    with pytest.raises(InputError, match="« latin1.csv » est illisible comme CSV"):
+        national.clean_national(latin1)
+    # and the next file is read normally (no thread nor connection left behind)
+    assert national.clean_national(FIXTURE, today=TODAY).table.num_rows

@@ -33,7 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,6 +51,8 @@ from .parsing import MISSING_TOKENS, normalize_header
 from .segments import map_cpv_series
 
 CACHE_VERSION = "2"
+#: Bytes of CSV per block of the reader (one chunk of each column, read by a thread).
+READ_BLOCK = 1 << 20
 EXAMPLES_PER_REASON = 5
 #: DuckDB limits (the benchmark machine has 2 cores; peak memory must stay under 2 GB).
 DUCKDB_THREADS = 2
@@ -155,10 +157,10 @@ def _source(path: Path) -> pa.Table:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1,
-                                           encoding="utf8", block_size=1 << 20),
+                                           encoding="utf8", block_size=READ_BLOCK),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in used},
+            convert_options=pacsv.ConvertOptions(column_types={c: _READ_TYPES.get(used[c], pa.string()) for c in used},
                                                  include_columns=list(used), strings_can_be_null=False),
             memory_pool=pa.default_memory_pool())  # jemalloc in clean_national: freed pages purged on release
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -225,6 +227,9 @@ _WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAcc
 #: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`_by_distinct`).
 _LAZY = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
          "_type", "type"]
+#: They are read as dictionaries (few distinct values): each block of the CSV reader builds its own, unified by
+#: :func:`_codes` (no text column, no encoding pass).
+_READ_TYPES = {c: pa.dictionary(pa.int32(), pa.string()) for c in _LAZY}
 
 _BASE = """
 CREATE TEMP VIEW {name} AS
@@ -456,6 +461,11 @@ def _odd_dates(con) -> pd.DataFrame:
 
 def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Index of each value among the distinct values (null included, as one value) and the distinct values."""
+    if pa.types.is_dictionary(column.type):
+        if isinstance(column, pa.ChunkedArray) and not column.null_count and column.num_chunks:
+            unified = [c for c in column.unify_dictionaries().chunks]
+            return np.concatenate([c.indices.to_numpy() for c in unified]), unified[0].dictionary
+        column = column.cast(column.type.value_type)
     encoded = pc.dictionary_encode(column, null_encoding="encode")
     if isinstance(encoded, pa.Array):
         return encoded.indices.to_numpy(), encoded.dictionary
@@ -658,7 +668,56 @@ def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
                      for c in _WIDE})
 
 
-def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
+#: The raw columns the per-distinct-value lookups read (:func:`_lookups`).
+_LOOKUP_COLUMNS = [*_LAZY, "acheteur_id", "titulaire_id", "titulaire_typeIdentifiant"]
+
+
+def _lookups(con, raw: dict[str, pa.ChunkedArray], n: int, today: date) -> dict[str, tuple]:
+    """Every column computed once per distinct value (:func:`_by_distinct`, from the raw columns), on the
+    DuckDB connection ``con`` (a cursor of its own, closed here): the contract's type, date, CPV code,
+    buyer, holder, duration, social considerations and place, each as (code of each row, result); the
+    segment of each distinct CPV code; the SIRET check of each distinct holder (``siret``: whether it
+    is checked as a SIRET, the reason it is invalid, its validity).
+
+    ``raw`` is emptied as the columns are used (``n``: the number of rows, for the columns absent).
+    """
+    def column(name: str) -> pa.ChunkedArray:
+        return raw.pop(name) if name in raw else pa.chunked_array([pa.nulls(n, pa.string())])
+
+    try:
+        found = {
+            "type": _by_distinct(con, {"raw": column("_type"), "alt": column("type")}, _BY_TYPE),
+            "date": _by_distinct(con, {"raw": column("dateNotification")},
+                                 _BY_DATE.replace("@TODAY@", today.isoformat()),
+                                 lambda c: _register_map(c, "odd_dates", _odd_dates(c), _DATE_SCHEMA)),
+            "cpv": _by_distinct(con, {"raw": column("codeCPV")}, _BY_CPV),
+            "buyer": _by_distinct(con, {"raw": column("acheteur_id")}, _BY_BUYER),
+            "holder": _by_distinct(con, {"raw": column("titulaire_id"), "typ": column("titulaire_typeIdentifiant")},
+                                   _BY_HOLDER),
+            "duration": _by_distinct(
+                con, {"raw": column("dureeMois")}, _BY_DURATION,
+                lambda c: _register_map(c, "odd_durations", _odd_numbers(
+                    c, "SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL AND NOT plain_number(raw)"),
+                    _NUMBER_SCHEMA)),
+            "social": _by_distinct(con, {"raw": column("considerationsSociales")}, _BY_SOCIAL),
+            "place": _by_distinct(con, {"code": column("lieuExecution_code"), "typ": column("lieuExecution_typeCode")},
+                                  _BY_PLACE),
+        }
+    finally:
+        con.close()
+    by_holder = found["holder"][1]
+    is_siret = _flags(by_holder, "is_siret")
+    siret_values = by_holder["titulaire_id"].combine_chunks().filter(pa.array(is_siret))
+    checked, reasons = siret_reasons(siret_values if len(siret_values) else pa.array([], pa.string()))
+    siret_reason = reasons.take(pc.index_in(by_holder["titulaire_id"], value_set=checked))
+    found["siret"] = (is_siret, siret_reason,
+                      pc.if_else(pa.array(is_siret), pc.is_null(siret_reason), pa.scalar(None, pa.bool_())))
+    segments = map_cpv_series(pd.Series(found["cpv"][1]["codeCPV"].combine_chunks().to_pylist(), dtype="string"))
+    found["segments"] = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
+    return found
+
+
+def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
     """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
     the rejects of the removed rows, the number of contracts found, and the texts of the amounts
     out of the totals (in row order).
@@ -670,173 +729,168 @@ def _run(con, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.Chun
     DuckDB again only finds the duplicate contracts among the contracts kept.
     """
     raw = _source(path)
-    wide, table = _load(con, raw)
-    del raw
-    versions = con.sql(_VERSIONS).to_arrow_table()
-    con.execute("DROP VIEW shared")
-    con.unregister("raw_shared")
-    multi, repeats = _multi(versions)
-    in_versions = versions["rang"].to_numpy() - 1
-    del versions
-    con.register("multi", multi)
-    _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
-    multi = con.sql(_MULTI_ROWS).to_arrow_table()
-    con.unregister("multi")
-    con.execute("DROP VIEW base")
-    con.unregister("raw")
-    pa.system_memory_pool().release_unused()  # DuckDB's freed memory (malloc) back to the system
-    n = table.num_rows
+    con = connecting.result()
+    # the per-distinct-value columns, from the raw columns, on their own DuckDB connection in a thread,
+    # while the rows are cleaned and grouped here (dictionary encodings and DuckDB release the GIL); then
+    # the wide columns in that thread; on an error, the thread ends before the connection is closed
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lazy = {c: raw[c] for c in _LOOKUP_COLUMNS if c in raw.column_names}
+        lookups = pool.submit(_lookups, con.cursor(), lazy, raw.num_rows, today)
+        del lazy
+        wide, table = _load(con, raw)
+        del raw
+        versions = con.sql(_VERSIONS).to_arrow_table()
+        con.execute("DROP VIEW shared")
+        con.unregister("raw_shared")
+        multi, repeats = _multi(versions)
+        in_versions = versions["rang"].to_numpy() - 1
+        del versions
+        con.register("multi", multi)
+        _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
+        multi = con.sql(_MULTI_ROWS).to_arrow_table()
+        con.unregister("multi")
+        con.execute("DROP VIEW base")
+        con.unregister("raw")
+        pa.system_memory_pool().release_unused()  # DuckDB's freed memory (malloc) back to the system
+        n = table.num_rows
 
-    def column(name: str) -> pa.ChunkedArray:
-        return table[name] if name in table.column_names else pa.chunked_array([pa.nulls(n, pa.string())])
+        def column(name: str) -> pa.ChunkedArray:
+            return table[name] if name in table.column_names else pa.chunked_array([pa.nulls(n, pa.string())])
 
-    # the contracts: the rows of a contract found once, and the first row of the others
-    is_contract = np.ones(n, dtype=bool)
-    is_contract[in_versions] = False
-    first_rows = multi["r0"].to_numpy() - 1
-    is_contract[first_rows] = True
-    rows_read = int(is_contract.sum())
+        # the contracts: the rows of a contract found once, and the first row of the others
+        is_contract = np.ones(n, dtype=bool)
+        is_contract[in_versions] = False
+        first_rows = multi["r0"].to_numpy() - 1
+        is_contract[first_rows] = True
+        rows_read = int(is_contract.sum())
 
-    def pick(name: str, mask: np.ndarray) -> pa.ChunkedArray:
-        """The values of the rows of ``mask`` (a filter goes chunk by chunk, a take would join the chunks)."""
-        return column(name).filter(pa.array(mask))
+        def pick(name: str, mask: np.ndarray) -> pa.ChunkedArray:
+            """The values of the rows of ``mask`` (a filter goes chunk by chunk, a take would join the chunks)."""
+            return column(name).filter(pa.array(mask))
 
-    # reasons that remove a contract, in the order of the checks (one code per row of the file)
-    code, by_type = _by_distinct(con, {"raw": column("_type"), "alt": column("type")}, _BY_TYPE)
-    concession = _flags(by_type, "concession")[code]
-    date_code, by_date = _by_distinct(con, {"raw": column("dateNotification")},
-                                      _BY_DATE.replace("@TODAY@", today.isoformat()),
-                                      lambda c: _register_map(c, "odd_dates", _odd_dates(c), _DATE_SCHEMA))
-    cpv_code, by_cpv = _by_distinct(con, {"raw": column("codeCPV")}, _BY_CPV)
-    reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
-                   "cpv_absent", "cpv_invalide"]
-    reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
-                        _bools(pc.is_null(by_date["text"]))[date_code],
-                        _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code],
-                        _bools(pc.is_null(by_cpv["text"]))[cpv_code],
-                        _flags(by_cpv, "invalide")[cpv_code]],
-                       np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
-    reason[~is_contract] = 0
-    rejected = reason > 0
-    motif = pa.array(reason_keys, pa.string()).take(pa.array(reason[rejected] - 1))
-    removed = pa.table({
-        "motif": motif, "rang": pa.array(np.flatnonzero(rejected) + 1),
-        "uid": pick("uid", rejected), "id": pick("id", rejected), "acheteur_id": pick("acheteur_id", rejected),
-        "valeur": pc.case_when(
-            pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"])),
-                           pc.equal(motif, "cpv_invalide")),
-            _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]),
-            _spread(by_cpv, "text", cpv_code[rejected]))})
+        # reasons that remove a contract, in the order of the checks (one code per row of the file)
+        found = lookups.result()
+        code, by_type = found["type"]
+        concession = _flags(by_type, "concession")[code]
+        date_code, by_date = found["date"]
+        cpv_code, by_cpv = found["cpv"]
+        reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
+                       "cpv_absent", "cpv_invalide"]
+        reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
+                            _bools(pc.is_null(by_date["text"]))[date_code],
+                            _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code],
+                            _bools(pc.is_null(by_cpv["text"]))[cpv_code],
+                            _flags(by_cpv, "invalide")[cpv_code]],
+                           np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
+        reason[~is_contract] = 0
+        rejected = reason > 0
+        motif = pa.array(reason_keys, pa.string()).take(pa.array(reason[rejected] - 1))
+        removed = pa.table({
+            "motif": motif, "rang": pa.array(np.flatnonzero(rejected) + 1),
+            "uid": pick("uid", rejected), "id": pick("id", rejected), "acheteur_id": pick("acheteur_id", rejected),
+            "valeur": pc.case_when(
+                pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"])),
+                               pc.equal(motif, "cpv_invalide")),
+                _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]),
+                _spread(by_cpv, "text", cpv_code[rejected]))})
 
-    # the contracts kept: values for the duplicate search
-    kept = is_contract & ~rejected
-    buyer_code, by_buyer = _by_distinct(con, {"raw": column("acheteur_id")}, _BY_BUYER)
-    holder_code, by_holder = _by_distinct(con, {"raw": column("titulaire_id"), "typ": column("titulaire_typeIdentifiant")},
-                                          _BY_HOLDER)
-    odd = con.sql("SELECT * FROM odd_numbers").to_arrow_table()
-    amount, amount_ok = _number(pick("montant", kept), odd)
-    same_buyer = _codes(by_buyer["acheteur_id"])[0]  # equal cleaned values, equal keys
-    same_holder = _codes(by_holder["titulaire_id"])[0]
-    k_rows = np.flatnonzero(kept)
-    con.register("kept", pa.table({
-        "rang": k_rows + 1, "id": pick("id", kept), "acheteur": same_buyer[buyer_code[kept]],
-        "titulaire": same_holder[holder_code[kept]], "montant_num": pa.array(amount, mask=~amount_ok),
-        "date_notif": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
-    duplicate_rangs = con.sql(_DUPLICATES).to_arrow_table()["rang"].to_numpy()
-    con.unregister("kept")
-    duplicate = np.zeros(n, dtype=bool)
-    duplicate[duplicate_rangs - 1] = True
-    d_id = pick("id", duplicate)
-    removed_duplicates = pa.table({
-        "motif": pa.array(["doublon_marche"] * len(duplicate_rangs), pa.string()),
-        "rang": pa.array(np.flatnonzero(duplicate) + 1), "uid": pick("uid", duplicate), "id": d_id,
-        "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code[duplicate]), "valeur": d_id})
+        # the contracts kept: values for the duplicate search
+        kept = is_contract & ~rejected
+        buyer_code, by_buyer = found["buyer"]
+        holder_code, by_holder = found["holder"]
+        odd = con.sql("SELECT * FROM odd_numbers").to_arrow_table()
+        amount, amount_ok = _number(pick("montant", kept), odd)
+        same_buyer = _codes(by_buyer["acheteur_id"])[0]  # equal cleaned values, equal keys
+        same_holder = _codes(by_holder["titulaire_id"])[0]
+        k_rows = np.flatnonzero(kept)
+        con.register("kept", pa.table({
+            "rang": k_rows + 1, "id": pick("id", kept), "acheteur": same_buyer[buyer_code[kept]],
+            "titulaire": same_holder[holder_code[kept]], "montant_num": pa.array(amount, mask=~amount_ok),
+            "date_notif": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
+        duplicate_rangs = con.sql(_DUPLICATES).to_arrow_table()["rang"].to_numpy()
+        con.unregister("kept")
+        duplicate = np.zeros(n, dtype=bool)
+        duplicate[duplicate_rangs - 1] = True
+        d_id = pick("id", duplicate)
+        removed_duplicates = pa.table({
+            "motif": pa.array(["doublon_marche"] * len(duplicate_rangs), pa.string()),
+            "rang": pa.array(np.flatnonzero(duplicate) + 1), "uid": pick("uid", duplicate), "id": d_id,
+            "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code[duplicate]), "valeur": d_id})
 
-    # the output: the contracts kept that are no duplicates, in row order
-    out = kept & ~duplicate
-    # the wide columns (the largest) filtered and cleaned in a thread, while the narrow output columns are
-    # computed here (Arrow and numpy release the GIL); each raw column is released once filtered
-    wide = {c: wide[c] for c in wide.column_names}  # emptied by _clean_wide
-    pool = ThreadPoolExecutor(max_workers=1)
-    wide = pool.submit(_clean_wide, wide, out)
-    pool.shutdown(wait=False)
-    keep = ~duplicate[kept]
-    amount, amount_ok = amount[keep], amount_ok[keep]
-    buyer_code, holder_code, date_code, cpv_code = buyer_code[out], holder_code[out], date_code[out], cpv_code[out]
-    multi_index = np.full(n, -1, dtype=np.int64)
-    multi_index[first_rows] = np.arange(len(first_rows))
-    m = multi_index[out]
-    is_multi = m >= 0
-    size = len(m)
-    m_at = pa.array(m[is_multi])
-    modif = np.full(size, np.nan)
-    modif_ok = np.zeros(size, dtype=bool)
-    modif_col = multi["modif_num"].combine_chunks().take(m_at)
-    modif[is_multi] = modif_col.to_numpy(zero_copy_only=False)
-    modif_ok[is_multi] = np.asarray(modif_col.is_valid())
-    modif_bad = np.zeros(size, dtype=bool)
-    modif_bad[is_multi] = _flags(multi, "modif_bad")[m[is_multi]]
-    nb_modifications = np.zeros(size, dtype=np.int64)
-    nb_modifications[is_multi] = multi["nv"].to_numpy()[m[is_multi]] - 1
-    hors_totaux = (~amount_ok | (amount < MIN_AMOUNT) | (amount > MAX_AMOUNT)
-                   | (modif_ok & ((modif < MIN_AMOUNT) | (modif > MAX_AMOUNT))))
-    final_ok = modif_ok | amount_ok
-    holder = _spread(by_holder, "titulaire_id", holder_code)
-    nb_holders = np.asarray(holder.is_valid()).astype(np.int64)
-    nb_holders[is_multi] = multi["nb_titulaires"].to_numpy()[m[is_multi]]
-    holders = pc.replace_with_mask(holder, pa.array(is_multi),
-                                   multi["titulaires_ids"].combine_chunks().take(m_at).cast(pa.string()))
-    is_siret = _flags(by_holder, "is_siret")
-    siret_values = by_holder["titulaire_id"].combine_chunks().filter(pa.array(is_siret))
-    checked, reasons = siret_reasons(siret_values if len(siret_values) else pa.array([], pa.string()))
-    siret_reason = reasons.take(pc.index_in(by_holder["titulaire_id"], value_set=checked))
-    siret_valid = pc.if_else(pa.array(is_siret), pc.is_null(siret_reason), pa.scalar(None, pa.bool_()))
-    dur_code, by_duration = _by_distinct(
-        con, {"raw": column("dureeMois")}, _BY_DURATION,
-        lambda c: _register_map(c, "odd_durations", _odd_numbers(
-            c, "SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL AND NOT plain_number(raw)"), _NUMBER_SCHEMA))
-    dur_code = dur_code[out]
-    soc_code, by_social = _by_distinct(con, {"raw": column("considerationsSociales")}, _BY_SOCIAL)
-    soc_code = soc_code[out]
-    place_code, by_place = _by_distinct(con, {"code": column("lieuExecution_code"),
-                                              "typ": column("lieuExecution_typeCode")}, _BY_PLACE)
-    place_code = place_code[out]
-    cpvs = by_cpv["codeCPV"].combine_chunks()
-    segments = map_cpv_series(pd.Series(cpvs.to_pylist(), dtype="string"))
-    segments = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
-    wide = wide.result()
-    pa.default_memory_pool().release_unused()
-    values = {
-        "uid": pick("uid", out), "id": pick("id", out),
-        "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code),
-        "nature_achat": _spread(by_cpv, "nature_achat", cpv_code), "codeCPV": _spread(by_cpv, "codeCPV", cpv_code),
-        "dureeMois": _spread(by_duration, "dureeMois", dur_code),
-        "dateNotification": _spread(by_date, "date_notif", date_code), "annee": _spread(by_date, "annee", date_code),
-        "montant": pa.array(amount, mask=~amount_ok),
-        "montant_final": pa.array(np.where(modif_ok, modif, amount), mask=~final_ok),
-        "montant_valide": pa.array(~hors_totaux),
-        "lieuExecution_code": _spread(by_place, "code", place_code),
-        "lieuExecution_typeCode": _spread(by_place, "typ", place_code),
-        "titulaire_id": holder, "titulaire_typeIdentifiant": pick("titulaire_typeIdentifiant", out),
-        "titulaires_ids": holders, "nb_titulaires": pa.array(nb_holders),
-        "titulaire_siret_valide": siret_valid.take(pa.array(holder_code)),
-        **{c: _spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
-                                                       "clause_sociale", "critere_social", "marche_reserve")},
-        "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
-        "segment": segments.take(pa.array(cpv_code)), "departement": _spread(by_place, "departement", place_code),
-        # flags of values (rejects, see :func:`_flag_rejects`)
-        "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
-        "duree_bad": _spread(by_duration, "duree_bad", dur_code),
-        "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
-    }
-    bad_amount = np.zeros(n, dtype=bool)
-    bad_amount[np.flatnonzero(out)[hors_totaux]] = True
-    invalid_amounts = pick("montant", bad_amount)  # the texts of the amounts out of the totals, in row order
-    del table, column, pick
-    output = pa.table({c: wide[c] if c in _WIDE else values[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
-    removed = pa.concat_tables([repeats.cast(_REJECT_SCHEMA), removed.cast(_REJECT_SCHEMA),
-                                removed_duplicates.cast(_REJECT_SCHEMA)])
-    return output, removed, rows_read, invalid_amounts
+        # the output: the contracts kept that are no duplicates, in row order
+        out = kept & ~duplicate
+        # the wide columns (the largest) filtered and cleaned in a thread, while the narrow output columns are
+        # computed here (Arrow and numpy release the GIL); each raw column is released once filtered
+        wide = {c: wide[c] for c in wide.column_names}  # emptied by _clean_wide
+        wide = pool.submit(_clean_wide, wide, out)
+        keep = ~duplicate[kept]
+        amount, amount_ok = amount[keep], amount_ok[keep]
+        buyer_code, holder_code, date_code, cpv_code = buyer_code[out], holder_code[out], date_code[out], cpv_code[out]
+        multi_index = np.full(n, -1, dtype=np.int64)
+        multi_index[first_rows] = np.arange(len(first_rows))
+        m = multi_index[out]
+        is_multi = m >= 0
+        size = len(m)
+        m_at = pa.array(m[is_multi])
+        modif = np.full(size, np.nan)
+        modif_ok = np.zeros(size, dtype=bool)
+        modif_col = multi["modif_num"].combine_chunks().take(m_at)
+        modif[is_multi] = modif_col.to_numpy(zero_copy_only=False)
+        modif_ok[is_multi] = np.asarray(modif_col.is_valid())
+        modif_bad = np.zeros(size, dtype=bool)
+        modif_bad[is_multi] = _flags(multi, "modif_bad")[m[is_multi]]
+        nb_modifications = np.zeros(size, dtype=np.int64)
+        nb_modifications[is_multi] = multi["nv"].to_numpy()[m[is_multi]] - 1
+        hors_totaux = (~amount_ok | (amount < MIN_AMOUNT) | (amount > MAX_AMOUNT)
+                       | (modif_ok & ((modif < MIN_AMOUNT) | (modif > MAX_AMOUNT))))
+        final_ok = modif_ok | amount_ok
+        holder = _spread(by_holder, "titulaire_id", holder_code)
+        nb_holders = np.asarray(holder.is_valid()).astype(np.int64)
+        nb_holders[is_multi] = multi["nb_titulaires"].to_numpy()[m[is_multi]]
+        holders = pc.replace_with_mask(holder, pa.array(is_multi),
+                                       multi["titulaires_ids"].combine_chunks().take(m_at).cast(pa.string()))
+        is_siret, siret_reason, siret_valid = found["siret"]
+        dur_code, by_duration = found["duration"]
+        dur_code = dur_code[out]
+        soc_code, by_social = found["social"]
+        soc_code = soc_code[out]
+        place_code, by_place = found["place"]
+        place_code = place_code[out]
+        segments = found["segments"]
+        del found
+        values = {
+            "uid": pick("uid", out), "id": pick("id", out),
+            "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code),
+            "nature_achat": _spread(by_cpv, "nature_achat", cpv_code), "codeCPV": _spread(by_cpv, "codeCPV", cpv_code),
+            "dureeMois": _spread(by_duration, "dureeMois", dur_code),
+            "dateNotification": _spread(by_date, "date_notif", date_code), "annee": _spread(by_date, "annee", date_code),
+            "montant": pa.array(amount, mask=~amount_ok),
+            "montant_final": pa.array(np.where(modif_ok, modif, amount), mask=~final_ok),
+            "montant_valide": pa.array(~hors_totaux),
+            "lieuExecution_code": _spread(by_place, "code", place_code),
+            "lieuExecution_typeCode": _spread(by_place, "typ", place_code),
+            "titulaire_id": holder, "titulaire_typeIdentifiant": pick("titulaire_typeIdentifiant", out),
+            "titulaires_ids": holders, "nb_titulaires": pa.array(nb_holders),
+            "titulaire_siret_valide": siret_valid.take(pa.array(holder_code)),
+            **{c: _spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
+                                                           "clause_sociale", "critere_social", "marche_reserve")},
+            "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
+            "segment": segments.take(pa.array(cpv_code)), "departement": _spread(by_place, "departement", place_code),
+            # flags of values (rejects, see :func:`_flag_rejects`)
+            "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
+            "duree_bad": _spread(by_duration, "duree_bad", dur_code),
+            "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
+        }
+        bad_amount = np.zeros(n, dtype=bool)
+        bad_amount[np.flatnonzero(out)[hors_totaux]] = True
+        invalid_amounts = pick("montant", bad_amount)  # the texts of the amounts out of the totals, in row order
+        del table, column, pick
+        wide = wide.result()
+        pa.default_memory_pool().release_unused()
+        output = pa.table({c: wide[c] if c in _WIDE else values[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
+        removed = pa.concat_tables([repeats.cast(_REJECT_SCHEMA), removed.cast(_REJECT_SCHEMA),
+                                    removed_duplicates.cast(_REJECT_SCHEMA)])
+        return output, removed, rows_read, invalid_amounts
 
 
 _FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad"]
@@ -905,15 +959,18 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     if not path.exists():
         raise InputError(f"Le fichier DECP « {path} » est introuvable.")
     today = today or date.today()
-    con = _connect()
     pool = pa.default_memory_pool()
     if "jemalloc" in pa.supported_memory_backends():
         # for the run (the CSV read included): jemalloc reuses the pages it frees for the next arrays, where
         # mimalloc (pyarrow's default) soon gives them back and touching them again costs page faults (about
         # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout
         pa.set_memory_pool(pa.jemalloc_memory_pool())
+    starting = ThreadPoolExecutor(max_workers=1)
+    connecting = starting.submit(_connect)  # DuckDB imported and started while _run reads the CSV
+    starting.shutdown(wait=False)
     try:
-        output, removed, rows_read, invalid_amounts = _run(con, path, today)
+        output, removed, rows_read, invalid_amounts = _run(connecting, path, today)
+        con = connecting.result()
         flagged = _flag_rejects(con, output, invalid_amounts)
         table = output.select(_OUTPUT_COLUMNS)
         del output
@@ -933,7 +990,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
     finally:
         pa.set_memory_pool(pool)
-        con.close()
+        connecting.result().close()
     rejets = pa.concat_tables([removed, flagged])
     rejets = rejets.take(pc.sort_indices(rejets["rang"]))  # in file order (stable: reasons of a row kept in turn)
     motifs, exemples = _summaries(rejets)
@@ -943,22 +1000,21 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
 # --- aggregation, cache, territory extract ----------------------------------------------------
 
 def aggregate_department_segment(table: pa.Table) -> pd.DataFrame:
-    """Contracts, contracts with a social clause and valid amounts by department × segment."""
-    import duckdb
-
-    con = duckdb.connect(config={"threads": DUCKDB_THREADS, "memory_limit": DUCKDB_MEMORY})
-    con.execute("SET enable_progress_bar = false")
-    try:
-        con.register("t", table.select(["departement", "segment", "clause_sociale", "montant_valide",
-                                        "montant_final"]))
-        frame = con.execute("""
-            SELECT departement, segment, count(*) AS marches,
-                   count(*) FILTER (WHERE clause_sociale) AS marches_clause_sociale,
-                   sum(montant_final) FILTER (WHERE montant_valide) AS montant_total
-            FROM t GROUP BY departement, segment ORDER BY departement NULLS LAST, segment NULLS LAST""").df()
-    finally:
-        con.close()
-    return frame
+    """Contracts, contracts with a social clause and valid amounts by department × segment (Arrow's
+    group by; departments then segments in order, missing ones last; ``montant_total`` missing when
+    a group has no valid amount)."""
+    columns = table.select(["departement", "segment"])
+    columns = columns.append_column("clause", pc.fill_null(table["clause_sociale"], False)).append_column(
+        "montant", pc.if_else(pc.fill_null(table["montant_valide"], False), table["montant_final"],
+                              pa.scalar(None, pa.float64())))
+    grouped = columns.group_by(["departement", "segment"], use_threads=False).aggregate(
+        [([], "count_all"), ("clause", "sum"), ("montant", "sum")])
+    grouped = grouped.sort_by([("departement", "ascending", "at_end"), ("segment", "ascending", "at_end")])
+    return pd.DataFrame({
+        "departement": grouped["departement"].to_pandas(), "segment": grouped["segment"].to_pandas(),
+        "marches": grouped["count_all"].to_numpy().astype(np.int64),
+        "marches_clause_sociale": grouped["clause_sum"].fill_null(0).to_numpy().astype(np.int64),
+        "montant_total": grouped["montant_sum"].to_numpy(zero_copy_only=False).astype(float)})
 
 
 def cache_paths(path: str | Path, cache_dir: str | Path) -> tuple[Path, Path]:
