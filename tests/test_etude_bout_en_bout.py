@@ -38,6 +38,18 @@ def test_study_on_every_sample_territory(territory, tmp_path):
     assert synthese.set_index("entrée").loc["Suivi des clauses sociales", "statut"] == "chargée"
 
 
+
+def test_progress_lines_number_each_notebook_once(tmp_path):
+    """Two kernels: two notebooks may start with the same number finished; the lines still count 1 to 11."""
+    result = runner.invoke(app, ["etude", "--territoire", str(TERRITOIRES_DIR / "rural-exemple"),
+                                 "--rapports", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in lines] == [f"[{i}/11" for i in range(1, 12)]
+    assert lines[0].endswith("00_controle_donnees — Contrôle des données") and "10_synthese" in lines[-1]
+    assert len({line.split("] ")[1].split(" — ")[0] for line in lines}) == 11
+
+
 def test_metropole_year_parameter_and_written_tables(tmp_path):
     run_dir = run_etude("metropole-exemple", tmp_path, "--annee", "2024")
     assert run_dir.parent.name == "2024"

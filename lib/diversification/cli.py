@@ -77,10 +77,13 @@ def etude(
                   TimeElapsedColumn(), console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
         task = progress.add_task("Étude", total=None)
 
-        def on_notebook(name, title, index, total):
-            progress.update(task, total=total, completed=index, description=f"{name} — {title}")
+        started = []  # with two kernels, two notebooks may start with the same number finished
+
+        def on_notebook(name, title, finished, total):
+            started.append(name)
+            progress.update(task, total=total, completed=finished, description=f"{name} — {title}")
             if not sys.stdout.isatty():
-                console.print(f"[{index + 1}/{total}] {name} — {title}")
+                console.print(f"[{len(started)}/{total}] {name} — {title}")
 
         try:
             result = run_study(territoire, annee, reports_dir=rapports, notebooks_dir=notebooks,
