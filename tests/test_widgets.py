@@ -32,3 +32,6 @@ def test_moving_a_slider_changes_only_the_explored_table():
     expected = S.prioritise_segments(raw, weights.copy().where(weights.index != "volume_achats", 0.0), top_n=2, seed=11)
     pd.testing.assert_frame_equal(explored, expected)
     pd.testing.assert_frame_equal(panel.table, before)
+    # the view under the sliders shows the explored ranking, not the saved one
+    assert panel.view.value == W.explored_html(expected, 2) != W.explored_html(before, 2)
+    assert "<th>libelle</th>" in panel.view.value

@@ -20,7 +20,7 @@ from diversification import scoring
 
 @dataclass
 class WeightPanel:
-    """Sliders, their output area, and the ranking computed with the initial weights."""
+    """Sliders, the view of the explored ranking, and the ranking computed with the initial weights."""
 
     raw: pd.DataFrame
     weights: pd.Series
@@ -28,7 +28,7 @@ class WeightPanel:
     seed: int
     table: pd.DataFrame
     sliders: dict[str, w.FloatSlider] = field(default_factory=dict)
-    output: w.Output | None = None
+    view: w.HTML | None = None
     widget: w.Widget | None = None
 
     def current_weights(self) -> pd.Series:
@@ -38,13 +38,18 @@ class WeightPanel:
     def recompute(self, *_args) -> pd.DataFrame:
         """The ranking with the slider weights (exploration only; never written to the run)."""
         table = scoring.prioritise_segments(self.raw, self.current_weights(), top_n=self.top_n, seed=self.seed)
-        if self.output is not None:
-            self.output.clear_output(wait=True)
-            with self.output:
-                from IPython.display import display
-
-                display(table[["rang", "libelle", "score", "proba_top_n", "retenu"]].head(max(self.top_n * 2, 10)))
+        if self.view is not None:
+            self.view.value = explored_html(table, self.top_n)
         return table
+
+
+#: Columns of the explored ranking shown under the sliders.
+SHOWN_COLUMNS = ["rang", "libelle", "score", "proba_top_n", "retenu"]
+
+
+def explored_html(table: pd.DataFrame, top_n: int) -> str:
+    """The first rows of a ranking as HTML, for the panel's view."""
+    return table[SHOWN_COLUMNS].head(max(top_n * 2, 10)).to_html(index=False, border=0)
 
 
 def weight_panel(raw: pd.DataFrame, weights: pd.Series, *, top_n: int = scoring.DEFAULT_TOP_N,
@@ -58,11 +63,13 @@ def weight_panel(raw: pd.DataFrame, weights: pd.Series, *, top_n: int = scoring.
         for cid in weights.index
     }
     table = scoring.prioritise_segments(raw, weights, top_n=top_n, seed=seed)
-    output = w.Output()
-    panel = WeightPanel(raw=raw, weights=weights, top_n=top_n, seed=seed, table=table, sliders=sliders, output=output)
+    # An HTML view, not an Output widget (as the calculator's: a display captured into an Output widget
+    # can stall a notebook run by nbclient, see engine.sliced_client_class)
+    view = w.HTML(explored_html(table, top_n))
+    panel = WeightPanel(raw=raw, weights=weights, top_n=top_n, seed=seed, table=table, sliders=sliders, view=view)
     for slider in sliders.values():
         slider.observe(panel.recompute, names="value")
     note = w.HTML("<i>Déplacez les curseurs pour explorer : le classement enregistré reste celui des poids "
                   "de la configuration.</i>")
-    panel.widget = w.VBox([note, *sliders.values(), output])
+    panel.widget = w.VBox([note, *sliders.values(), view])
     return panel
