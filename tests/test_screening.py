@@ -179,6 +179,27 @@ def test_screening_flags(screened):
     assert screened.loc[0, "signalements"] == "aucun"
 
 
+def test_territory_parameters_reach_the_screening():
+    """``parametres`` of territoire.yaml: hourly cost, short duration, FTE hours and consortium lots."""
+    config = {**CONFIG, "parametres": {"cout_horaire_moyen": 40, "duree_minimale_mois": 7,
+                                       "heures_annuelles_etp": 1500, "lots_groupement": 0}}
+    table = s.screen_purchases(ACHATS, config, structures=STRUCTURES, suivi=SUIVI)
+    seg = load_referentiel("segments").set_index("segment_id").loc["nettoyage_locaux"]
+    share = (float(seg["part_main_oeuvre_min"]) + float(seg["part_main_oeuvre_max"])) / 2
+    hours = 120000 * share / 40
+    assert table.loc[0, "heures_travail_annuelles"] == pytest.approx(round(hours, 1))
+    assert table.loc[0, "dependance_siae"] == pytest.approx(round(hours / (10 * 1500), 4))
+    assert table["duree_courte"].tolist() == [False, True, True]  # 12, 1 and 6 months against 7
+    assert table["groupement_probable"].all()  # one lot > 0
+    assert table.loc[2, "signalements"].startswith("durée inférieure à 7 mois ; groupement")
+    counts = s.flag_counts(table).set_index("signalement")["nb_achats"]  # labels with the thresholds used
+    assert counts["durée inférieure à 7 mois"] == 0  # A2 and B1 are short but below their threshold
+    assert "durée inférieure à 2 mois" not in counts.index and counts["groupement d'entreprises probable"] == 1
+    # the reference values without overrides
+    assert s.screen_purchases(ACHATS, CONFIG, structures=STRUCTURES, suivi=SUIVI).equals(
+        s.screen_purchases(ACHATS, CONFIG, structures=STRUCTURES, suivi=SUIVI, hourly_cost=35.0))
+
+
 def test_unknown_follow_up_leaves_first_time_missing():
     table = s.screen_purchases(ACHATS, CONFIG, structures=STRUCTURES, suivi=None, hourly_cost=35.0)
     assert table["premiere_fois"].isna().all()
@@ -205,7 +226,7 @@ def test_key_figures_and_counts(screened):
     counts = s.recommendation_counts(screened)
     assert counts["nb_achats"].tolist() == [2, 1]
     flags = s.flag_counts(screened).set_index("signalement")["nb_achats"]
-    assert flags[s.FLAG_LABELS["duree_courte"]] == 0  # A2 is short but below threshold
+    assert flags[s.flag_labels()["duree_courte"]] == 0  # A2 is short but below threshold
 
 
 def test_euros_format():

@@ -80,6 +80,8 @@ class HourParameters:
     semaines_conges_ete: float = 4.0
     part_remplacable: float = 0.5
     seuil_groupement_ht: float = 1_000_000.0
+    lots_groupement: float = 3.0
+    heures_annuelles_etp: float = 1607.0
 
 
 def _values(name: str) -> dict[str, float]:
@@ -115,6 +117,8 @@ def load_parameters(overrides: dict | None = None) -> HourParameters:
         semaines_conges_ete=extra["semaines_conges_ete"],
         part_remplacable=extra["part_remplacable"],
         seuil_groupement_ht=extra["seuil_groupement_ht"],
+        lots_groupement=extra["lots_groupement"],
+        heures_annuelles_etp=extra["heures_annuelles_etp"],
     )
 
 
@@ -134,6 +138,8 @@ def parameters_table(params: HourParameters | None = None) -> pd.DataFrame:
         "semaines_conges_ete": ("Semaines de congés d'été à remplacer", "semaines"),
         "part_remplacable": ("Part remplaçable des heures d'absence", "part"),
         "seuil_groupement_ht": ("Montant au-delà duquel un groupement est probable", "€ HT"),
+        "lots_groupement": ("Nombre de lots au-delà duquel un groupement est probable", "lots"),
+        "heures_annuelles_etp": ("Heures annuelles d'un temps plein (capacité d'un ETP)", "heures / an"),
     }
     rows = [{"parametre": k, "libelle": labels[k][0], "valeur": v, "unite": labels[k][1]}
             for k, v in asdict(params).items()]

@@ -16,16 +16,16 @@ Definitions (one home for each):
 * **Economic dependency** of a type of structures on a purchase: yearly work
   hours of the purchase ÷ yearly hours of the local structures of that type,
   ``(montant / max(durée, 1) × 12 × part de main-d'œuvre / coût horaire) ÷
-  (capacité ETP × 1 607 h)``. Part de main-d'œuvre = middle of the segment's
-  range (``segments.csv``), coût horaire = ``cout_horaire_moyen``
-  (``parametres.csv``). Missing when the capacity is unknown or zero (a rule
+  (capacité ETP × heures_annuelles_etp)`` (1 607 h). Part de main-d'œuvre = middle of the segment's
+  range (``segments.csv``), coût horaire = ``cout_horaire_moyen`` (``parametres.csv``); the hour
+  parameters include the territory's ``parametres`` overrides. Missing when the capacity is unknown or zero (a rule
   with a maximum dependency then does not apply).
 * **Recommendation**: the first rule of ``regles_recommandation.csv`` (by
   ``ordre``) whose every filled condition holds; an empty condition always
   holds, a condition on a missing value never holds.
-* **Flags**: duration under :data:`SHORT_DURATION_MONTHS` months; likely
-  consortium (works ≥ :data:`CONSORTIUM_WORKS_AMOUNT` € HT in two lots or
-  more, or more than :data:`CONSORTIUM_LOTS` lots); uncertain volumes
+* **Flags**: duration under ``duree_minimale_mois`` months; likely
+  consortium (works ≥ ``seuil_groupement_ht`` € HT in two lots or
+  more, or more than ``lots_groupement`` lots); uncertain volumes
   (framework agreement, or a minimum lower than the maximum); execution at a
   distance (``execution_a_distance`` of the segment); first time (no row of the
   clause follow-up for this buyer and segment, any year).
@@ -34,11 +34,13 @@ Definitions (one home for each):
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from diversification.hours import HourParameters, load_parameters
 from diversification.referentiels import load_referentiel, split_list
 from diversification.segments import map_cpv_series, segment_labels
 
@@ -48,11 +50,6 @@ CLAUSE = "clause d'insertion"
 RESERVED = "marché réservé"
 CRITERION = "critère social"
 
-#: Legal yearly working time of one full-time equivalent (35 h × 52 weeks − leave and public holidays).
-HOURS_PER_FTE = 1607
-SHORT_DURATION_MONTHS = 2
-CONSORTIUM_LOTS = 3
-CONSORTIUM_WORKS_AMOUNT = 1_000_000
 
 SIAE_TYPES = ("EI", "AI", "ACI", "ETTI", "EITI")
 EA_ESAT_TYPES = ("EA", "EATT", "ESAT")
@@ -63,7 +60,7 @@ ORIGIN_TERRITORY = "seuil du territoire"
 ORIGIN_DEFAULT = "seuil par défaut du kit (hypothèse)"
 
 FLAG_LABELS = {
-    "duree_courte": "durée inférieure à 2 mois",
+    "duree_courte": "durée inférieure à {duree_minimale_mois:g} mois",
     "groupement_probable": "groupement d'entreprises probable",
     "volumes_incertains": "volumes incertains ou irréguliers (accord-cadre : fixer un minimum)",
     "execution_a_distance": "exécution à distance probable",
@@ -211,11 +208,6 @@ def _labour_share(segments: pd.DataFrame) -> dict[str, float]:
     return dict(zip(segments["segment_id"], mid))
 
 
-def _hourly_cost() -> float:
-    params = load_referentiel("parametres").set_index("parametre")
-    return float(params.loc["cout_horaire_moyen", "valeur"])
-
-
 def _value(x: object) -> object:
     if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x)):
         return None
@@ -226,18 +218,20 @@ def _value(x: object) -> object:
     return x
 
 
-def flags_of(purchase: dict, *, short_months: int = SHORT_DURATION_MONTHS, consortium_lots: int = CONSORTIUM_LOTS,
-             consortium_amount: float = CONSORTIUM_WORKS_AMOUNT) -> dict:
-    """The flags of one purchase (booleans; ``premiere_fois`` may be None when unknown)."""
+def flags_of(purchase: dict, params: HourParameters | None = None) -> dict:
+    """The flags of one purchase (booleans; ``premiere_fois`` may be None when unknown); thresholds of
+    ``params`` (:func:`diversification.hours.load_parameters`: reference values and territory overrides)."""
+    params = params or load_parameters()
     duration = purchase.get("duree_mois")
     lots = purchase.get("allotissement") or 1
     amount = purchase.get("montant_examine_ht")
     forme = str(purchase.get("forme") or "").lower()
     low, high = purchase.get("montant_min_ht"), purchase.get("montant_max_ht")
     return {
-        "duree_courte": duration is not None and duration < short_months,
-        "groupement_probable": bool(lots > consortium_lots or (
-            purchase.get("nature") == "travaux" and amount is not None and amount >= consortium_amount and lots >= 2)),
+        "duree_courte": duration is not None and duration < params.duree_minimale_mois,
+        "groupement_probable": bool(lots > params.lots_groupement or (
+            purchase.get("nature") == "travaux" and amount is not None and amount >= params.seuil_groupement_ht
+            and lots >= 2)),
         "volumes_incertains": bool(forme.startswith("accord-cadre") or (
             low is not None and high is not None and high > low)),
         "execution_a_distance": bool(purchase.get("execution_a_distance")),
@@ -245,9 +239,15 @@ def flags_of(purchase: dict, *, short_months: int = SHORT_DURATION_MONTHS, conso
     }
 
 
-def flags_text(row: dict) -> str:
+def flag_labels(params: HourParameters | None = None) -> dict[str, str]:
+    """French label of each flag, with the thresholds of ``params`` (reference values by default)."""
+    params = params or load_parameters()
+    return {key: label.format(duree_minimale_mois=params.duree_minimale_mois) for key, label in FLAG_LABELS.items()}
+
+
+def flags_text(row: dict, params: HourParameters | None = None) -> str:
     """French list of the raised flags, « aucun » when none."""
-    raised = [label for key, label in FLAG_LABELS.items() if row.get(key) is True]
+    raised = [label for key, label in flag_labels(params).items() if row.get(key) is True]
     return " ; ".join(raised) if raised else "aucun"
 
 
@@ -278,16 +278,20 @@ def screen_purchases(
     defaults: dict[str, float] | None = None,
     segments: pd.DataFrame | None = None,
     hourly_cost: float | None = None,
+    params: HourParameters | None = None,
 ) -> pd.DataFrame:
     """One row per planned purchase: threshold, local supply, dependency, flags and recommendation.
 
     ``config`` is the raw ``territoire.yaml`` dict (``acheteurs``, ``seuils``,
-    ``departements``). Sorted by buyer (order of the configuration) then ``id_achat``.
+    ``departements``, ``parametres``). Sorted by buyer (order of the configuration) then ``id_achat``.
+    ``params``: the hour parameters (by default the reference values with the ``parametres`` of
+    ``config``); ``hourly_cost`` replaces their ``cout_horaire``.
     """
+    params = params or load_parameters(config.get("parametres"))
     rules = load_rules() if rules is None else rules
     defaults = default_thresholds() if defaults is None else defaults
     segments = load_referentiel("segments") if segments is None else segments
-    hourly_cost = _hourly_cost() if hourly_cost is None else hourly_cost
+    hourly_cost = params.cout_horaire if hourly_cost is None else hourly_cost
     buyers = {str(b.get("siret")): b for b in config.get("acheteurs") or []}
     order = {s: i for i, s in enumerate(buyers)}
     departements = [str(d) for d in config.get("departements") or []]
@@ -329,10 +333,10 @@ def screen_purchases(
             n = int(supply[f"nb_{kind}"].get(segment, 0)) if segment in supply.index else 0
             cap = float(supply[f"capacite_{kind}"].get(segment, 0.0)) if segment in supply.index else 0.0
             rec[f"nb_{kind}"] = n
-            rec[f"dependance_{kind}"] = (round(hours / (cap * HOURS_PER_FTE), 4)
+            rec[f"dependance_{kind}"] = (round(hours / (cap * params.heures_annuelles_etp), 4)
                                          if hours is not None and cap > 0 else None)
-        rec.update(flags_of(rec))
-        rec["signalements"] = flags_text(rec)
+        rec.update(flags_of(rec, params))
+        rec["signalements"] = flags_text(rec, params)
         rec.update(recommend(rec, rules))
         rec["_o"] = order.get(siret, len(order))
         records.append(rec)
@@ -347,6 +351,7 @@ def screen_purchases(
         table[col] = table[col].astype("boolean")
     for col in ("duree_courte", "groupement_probable", "volumes_incertains", "execution_a_distance"):
         table[col] = table[col].astype(bool)
+    table.attrs["parametres"] = asdict(params)  # the thresholds used, for the labels of flag_counts
     return table
 
 
@@ -394,11 +399,17 @@ def recommendation_counts(screened: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _used_parameters(screened: pd.DataFrame) -> HourParameters | None:
+    used = screened.attrs.get("parametres")
+    return HourParameters(**used) if isinstance(used, dict) else None
+
+
 def flag_counts(screened: pd.DataFrame) -> pd.DataFrame:
-    """Number of purchases raising each flag (purchases at or above threshold only)."""
+    """Number of purchases raising each flag (purchases at or above threshold only; labels with the
+    thresholds the screening used, ``attrs["parametres"]``, else the reference values)."""
     above = screened[screened["sous_seuil"].astype("boolean").eq(False).fillna(False).astype(bool)]
     rows = [{"signalement": label, "nb_achats": int(above[key].astype("boolean").fillna(False).astype(bool).sum())}
-            for key, label in FLAG_LABELS.items()]
+            for key, label in flag_labels(_used_parameters(screened)).items()]
     return pd.DataFrame(rows)
 
 
