@@ -48,6 +48,17 @@ def _trivial_notebooks(folder: Path, count: int = 11) -> None:
 
 REPEATS_STUDY = 3
 
+#: Run before each timed measure: a process that touches 2.5 GB of memory and exits. On this machine (a
+#: virtual machine) the first run after a process has released much memory spends 1-2 s more in the
+#: kernel (sys time) for the same page faults, so without it a measure taken just after the kit's ingest
+#: (1.5 GB) or study is slowed by the one before it; with it, every measure starts from the same state.
+_SETTLE = "import numpy as np; a = np.ones(2_500_000_000 // 8); del a"
+
+
+def _settle() -> None:
+    subprocess.run([PY, "-c", _SETTLE], check=True)
+
+
 
 def bench_study(tmp: Path) -> list[tuple]:
     import papermill as pm
@@ -59,10 +70,12 @@ def bench_study(tmp: Path) -> list[tuple]:
     _trivial_notebooks(folder)
     floors, studies = [], []
     for i in range(REPEATS_STUDY):  # alternated: the floor varies from one run to the next on this machine
+        _settle()
         start = time.perf_counter()
         for nb in sorted(folder.glob("*.ipynb")):
             pm.execute_notebook(str(nb), str(tmp / f"out-{nb.name}"), kernel_name="python3", progress_bar=False)
         floors.append(time.perf_counter() - start)
+        _settle()
         start = time.perf_counter()
         result = runner.run_study(TERRITOIRES_DIR / "metropole-exemple", 2025, reports_dir=tmp / f"rapports-{i}")
         studies.append(time.perf_counter() - start)
@@ -193,11 +206,13 @@ def bench_decp(tmp: Path, rows: int) -> list[tuple]:
         subprocess.run([PY, __file__, "--generer", str(path.with_suffix(".tmp")), "--lignes", str(rows)], check=True)
         path.with_suffix(".tmp").replace(path)
     size = path.stat().st_size / 1e6
-    # Alternate the two measures: the bare read alone takes either ~0.55 s or 1.1-1.6 s here (the slow
-    # runs spend 1-2 s more in the kernel for the same page faults), so medians and best times are compared.
+    # Alternated, each after _settle (without it, the bare read takes 1.2-2.3 s just after an ingest and
+    # ~0.55 s otherwise); medians and best times are both compared.
     floors, ingests = [], []
     for _ in range(REPEATS_DECP):
+        _settle()
         floors.append(_measure("pyarrow", path, tmp))
+        _settle()
         ingests.append(_measure("kit", path, tmp))
     _, floor_peak, _ = sorted(floors)[len(floors) // 2]
     _, _, kept = ingests[0]
