@@ -32,7 +32,8 @@ def reason_keys_of_decp(result) -> dict[str, int]:
              ("date de notification absente", "date_absente"), ("impossible ou illisible", "date_illisible"),
              ("postérieure", "date_future"), ("code CPV absent", "cpv_absent"), ("invalide : 8 chiffres", "cpv_invalide"),
              ("remplacé par", "montant_modifie"), ("exclu des totaux", "montant_hors_totaux"),
-             ("Luhn", "siret_invalide"), ("14 chiffres", "siret_invalide"), ("durée en mois", "duree_illisible")]
+             ("Luhn", "siret_invalide"), ("14 chiffres", "siret_invalide"), ("durée en mois", "duree_illisible"),
+             ("inconnue du schéma officiel", "consideration_inconnue")]
     counts: dict[str, int] = {}
     seen = set()
     for record in result.rejects.records:
@@ -324,3 +325,33 @@ def test_unusable_files_are_named_in_french(tmp_path):
         national.clean_national(latin1)
     # and the next file is read normally (no thread nor connection left behind)
     assert national.clean_national(FIXTURE, today=TODAY).table.num_rows
+
+
+def test_unknown_social_labels_are_flagged_as_decp_does(tmp_path):
+    path = tmp_path / "national.csv"
+    rows = [ROWS[0].replace(",Clause sociale,", ",Clause sociale ; Clause verte,"),
+            ROWS[2].replace("A2,,", "A8,8,").replace(",,75,Code département", ",Insertion,75,Code département"),
+            ROWS[6].replace("A6,6,", "A9,9,").replace(",,59350,", ",Sans objet,59350,")]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    expected = decp.load_decp(path, today=TODAY)
+    fast = national.clean_national(path, today=TODAY)
+    counts = national_counts(fast)
+    assert counts == reason_keys_of_decp(expected) and counts["consideration_inconnue"] == 2
+    flagged = fast.exemples[national.REASONS["consideration_inconnue"][0]]
+    assert list(flagged["valeur"]) == ["Clause sociale|Clause verte", "Insertion"] and list(flagged["rang"]) == [1, 2]
+    table = fast.table.to_pandas().set_index("uid")
+    # the unknown label is ignored: A1 keeps its social clause, A8 (only an unknown label) is « inconnue »
+    assert table.loc["A1", "clause_sociale"] and table.loc["A1", "consideration_sociale"] == "oui"
+    assert table.loc["A8", "consideration_sociale"] == "inconnue" and table.loc["A9", "consideration_sociale"] == "non"
+    merged = table.join(expected.table.set_index("uid")[["consideration_sociale"]].add_suffix("_decp"))
+    assert (merged["consideration_sociale"] == merged["consideration_sociale_decp"]).all()
+
+
+def test_territory_extract_logs_unknown_social_labels_and_status(tmp_path):
+    path = tmp_path / "decp_national.csv"
+    rows = [ROWS[0].replace(",Clause sociale,", ",Clause verte,"), ROWS[6].replace(",,59350,", ",,59350,")]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    result = national.load_territory_decp(path, {"21750001600019"}, tmp_path / "cache", today=TODAY)
+    motifs = [r["motif"] for r in result.rejects.records]
+    assert any(m.startswith("considération sociale inconnue du schéma officiel") and "1 marché(s)" in m for m in motifs)
+    assert any("2 marché(s) sans information sur les considérations sociales" in n for n in result.notices)

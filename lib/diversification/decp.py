@@ -263,13 +263,17 @@ def load_decp(
             f"Filtre des acheteurs ({len(buyer_filter)} SIRET) : {set_aside} marché(s) d'autres acheteurs "
             f"écarté(s) (hors du périmètre, non comptés comme rejets) ; {rows_read} marché(s) retenu(s) à l'examen."
         )
-    unknown = int((table["consideration_sociale"] == "inconnue").sum())
-    if unknown:
-        notices.append(
-            f"{unknown} marché(s) sans information sur les considérations sociales (format 2019 ou champ vide) : "
-            "classés « inconnue », et non « non »."
-        )
+    notices += unknown_social_notice(table)
     return LoadResult(INPUT_KEY, table, log, files, rows_read, notices)
+
+
+def unknown_social_notice(table: pd.DataFrame) -> list[str]:
+    """The French notice of the contracts whose social considerations are unknown (none when there are none)."""
+    unknown = int((table["consideration_sociale"] == "inconnue").sum())
+    if not unknown:
+        return []
+    return [f"{unknown} marché(s) sans information sur les considérations sociales (format 2019 ou champ vide) : "
+            "classés « inconnue », et non « non »."]
 
 
 def load_decp_file(

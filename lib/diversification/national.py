@@ -45,12 +45,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number
+from .decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number, unknown_social_notice
 from .errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
 from .parsing import MISSING_TOKENS, normalize_header
 from .segments import map_cpv_series
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 #: Bytes of CSV per block of the reader (one chunk of each column, read by a thread).
 READ_BLOCK = 1 << 20
 EXAMPLES_PER_REASON = 5
@@ -76,6 +76,8 @@ REASONS = {
     "modification_illisible": ("montant de modification illisible", "valeur ignorée"),
     "siret_invalide": ("SIRET du titulaire invalide", "valeur signalée"),
     "duree_illisible": ("durée en mois illisible (nombre entier attendu)", "valeur ignorée"),
+    "consideration_inconnue": ("considération sociale inconnue du schéma officiel (attendu : Clause sociale, "
+                               "Critère social, Marché réservé ou Pas de considération sociale)", "valeur ignorée"),
 }
 #: Reasons that remove the contract (the others flag a value of a contract kept).
 REMOVING_REASONS = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
@@ -382,9 +384,13 @@ FROM (SELECT i, typ, CASE WHEN regexp_matches(raw, {_sql_text(_SEPS_RE)}) AND co
 ORDER BY i
 """
 
-#: Social considerations, normalised and split once per distinct text.
+#: Social considerations, normalised and split once per distinct text; ``social_bad``: a label outside the
+#: official schema (ignored, as :func:`decp.load_decp` does, and flagged).
 _BY_SOCIAL = """
 SELECT norm AS considerationsSociales, consideration_sociale,
+       coalesce(len(list_filter(labels, lambda x: x <> '' AND NOT list_contains(
+           ['clause sociale', 'critere social', 'marche reserve', 'pas de consideration sociale', 'sans objet'], x))) > 0,
+           false) AS social_bad,
        CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'clause sociale') END AS clause_sociale,
        CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'critere social') END AS critere_social,
        CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'marche reserve') END AS marche_reserve
@@ -880,6 +886,7 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
             "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
             "duree_bad": _spread(by_duration, "duree_bad", dur_code),
             "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
+        "social_bad": _spread(by_social, "social_bad", soc_code),
         }
         bad_amount = np.zeros(n, dtype=bool)
         bad_amount[np.flatnonzero(out)[hors_totaux]] = True
@@ -893,7 +900,7 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         return output, removed, rows_read, invalid_amounts
 
 
-_FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad"]
+_FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad", "social_bad"]
 
 
 def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa.Table:
@@ -913,7 +920,8 @@ def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa
             ("montant_hors_totaux", pc.invert(output["montant_valide"]), invalid_amounts),
             ("montant_modifie", modified, amounts), ("modification_illisible", output["modif_bad"], None),
             ("siret_invalide", holder_bad, output["titulaire_id"].filter(holder_bad)),
-            ("duree_illisible", output["duree_bad"], None)):
+            ("duree_illisible", output["duree_bad"], None),
+            ("consideration_inconnue", output["social_bad"], output["considerationsSociales"].filter(output["social_bad"]))):
         rows = ids.filter(mask)
         parts.append(pa.table({"motif": pa.array([motif] * rows.num_rows, pa.string()),
                                **{c: rows[c] for c in rows.column_names},
@@ -1126,6 +1134,7 @@ def load_territory_decp(path: str | Path, acheteurs: set[str], cache_dir: str | 
         f"{len(out)} marché(s) des {len(_wanted(acheteurs))} acheteur(s) du territoire retenu(s), "
         f"{removed} marché(s) de ces acheteurs écarté(s) ; {total} rejet(s) ou signalement(s) sur tout le fichier.",
     ]
+    notices += unknown_social_notice(out)
     return LoadResult("decp", out, log, [path], len(out) + removed, notices)
 
 
@@ -1140,7 +1149,7 @@ def _actions() -> dict[str, str]:
         "doublon_ligne": errors.ACTION_DUPLICATE_REMOVED, "doublon_marche": errors.ACTION_DUPLICATE_REMOVED,
         "montant_hors_totaux": errors.ACTION_EXCLUDED_FROM_TOTALS, "montant_modifie": errors.ACTION_AMOUNT_UPDATED,
         "modification_illisible": errors.ACTION_VALUE_IGNORED, "siret_invalide": ACTION_VALUE_FLAGGED,
-        "duree_illisible": errors.ACTION_VALUE_IGNORED,
+        "duree_illisible": errors.ACTION_VALUE_IGNORED, "consideration_inconnue": errors.ACTION_VALUE_IGNORED,
     }
 
 
@@ -1150,4 +1159,5 @@ _REASON_COLUMNS = {"concession": "_type", "id_absent": "id", "acheteur_absent": 
                    "date_future": "dateNotification", "cpv_absent": "codeCPV", "cpv_invalide": "codeCPV",
                    "doublon_ligne": "uid", "doublon_marche": "id", "montant_hors_totaux": "montant",
                    "montant_modifie": "modifications.montant", "modification_illisible": "modifications.montant",
-                   "siret_invalide": "titulaire_id", "duree_illisible": "dureeMois"}
+                   "siret_invalide": "titulaire_id", "duree_illisible": "dureeMois",
+                   "consideration_inconnue": "considerationsSociales"}
