@@ -167,14 +167,19 @@ def test_territory_reads_a_national_file_through_the_fast_path(tmp_path, monkeyp
     assert after == before  # the territory folder stays read-only
 
 
+def _both_loaders(path: Path, rows: list[str]):
+    """``rows`` written under :data:`HEADER` at ``path``, loaded by decp.load_decp and by the fast path."""
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return decp.load_decp(path, today=TODAY), national.clean_national(path, today=TODAY)
+
+
 def test_duckdb_reader_quoted_newlines_padding_and_row_numbers(tmp_path):
     path = tmp_path / "national.csv"
     rows = [ROWS[0].replace(",o,", ',"objet sur\ndeux lignes",'),
             ROWS[2].replace("A2,,", "A8,8,").replace(",100,", ",\u00a0NC ,"),
             ROWS[6].replace("A6,6,", "A9,9,").replace("12/03/2024", " 2024-03-12\u00a0")]
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    expected = decp.load_decp(path, today=TODAY)
-    fast = national.clean_national(path, today=TODAY).table.to_pandas().set_index("uid")
+    expected, fast = _both_loaders(path, rows)
+    fast = fast.table.to_pandas().set_index("uid")
     assert sorted(fast.index) == sorted(expected.table["uid"]) == ["A1", "A8", "A9"]
     assert list(fast.loc[["A1", "A8", "A9"], "rang"]) == [1, 2, 3]  # records, not lines
     assert fast.loc["A1", "objet"] == "objet sur\ndeux lignes"
@@ -332,9 +337,7 @@ def test_unknown_social_labels_are_flagged_as_decp_does(tmp_path):
     rows = [ROWS[0].replace(",Clause sociale,", ",Clause sociale ; Clause verte,"),
             ROWS[2].replace("A2,,", "A8,8,").replace(",,75,Code département", ",Insertion,75,Code département"),
             ROWS[6].replace("A6,6,", "A9,9,").replace(",,59350,", ",Sans objet,59350,")]
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    expected = decp.load_decp(path, today=TODAY)
-    fast = national.clean_national(path, today=TODAY)
+    expected, fast = _both_loaders(path, rows)
     counts = national_counts(fast)
     assert counts == reason_keys_of_decp(expected) and counts["consideration_inconnue"] == 2
     flagged = fast.exemples[national.REASONS["consideration_inconnue"][0]]
