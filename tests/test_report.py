@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from diversification import disclosure, report
+from diversification.segments import segment_labels
 from diversification.paths import TERRITOIRES_DIR
 from diversification.study import open_study
 
@@ -126,7 +127,8 @@ def test_notebook_sections_of_a_run_are_the_reports(rural):
     tables = report.study_tables(etude)
     sections = {s["key"]: s for s in report.study_sections(etude, tables)}
     sheets = sorted(p.name for p in (etude.run_dir / "argumentaires").glob("*.html"))
-    assert sheets and [link["text"] for link in sections["05"]["links"]] == sheets
+    links = [link for group in sections["05"]["links"] for link in group["links"]]
+    assert sheets and sorted(link["href"].removeprefix("../argumentaires/") for link in links) == sheets
     assert not any("Aucune fiche argumentaire" in r for r in sections["05"]["reasons"])
     context = report.report_context(etude, tables)
     assert report.render_html(context) == result.html  # same context as build_report's own
@@ -215,3 +217,14 @@ def test_buyer_name_is_escaped(sample_runs, tmp_path):
     assert evil not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script" not in html
+
+
+def test_argument_sheets_are_named_by_buyer_and_segment():
+    buyers = [{"siret": "222", "nom": "Ville B"}, {"siret": "111", "nom": "Département A"}]
+    groups = report.sheet_links(["111_restauration.html", "222_restauration.html", "222_nettoyage_locaux.html",
+                                 "999_segment_inconnu.html"], buyers)
+    labels = segment_labels()
+    assert [g["title"] for g in groups] == ["Ville B (SIRET 222)", "Département A (SIRET 111)", "SIRET 999"]
+    assert [link["text"] for link in groups[0]["links"]] == sorted([labels["restauration"], labels["nettoyage_locaux"]])
+    assert groups[0]["links"][0]["href"] == "../argumentaires/222_nettoyage_locaux.html"
+    assert groups[2]["links"] == [{"href": "../argumentaires/999_segment_inconnu.html", "text": "segment_inconnu"}]

@@ -488,10 +488,29 @@ def _phase_status(key: str, tables: dict[str, pd.DataFrame], inputs: InputStatus
     return (PARTLY_DONE if partial else DONE), partial
 
 
+def sheet_links(sheets: list[str], buyers: list[dict]) -> list[dict]:
+    """The argument sheets (file names ``<siret>_<segment_id>.html``) as links grouped by buyer: one group
+    per buyer (configuration order; a buyer not in the configuration after, by SIRET), titled with its
+    name and SIRET, its sheets named by segment label (alphabetical)."""
+    from .segments import segment_labels
+
+    labels = segment_labels()
+    names = {str(b.get("siret")): str(b.get("nom") or b.get("siret")) for b in buyers}
+    groups: dict[str, list[dict]] = {}
+    for sheet in sheets:
+        siret, _, segment = sheet.removesuffix(".html").partition("_")
+        groups.setdefault(siret, []).append({"href": f"../argumentaires/{sheet}", "text": labels.get(segment, segment)})
+    order = list(names)
+    return [{"title": f"{names[k]} (SIRET {k})" if k in names else f"SIRET {k}",
+             "links": sorted(groups[k], key=lambda link: link["text"])}
+            for k in sorted(groups, key=lambda k: (order.index(k) if k in names else len(order), k))]
+
+
 def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, annee: int, threshold: int,
                    sheets: list[str] | None = None, buyer_workbook: str | None = None,
-                   charts_dir: Path | None = None) -> list[dict]:
-    """One dict per phase 00–09: status, reasons, tables, charts, decisions, links."""
+                   charts_dir: Path | None = None, buyers: list[dict] | None = None) -> list[dict]:
+    """One dict per phase 00–09: status, reasons, tables, charts, decisions, links (groups of links,
+    each with a title, possibly empty)."""
     sections = []
     for name, title in PHASES:
         key = name[:2]
@@ -513,11 +532,12 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
             if any(t["hidden"] for t in section["tables"]):
                 section["rule"] = disclosure.describe_rule(threshold)
             if key == "05":
-                section["links"] = [{"href": f"../argumentaires/{s}", "text": s} for s in (sheets or [])]
+                section["links"] = sheet_links(sheets or [], buyers or [])
                 if not sheets:
                     section["reasons"].append("Aucune fiche argumentaire n'a été écrite dans le dossier du run.")
             if key == "06" and buyer_workbook:
-                section["links"] = [{"href": f"../acheteurs/{buyer_workbook}", "text": "Classeur de la réunion acheteurs"}]
+                section["links"] = [{"title": "", "links": [{"href": f"../acheteurs/{buyer_workbook}",
+                                                             "text": "Classeur de la réunion acheteurs"}]}]
         sections.append(section)
     return sections
 
@@ -562,10 +582,10 @@ def manifest_summary(manifest: dict | None) -> dict:
 def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, territoire: str, annee: int,
                   threshold: int, run_id: str = "", manifest: dict | None = None, data_date: str = "",
                   sheets: list[str] | None = None, buyer_workbook: str | None = None,
-                  charts_dir: Path | None = None) -> dict:
+                  charts_dir: Path | None = None, buyers: list[dict] | None = None) -> dict:
     """Everything the template needs (values raw: the template escapes them)."""
     sections = build_sections(tables, inputs, annee=annee, threshold=threshold, sheets=sheets,
-                              buyer_workbook=buyer_workbook, charts_dir=charts_dir)
+                              buyer_workbook=buyer_workbook, charts_dir=charts_dir, buyers=buyers)
     return {
         "territoire": territoire,
         "annee": annee,
@@ -686,7 +706,8 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
         territoire=str(manifest.get("nom") or etude.config.raw.get("nom") or etude.territoire.name),
         annee=etude.annee, threshold=etude.threshold, run_id=str(manifest.get("run_id", run_dir.name)),
         manifest=manifest, data_date=data_date(etude), sheets=sheets,
-        buyer_workbook=workbook.name if workbook.exists() else None, charts_dir=run_dir / CHARTS_DIR)
+        buyer_workbook=workbook.name if workbook.exists() else None, charts_dir=run_dir / CHARTS_DIR,
+        buyers=etude.config.acheteurs)
 
 
 def data_date(etude) -> str:
