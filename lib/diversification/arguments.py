@@ -163,10 +163,12 @@ def left_out_publics(publics: pd.DataFrame) -> list[dict]:
 
 
 def opportunities(demandeurs: pd.DataFrame | None, annee: int, publics: list[dict], segment_id: str,
-                  threshold: int) -> pd.DataFrame:
+                  threshold: int, by_public: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Per priority public: job seekers seeking a trade of the segment (protected) and the main trades.
 
-    Columns: public_id, libelle, demandeurs (Int64, hidden → NA), metiers.
+    Columns: public_id, libelle, demandeurs (Int64, hidden → NA), metiers. ``by_public``: the tables of
+    :func:`diversification.demand.segments_for_publics` of each public (all segments), when already
+    computed for another segment.
     """
     from diversification.demand import rome_labels, segments_for_publics
 
@@ -176,7 +178,8 @@ def opportunities(demandeurs: pd.DataFrame | None, annee: int, publics: list[dic
     labels = rome_labels()
     rows = []
     for p in publics:
-        table = segments_for_publics(demandeurs, annee, [p["public_id"]])
+        table = (by_public[p["public_id"]] if by_public is not None and p["public_id"] in by_public
+                 else segments_for_publics(demandeurs, annee, [p["public_id"]]))
         row = table[table["segment_id"] == segment_id]
         n = int(row["demandeurs_publics_prioritaires"].iloc[0]) if len(row) else 0
         codes = split_list(str(row["metiers_principaux"].iloc[0]).replace(",", "|")) if len(row) else []
@@ -211,7 +214,7 @@ def adaptations_for(segment: dict, purchases: pd.DataFrame | None = None,
             if purchases[flag].astype(bool).any():
                 active.add(trigger)
     kept = table[table["declencheur"].isin(active)]
-    return [{"adaptation_id": r.adaptation_id, "titre": r.titre, "texte": r.texte} for r in kept.itertuples(index=False)]
+    return kept[["adaptation_id", "titre", "texte"]].to_dict("records")
 
 
 # --- the sheets ---------------------------------------------------------------------------------
@@ -250,13 +253,14 @@ def sheet_context(buyer: dict, segment: dict, *, territoire: str, annee: int, fi
     from diversification.screening import euros
 
     btype = str(buyer.get("type") or "")
-    opp = [{"libelle": r.libelle, "demandeurs": _count(r.demandeurs), "metiers": r.metiers or ""}
-           for r in opportunities_table.itertuples(index=False)]
+    opp = [{"libelle": r["libelle"], "demandeurs": _count(r["demandeurs"]), "metiers": r["metiers"] or ""}
+           for r in opportunities_table[["libelle", "demandeurs", "metiers"]].to_dict("records")]
     achats = []
-    if purchases is not None:
-        achats = [{"id_achat": r.id_achat, "objet": r.objet, "montant": euros(r.montant_examine_ht),
-                   "recommandation": r.recommandation, "signalements": r.signalements}
-                  for r in purchases.itertuples(index=False)]
+    if purchases is not None:  # records, not itertuples (a row at a time through pandas indexing)
+        achats = [{"id_achat": r["id_achat"], "objet": r["objet"], "montant": euros(r["montant_examine_ht"]),
+                   "recommandation": r["recommandation"], "signalements": r["signalements"]}
+                  for r in purchases[["id_achat", "objet", "montant_examine_ht", "recommandation",
+                                      "signalements"]].to_dict("records")]
     return {
         "acheteur": {"siret": str(buyer.get("siret")), "nom": str(buyer.get("nom")), "type": btype,
                      "type_libelle": BUYER_TYPE_LABELS.get(btype, btype or "type non renseigné")},
@@ -289,10 +293,15 @@ def build_sheets(etude, publics: pd.DataFrame, segments: pd.DataFrame,
     if "rang" in kept.columns:
         kept = kept.sort_values("rang", kind="stable")
     per_segment = {}
+    by_public = {}  # one table per public (every segment), shared by the opportunities of the segments
+    if demandeurs is not None and not demandeurs.empty and len(kept):
+        from diversification.demand import segments_for_publics
+
+        by_public = {p["public_id"]: segments_for_publics(demandeurs, etude.annee, [p["public_id"]]) for p in left_out}
     for sid in kept["segment_id"].astype(str):
         ref = seg_ref.loc[sid].to_dict() if sid in seg_ref.index else {"libelle": sid}
         per_segment[sid] = ({"segment_id": sid, **ref},
-                            opportunities(demandeurs, etude.annee, left_out, sid, etude.threshold))
+                            opportunities(demandeurs, etude.annee, left_out, sid, etude.threshold, by_public))
     sheets = []
     for buyer in etude.config.acheteurs:
         legal = legal_framework(str(buyer.get("type") or ""))
