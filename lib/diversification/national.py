@@ -1,7 +1,7 @@
 """National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB and Arrow fast path.
 
 Same rules as :mod:`diversification.decp` for the CSV export (versions of a contract, repeated
-lines, identifiers, dates, CPV codes, amounts, holder SIRET, duplicate contracts). The useful columns
+lines, identifiers, dates, CPV codes, amounts, holder SIRET, social considerations, duplicate contracts). The useful columns
 are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones that
 DuckDB reads are cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first
 or last bytes or length may need it, a clean column left as it is), the others per distinct value.
@@ -13,8 +13,10 @@ which rows are contracts and which are kept (boolean masks), and every column th
 two input columns (CPV code → segment and validity, date, duration, social considerations, place →
 department, buyer and holder identifiers) computed by a small DuckDB query once per distinct value
 and spread back by index; the output columns are taken from the Arrow columns by filters, in row
-order. The wide text columns are filtered to the rows kept, then cleaned the same way, in a thread
-while the narrow output columns are computed (Arrow and numpy release the GIL: the 2 cores both work).
+order. Two threads keep the 2 cores busy (Arrow, numpy and DuckDB release the GIL): the per-distinct-value
+columns are computed in one, on a DuckDB cursor of its own, while the rows are cleaned and grouped; the
+wide text columns are then filtered to the rows kept and cleaned the same way in it while the narrow output
+columns are computed. The columns only looked up per distinct value are read as dictionaries.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
 decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
 over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
@@ -469,7 +471,7 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Index of each value among the distinct values (null included, as one value) and the distinct values."""
     if pa.types.is_dictionary(column.type):
         if isinstance(column, pa.ChunkedArray) and not column.null_count and column.num_chunks:
-            unified = [c for c in column.unify_dictionaries().chunks]
+            unified = column.unify_dictionaries().chunks
             return np.concatenate([c.indices.to_numpy() for c in unified]), unified[0].dictionary
         column = column.cast(column.type.value_type)
     encoded = pc.dictionary_encode(column, null_encoding="encode")
@@ -731,8 +733,10 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
     DuckDB finds the rows of the contracts found more than once (``versions``, over the view ``shared``),
     grouped by :func:`_multi` (registered as ``multi`` for the amounts' queries);
     the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
-    each column that depends on one or two input columns once per distinct value (:func:`_by_distinct`);
-    DuckDB again only finds the duplicate contracts among the contracts kept.
+    each column that depends on one or two input columns once per distinct value (:func:`_lookups`, in a
+    thread on a DuckDB cursor of its own while the rows are cleaned and grouped here);
+    DuckDB again only finds the duplicate contracts among the contracts kept. ``connecting``: the DuckDB
+    connection being started (by :func:`clean_national`, while the CSV is read here).
     """
     raw = _source(path)
     con = connecting.result()
