@@ -147,3 +147,57 @@ def test_charts_return_plotted_tables():
     fig, data = P.chart_social_share(P.purchases_by_segment(decp_fixture(), BUYERS))
     assert data["part_nb"].tolist() == pytest.approx([1 / 3, 1.0])
     assert fig.axes[0].get_title().startswith("Marchés passés")
+
+
+def _bmo(year: int, codes: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame({"annee": pd.array([year] * len(codes), dtype="Int64"), "code_metier_bmo": list(codes),
+                         "projets_recrutement": pd.array(list(codes.values()), dtype="Int64"),
+                         "projets_difficiles": pd.array([0] * len(codes), dtype="Int64")})
+
+
+#: G0A40 exists in both nomenclatures, with different meanings (here, two different segments).
+FAP_BOTH = pd.DataFrame({
+    "nomenclature": ["FAP 2009", "FAP 2009", "FAP 2021", "FAP 2021"],
+    "code_fap": ["G0A40", "T4Z60", "G0A40", "T4X60"],
+    "code_rome": ["I1310", "K2204", "I1310", "K2204"],
+    "segment_id": ["maintenance_reparation", "nettoyage_locaux", "services_entreprises_particuliers", "nettoyage_locaux"],
+    "transition_ecologique": [False, False, False, False],
+})
+
+
+@pytest.mark.parametrize("year, codes, nomenclature, expected", [
+    (2025, {"T4X60": 10, "G0A40": 5, "Z9X99": 3}, "FAP 2021",
+     {"nettoyage_locaux": 10, "services_entreprises_particuliers": 5}),
+    (2023, {"G0A40": 7}, "FAP 2009", {"maintenance_reparation": 7}),  # codes of both: the year decides
+    (2025, {"G0A40": 7}, "FAP 2021", {"services_entreprises_particuliers": 7}),
+    (2025, {"T4Z60": 4, "G0A40": 7}, "FAP 2009", {"nettoyage_locaux": 4, "maintenance_reparation": 7}),
+])
+def test_bmo_trades_joined_in_the_nomenclature_of_their_survey(year, codes, nomenclature, expected):
+    trades = P.trades_in_tension(_bmo(year, codes), year)
+    assert set(trades["nomenclature"]) == {nomenclature}
+    opp = P.segment_opportunities(trades, FAP_BOTH).set_index("segment_id")
+    found = opp["projets_recrutement"].dropna()
+    assert {k: int(v) for k, v in found.items() if v > 0} == expected
+
+
+def test_unmatched_bmo_trades_listed_and_counted_never_dropped_silently():
+    trades = P.trades_in_tension(_bmo(2025, {"T4X60": 10, "G0A40": 5, "Z9X99": 3, "A0X40": 2}), 2025)
+    unmatched = P.unmatched_trades(trades, FAP_BOTH)
+    assert unmatched.values.tolist() == [["Z9X99", "FAP 2021", 3.0], ["A0X40", "FAP 2021", 2.0]]
+    note = P.tension_note(trades, fap_rome=FAP_BOTH)
+    assert "4 métier(s) du territoire (codes de la nomenclature FAP 2021)" in note
+    # 5 projects of 20: 25 %
+    assert ("**2 métier(s) BMO ne sont rattachés à aucun segment** par la table FAP → ROME → segment "
+            "(`fap_rome.csv`) : 5 projets de recrutement (25\u00a0% du total), absents des besoins par segment "
+            "ci-dessous (Z9X99, A0X40).") in note
+    assert "aucun segment" not in P.tension_note(P.trades_in_tension(_bmo(2025, {"T4X60": 1}), 2025), fap_rome=FAP_BOTH)
+    assert P.unmatched_trades(None).empty
+
+
+def test_reference_table_attaches_real_fap2021_codes():
+    """A FAP 2021 survey (BMO 2025) is joined through the FAP 2021 rows of the reference table."""
+    trades = P.trades_in_tension(_bmo(2025, {"T4X60": 100, "J3X41": 20}), 2025)
+    opp = P.segment_opportunities(trades).set_index("segment_id")
+    assert opp.loc["nettoyage_locaux", "projets_recrutement"] == 100
+    assert opp.loc["transports_mobilites", "projets_recrutement"] == 20
+    assert P.unmatched_trades(trades).empty

@@ -15,9 +15,10 @@ and counted apart (``nb_inconnue``): they are neither « with » nor « without 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
-from diversification.referentiels import load_referentiel
+from diversification.referentiels import FAP_NOMENCLATURES, load_referentiel
 from diversification.segments import map_cpv_series, segment_labels
 from diversification.siret import normalize_siret
 
@@ -228,7 +229,8 @@ def trades_in_tension(metiers_tension: pd.DataFrame, annee: int | None = None) -
 
     Secret values (« * » in the BMO file) are missing, never 0: sums use the
     known values and ``nb_valeurs_secretes`` counts the missing ones; the share
-    difficult uses the rows where both counts are known.
+    difficult uses the rows where both counts are known. ``nomenclature``: the
+    survey's FAP nomenclature (:func:`fap_nomenclature`).
     """
     table = metiers_tension.copy()
     years = table["annee"].dropna().astype(int)
@@ -250,14 +252,16 @@ def trades_in_tension(metiers_tension: pd.DataFrame, annee: int | None = None) -
     out = work.groupby("code_fap", sort=True).sum().reset_index()
     out["part_difficiles"] = (out["dif_connus"] / out["rec_connus"].where(out["rec_connus"] > 0)).astype("Float64")
     out["annee"] = year
+    out["nomenclature"] = fap_nomenclature(out["code_fap"], year)
     return out
 
 
 def segment_opportunities(trades: pd.DataFrame | None, fap_rome: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per segment: BMO recruitment projects, share difficult, green trades.
 
-    A BMO trade (FAP) is attached to every segment of its ROME codes in
-    ``fap_rome.csv`` (a trade shared by two segments counts in both). Green
+    A BMO trade (FAP) is attached to every segment of its ROME codes in the rows of
+    ``fap_rome.csv`` of the survey's nomenclature (FAP 2009 or FAP 2021; a trade shared
+    by two segments counts in both; the trades attached to none: :func:`unmatched_trades`). Green
     trades: distinct ROME codes of the segment flagged ``transition_ecologique``.
     ``trades`` may be None (no BMO input): the BMO columns are then missing.
     """
@@ -267,10 +271,11 @@ def segment_opportunities(trades: pd.DataFrame | None, fap_rome: pd.DataFrame | 
              .rename("nb_metiers_verts"))
     out = segments.set_index("segment_id")
     out["nb_metiers_verts"] = green.reindex(out.index).fillna(0).astype(int)
-    links = fap[["code_fap", "segment_id"]].drop_duplicates()
     if trades is not None and not trades.empty:
+        survey = _links(fap, trades)  # the rows of the survey's nomenclature (FAP 2009 or FAP 2021)
+        links = survey[["code_fap", "segment_id"]].drop_duplicates()
         merged = trades.merge(links, on="code_fap", how="inner")
-        green_fap = set(fap.loc[fap["transition_ecologique"].astype(bool), "code_fap"])
+        green_fap = set(survey.loc[survey["transition_ecologique"].astype(bool), "code_fap"])
         merged["verts"] = merged["code_fap"].isin(green_fap)
         agg = merged.groupby("segment_id").agg(
             nb_metiers_bmo=("code_fap", "nunique"),
@@ -304,16 +309,68 @@ def segment_opportunities(trades: pd.DataFrame | None, fap_rome: pd.DataFrame | 
                            na_position="last").reset_index(drop=True)
 
 
-def tension_note(trades: pd.DataFrame | None, reason: str = "") -> str:
-    """French sentence on the BMO survey used (year, secret values) or why it is missing."""
+#: First BMO survey coded in FAP 2021 (FAP 2009 before): decides only for a survey whose codes exist in both.
+FIRST_FAP2021_SURVEY = 2024
+
+
+def fap_nomenclature(codes: pd.Series, year: int | None = None) -> str:
+    """FAP nomenclature of a BMO survey from its trade codes: « FAP 2021 » when a code has an X in third
+    position (« T4X60 »), « FAP 2009 » when one has a Z (« T4Z60 »); codes with another letter (« G0A40 »,
+    « T2B60 ») exist in both nomenclatures, with different meanings: then the survey year decides."""
+    third = codes.astype(str).str[2:3]
+    if (third == "X").any():
+        return FAP_NOMENCLATURES[1]
+    if (third == "Z").any() or year is None or year < FIRST_FAP2021_SURVEY:
+        return FAP_NOMENCLATURES[0]
+    return FAP_NOMENCLATURES[1]
+
+
+def _links(fap: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``fap_rome.csv`` in the nomenclature of the BMO survey ``trades``."""
+    if "nomenclature" not in fap.columns or "nomenclature" not in trades.columns or trades.empty:
+        return fap
+    return fap[fap["nomenclature"] == trades["nomenclature"].iloc[0]]
+
+
+def unmatched_trades(trades: pd.DataFrame | None, fap_rome: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The BMO trades that ``fap_rome.csv`` attaches to no segment (left out of :func:`segment_opportunities`).
+
+    Columns: ``code_fap``, ``nomenclature`` (of the survey), ``projets_recrutement`` (known values), sorted by
+    projects (descending) then code.
+    """
+    columns = ["code_fap", "nomenclature", "projets_recrutement"]
+    if trades is None or trades.empty:
+        return pd.DataFrame(columns=columns)
+    fap = load_referentiel("fap_rome") if fap_rome is None else fap_rome
+    out = trades.loc[~trades["code_fap"].isin(set(_links(fap, trades)["code_fap"]))].copy()
+    if "nomenclature" not in out.columns:
+        out["nomenclature"] = fap_nomenclature(trades["code_fap"])
+    out = out.sort_values(["projets_recrutement", "code_fap"], ascending=[False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+def tension_note(trades: pd.DataFrame | None, reason: str = "", fap_rome: pd.DataFrame | None = None) -> str:
+    """French sentence on the BMO survey used (year, secret values, trades attached to no segment) or why it
+    is missing."""
     if trades is None or trades.empty:
         return (f"**Métiers en tension non disponibles** : {reason}. Le critère « tension de recrutement » "
                 "ne pourra pas être mesuré.")
     secret = int(trades["nb_valeurs_secretes"].sum())
-    text = f"Enquête BMO {int(trades['annee'].iloc[0])} : {len(trades)} métier(s) du territoire."
+    text = f"Enquête BMO {int(trades['annee'].iloc[0])} : {len(trades)} métier(s) du territoire"
+    text += f" (codes de la nomenclature {trades['nomenclature'].iloc[0]})." if "nomenclature" in trades else "."
     if secret:
         text += (f" {secret} valeur(s) sous secret statistique (« * ») sont traitées comme manquantes "
                  "(ni 0 ni 1) : les sommes portent sur les valeurs connues.")
+    from .report import fr_number, fr_percent
+
+    unmatched = unmatched_trades(trades, fap_rome)
+    if len(unmatched):
+        projects = int(unmatched["projets_recrutement"].sum())
+        share = projects / max(float(trades["projets_recrutement"].sum()), 1.0)
+        codes = ", ".join(unmatched["code_fap"].head(10)) + (" …" if len(unmatched) > 10 else "")
+        text += (f"\n\n**{len(unmatched)} métier(s) BMO ne sont rattachés à aucun segment** par la table "
+                 f"FAP → ROME → segment (`fap_rome.csv`) : {fr_number(projects)} projets de recrutement "
+                 f"({fr_percent(share, 0)} du total), absents des besoins par segment ci-dessous ({codes}).")
     return text
 
 

@@ -44,6 +44,8 @@ NATURES = ("travaux", "services", "fournitures")
 FIELD_TYPES = ("texte", "nombre", "entier", "booléen")
 
 ROME_PATTERN = re.compile(r"^[A-N]\d{4}$")
+#: Occupation nomenclatures of the BMO surveys (``fap_rome.csv``): FAP 2009 until the 2023 survey, FAP 2021 since.
+FAP_NOMENCLATURES = ("FAP 2009", "FAP 2021")
 _TRUE = {"true", "vrai", "oui", "1"}
 _FALSE = {"false", "faux", "non", "0"}
 
@@ -55,7 +57,7 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "references_juridiques": ("ref_id",),
     "seuils": ("nature",),
     "parametres": ("parametre",),
-    "fap_rome": ("code_fap", "code_rome"),
+    "fap_rome": ("nomenclature", "code_fap", "code_rome"),
     "secteurs_structures": ("secteur",),
     "federations_formation": ("segment_id", "nom"),
     "criteres_priorisation": ("critere_id",),
@@ -266,6 +268,10 @@ def _check_contents(tables: dict[str, pd.DataFrame]) -> list[str]:
         for i, code in enumerate(tables["fap_rome"]["code_fap"]):
             if not re.fullmatch(r"[A-Z]\d[A-Z]\d{2}", code):
                 problems.append(f"fap_rome ligne {i + 2} : code FAP invalide « {code} »")
+        for i, value in enumerate(tables["fap_rome"]["nomenclature"]):
+            if value not in FAP_NOMENCLATURES:
+                problems.append(f"fap_rome ligne {i + 2} : nomenclature « {value} » hors liste ("
+                                + ", ".join(FAP_NOMENCLATURES) + ")")
     if "references_juridiques" in tables:
         for row in tables["references_juridiques"].itertuples(index=False):
             for buyer in split_list(row.type_acheteur):

@@ -178,6 +178,9 @@ SECTION_TABLES: dict[str, list[TableSpec]] = {
             "projets_recrutement": ("Projets de recrutement", "entier"),
             "projets_difficiles": ("Projets difficiles", "entier"), "part_difficiles": ("Part difficiles", "pourcent")},
             max_rows=12),
+        TableSpec("metiers_bmo_sans_segment", "Métiers BMO rattachés à aucun segment (absents du tableau ci-dessus)", {
+            "code_fap": ("Code métier BMO", "texte"), "nomenclature": ("Nomenclature", "texte"),
+            "projets_recrutement": ("Projets de recrutement", "entier")}, max_rows=10),
     ],
     "04": [
         TableSpec("decision_segments_prioritaires", "Classement des segments d'achat", {
@@ -289,7 +292,11 @@ def tables_from_study(etude) -> dict[str, pd.DataFrame]:
     tables["decision_publics_prioritaires"] = publics
     if demandeurs is not None:
         tables["besoins_emploi_segments"] = demand.segments_table(demandeurs, annee, publics, threshold).table
-    tables["opportunites_segments"] = purchases.segment_opportunities(purchases.study_trades(etude))
+    trades = purchases.study_trades(etude)
+    tables["opportunites_segments"] = purchases.segment_opportunities(trades)
+    unmatched = purchases.unmatched_trades(trades)
+    if len(unmatched):
+        tables["metiers_bmo_sans_segment"] = unmatched
     segments = etude.decision("segments_prioritaires", arguments.segments_compute(etude, publics),
                               id_column="segment_id")
     tables["decision_segments_prioritaires"] = segments

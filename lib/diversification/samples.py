@@ -172,33 +172,57 @@ ROME_FAMILY_WEIGHTS = {
     "autres": (0.19, 0.15),
 }
 
-#: Trades of the BMO survey (BMO/FAP 2009 codes): code, name, family code, family label, trade family.
+#: Trades of the BMO survey (FAP 2009 codes and labels of the DARES nomenclature; R1Z61 is attached to no
+#: segment, as some trades of a real survey): code, name, family code, family label, trade family.
 BMO_TRADES = (
-    ("B0Z20", "Ouvriers non qualifiés du gros œuvre du bâtiment", "B", "Bâtiment, travaux publics", "btp"),
+    ("B0Z21", "Ouvriers non qualifiés du gros œuvre du bâtiment", "B", "Bâtiment, travaux publics", "btp"),
     ("B2Z40", "Maçons", "B", "Bâtiment, travaux publics", "btp"),
     ("B4Z41", "Plombiers, chauffagistes", "B", "Bâtiment, travaux publics", "btp"),
     ("B4Z43", "Électriciens du bâtiment", "B", "Bâtiment, travaux publics", "btp"),
-    ("B4Z44", "Peintres et ouvriers qualifiés des finitions du bâtiment", "B", "Bâtiment, travaux publics", "btp"),
+    ("B4Z44", "Ouvriers qualifiés de la peinture et de la finition du bâtiment", "B", "Bâtiment, travaux publics", "btp"),
     ("B1Z40", "Ouvriers qualifiés des travaux publics, du béton et de l'extraction", "B", "Bâtiment, travaux publics", "btp"),
     ("T4Z60", "Agents d'entretien de locaux", "T", "Services aux particuliers et aux collectivités", "nettoyage"),
     ("T4Z62", "Ouvriers de l'assainissement et du traitement des déchets", "T", "Services aux particuliers et aux collectivités", "dechets"),
-    ("A1Z40", "Jardiniers salariés, paysagistes", "A", "Agriculture, marine, pêche", "espaces_verts"),
+    ("A1Z41", "Jardiniers salariés", "A", "Agriculture, marine, pêche", "espaces_verts"),
     ("S1Z40", "Cuisiniers", "S", "Hôtellerie, restauration, alimentation", "restauration"),
     ("S1Z20", "Aides de cuisine, apprentis de cuisine et employés polyvalents de la restauration", "S", "Hôtellerie, restauration, alimentation", "restauration"),
     ("M1Z80", "Techniciens d'étude et de développement en informatique", "M", "Informatique et télécommunications", "informatique"),
-    ("M2Z90", "Ingénieurs et cadres d'étude, recherche et développement en informatique", "M", "Informatique et télécommunications", "informatique"),
+    ("M2Z90", "Ingénieurs et cadres d'étude, recherche et développement en informatique, chefs de projets informatiques", "M", "Informatique et télécommunications", "informatique"),
     ("J3Z43", "Conducteurs routiers", "J", "Transports, logistique et tourisme", "transport"),
-    ("J3Z44", "Conducteurs de transport en commun sur route", "J", "Transports, logistique et tourisme", "transport"),
-    ("T6Z61", "Agents de sécurité et de surveillance", "T", "Services aux particuliers et aux collectivités", "securite"),
-    ("L0Z60", "Secrétaires", "L", "Gestion, administration des entreprises", "administratif"),
+    ("J3Z41", "Conducteurs de transport en commun sur route", "J", "Transports, logistique et tourisme", "transport"),
+    ("T3Z61", "Agents de sécurité et de surveillance", "T", "Services aux particuliers et aux collectivités", "securite"),
+    ("L0Z60", "Secrétaires bureautiques et assimilés", "L", "Gestion, administration des entreprises", "administratif"),
     ("L2Z61", "Agents administratifs divers", "L", "Gestion, administration des entreprises", "administratif"),
-    ("V5Z81", "Animateurs socioculturels et de loisirs", "V", "Santé, action sociale, culturelle et sportive", "animation"),
+    ("V5Z81", "Professionnels de l'animation socioculturelle", "V", "Santé, action sociale, culturelle et sportive", "animation"),
     ("V0Z60", "Aides-soignants", "V", "Santé, action sociale, culturelle et sportive", "sante"),
-    ("G1Z70", "Techniciens et agents de maîtrise de la maintenance", "G", "Maintenance", "maintenance"),
-    ("E1Z46", "Ouvriers qualifiés de la blanchisserie et du nettoyage des vêtements", "E", "Industries de process", "blanchisserie"),
-    ("U1Z80", "Professionnels de la communication et de l'information", "U", "Communication, information, art et spectacle", "communication"),
-    ("R1Z61", "Vendeurs en produits alimentaires", "R", "Commerce", "autres"),
+    ("G1Z70", "Techniciens et agents de maîtrise de la maintenance et de l'environnement", "G", "Maintenance", "maintenance"),
+    ("F0Z20", "Ouvriers non qualifiés du textile et du cuir", "F", "Matériaux souples, bois, industries graphiques", "blanchisserie"),
+    ("U0Z80", "Assistants de communication", "U", "Communication, information, art et spectacle", "communication"),
+    ("R1Z61", "Vendeurs en ameublement, équipement du foyer, bricolage", "R", "Commerce", "autres"),
 )
+
+#: The same trades in FAP 2021, the nomenclature of the BMO surveys since 2024 (the official-format file of
+#: metropole-exemple): FAP 2009 code → (FAP 2021 code, label), the family of the DARES table for the trade's
+#: main ROME code (``fap_rome.csv``).
+BMO_TRADES_FAP2021 = {
+    "B0Z21": ("B1X30", "Maçons peu qualifiés"), "B2Z40": ("B1X31", "Maçons qualifiés"),
+    "B4Z41": ("B2X33", "Plombiers chauffagistes"), "B4Z43": ("B2X32", "Ouvriers en électricité du bâtiment"),
+    "B4Z44": ("B2X36", "Ouvriers en peinture en bâtiment"),
+    "B1Z40": ("B0X31", "Ouvriers qualifiés de l'extraction et des travaux publics"),
+    "T4Z60": ("T4X60", "Agents d'entretien de locaux"),
+    "T4Z62": ("T4X62", "Ouvriers de l'assainissement et du traitement des déchets"),
+    "A1Z41": ("A1X41", "Jardiniers des espaces verts et naturels"), "S1Z40": ("S1X40", "Cuisiniers"),
+    "S1Z20": ("S1X20", "Aides de cuisine et employés polyvalents de la restauration"),
+    "M1Z80": ("M1X80", "Techniciens d'étude et de développement en informatique"),
+    "M2Z90": ("M2X90", "Ingénieurs et cadres d'étude, recherche et développement en informatique et télécom"),
+    "J3Z43": ("J3X43", "Conducteurs routiers"), "J3Z41": ("J3X41", "Conducteurs de transport en commun sur route"),
+    "T3Z61": ("T3X61", "Agents de sécurité et de surveillance"), "L0Z60": ("L0X60", "Secrétaires bureautiques et assimilés"),
+    "L2Z61": ("L2X61", "Agents administratifs"), "V5Z81": ("V5X81", "Professionnels de l'animation socioculturelle"),
+    "V0Z60": ("V0X60", "Aides-soignants"),
+    "G1Z70": ("G1X74", "Techniciens et agents de maîtrise en installation et maintenance en froid et conditionnement d'air"),
+    "F0Z20": ("K0X32", "Artisans et ouvriers de blanchisserie"), "U0Z80": ("U0X80", "Assistants de la communication"),
+    "R1Z61": ("R1X61", "Vendeurs en ameublement, équipement du foyer, bricolage"),
+}
 
 SURNAMES = (
     "Durand", "Martin", "Bernard", "Petit", "Moreau", "Laurent", "Lefebvre", "Leroy", "Roux", "Fournier",
@@ -1112,12 +1136,14 @@ def _generate_metropole(target: Path) -> None:
     areas = [("99", "Val-Fictif", "9901", "Bassin de Valmont"), ("99", "Val-Fictif", "9902", "Bassin des Coteaux"),
              ("98", "Haut-Fictif", "9801", "Bassin de Hautemont")]
     bmo = _bmo_rows(rng, study_year, areas)
+    for r in bmo:  # a recent survey: FAP 2021 codes, as published since 2024
+        r["code"], r["nom"] = BMO_TRADES_FAP2021[r["code"]]
     data_rows = [[r["annee"], r["code"], r["nom"], r["fam"], r["fam_label"], "99", "Région Exemple", r["dept"],
                   r["dept_name"], r["be"], r["be_name"], _secret(r["met"]), _secret(r["xmet"]), _secret(r["smet"])]
                  for r in bmo]
     description = [
         ["annee", "Année de l'enquête"],
-        ["Code métier BMO", "Code du métier (nomenclature FAP)"],
+        ["Code métier BMO", "Code du métier (nomenclature FAP 2021)"],
         ["Nom métier BMO", "Libellé du métier"],
         ["Famille_met", "Code de la famille de métiers"],
         ["Lbl_fam_met", "Libellé de la famille de métiers"],

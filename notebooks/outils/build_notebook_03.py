@@ -58,9 +58,13 @@ display(Markdown(purchases.planned_note(achats_prevus, etude)))"""),
     code("""purchases.planned_by_segment(achats_prevus) if achats_prevus is not None else None"""),
     md("""## 5. Métiers en tension et métiers de la transition écologique
 
-Les projets de recrutement de l'enquête BMO, rattachés aux segments par la table FAP → ROME → segment. Un segment dont les métiers recrutent difficilement intéresse les entreprises : la clause y répond à un besoin. Les valeurs sous secret statistique (« * ») restent manquantes."""),
+Les projets de recrutement de l'enquête BMO, rattachés aux segments par la table FAP → ROME → segment (nomenclature FAP 2009 ou FAP 2021 selon l'enquête, tables de passage de la DARES) ; les métiers que la table ne rattache à aucun segment sont listés à part, jamais écartés en silence. Un segment dont les métiers recrutent difficilement intéresse les entreprises : la clause y répond à un besoin. Les valeurs sous secret statistique (« * ») restent manquantes."""),
     code("""metiers = purchases.study_trades(etude)
-display(Markdown(purchases.study_tension_note(metiers, etude)))"""),
+display(Markdown(purchases.study_tension_note(metiers, etude)))
+sans_segment = purchases.unmatched_trades(metiers)
+if len(sans_segment):  # trades left out of the table by segment: shown, and kept in the run
+    etude.publish("metiers_bmo_sans_segment", sans_segment)
+    display(sans_segment)"""),
     code("""opportunites = purchases.segment_opportunities(metiers)
 etude.publish("opportunites_segments", opportunites)
 opportunites"""),
