@@ -206,13 +206,15 @@ METIERS_TENSION = InputSpec(
     title="Métiers en tension (BMO)",
     description=(
         "Projets de recrutement par métier (enquête Besoins en Main-d'Œuvre de France Travail). "
-        "Le fichier officiel BMO (.xlsx) est lu tel quel ; le format simple du kit aussi."
+        "Le fichier officiel BMO (.xlsx) est lu tel quel ; le format simple du kit aussi. Les métiers sont codés "
+        "dans la nomenclature FAP 2009 jusqu'à l'enquête 2023 et FAP 2021 depuis 2024 : le kit reconnaît les deux."
     ),
     default_files=("metiers_tension", "bmo"),
     optional=True,
     columns=(
         _c("annee", "int", "Année", "Année de l'enquête BMO.", minimum=2000, maximum=2100),
-        _c("code_metier_bmo", "str", "Code métier BMO", "Code métier BMO/FAP (ex. A0Z40).", aliases=["code_metier"]),
+        _c("code_metier_bmo", "str", "Code métier BMO", "Code métier BMO : famille professionnelle FAP 2009 (ex. T4Z60) ou FAP 2021 (ex. T4X60).",
+           aliases=["code_metier"]),
         _c("nom_metier_bmo", "str", "Métier", "Libellé du métier BMO.", required=False, aliases=["nom_metier"]),
         _c("departement", "str", "Département", "Code du département (deux caractères, 2A/2B pour la Corse).", required=False,
            aliases=["dept"]),
