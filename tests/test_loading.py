@@ -193,3 +193,14 @@ def test_load_territory_goes_on_when_inputs_are_missing_or_unreadable(tmp_path):
     rejects = data.rejects()
     assert set(rejects["entree"]) == {"suivi_clauses", "demandeurs_emploi"}
     assert (rejects["action"] == "fichier rejeté").sum() == 1
+
+
+def test_france_travail_age_bands_read_as_the_kit_bands():
+    """The bands of France Travail / DARES statistics (« Moins de 25 ans », « 25 à 49 ans », « 50 ans ou plus »)."""
+    from diversification.loading import CATEGORY_SYNONYMS
+    from diversification import parsing
+
+    bands = CATEGORY_SYNONYMS["tranche_age"]
+    assert [bands[parsing.normalize_header(v)] for v in ("Moins de 25 ans", "25 à 49 ans", "De 25 à 49 ans",
+                                                         "50 ans ou plus")] == [
+        "moins de 26 ans", "26-49 ans", "26-49 ans", "50 ans et plus"]

@@ -81,9 +81,10 @@ def test_by_segment_and_note():
 
 def test_compare_with_references():
     table = P.compare_with_references(decp_fixture(), BUYERS)
-    assert table["référence nationale"].tolist() == [0.125, 0.173, 0.30]
-    assert table["territoire, tous acheteurs"].tolist() == pytest.approx([0.5, 150 / 450, 0.5])
-    assert table["territoire, acheteurs partenaires"].tolist() == pytest.approx([2 / 3, 1 / 3, 2 / 3])
+    assert table["référence nationale"].tolist() == [0.125, 0.173, 0.187, 0.30]
+    assert table["année"].tolist() == [2019, 2019, 2023, 2025]
+    assert table["territoire, tous acheteurs"].tolist() == pytest.approx([0.5, 150 / 450, 0.5, 0.5])
+    assert table["territoire, acheteurs partenaires"].tolist() == pytest.approx([2 / 3, 1 / 3, 2 / 3, 2 / 3])
 
 
 def test_planned_purchases_by_segment_and_buyer():
@@ -201,3 +202,11 @@ def test_reference_table_attaches_real_fap2021_codes():
     assert opp.loc["nettoyage_locaux", "projets_recrutement"] == 100
     assert opp.loc["transports_mobilites", "projets_recrutement"] == 20
     assert P.unmatched_trades(trades).empty
+
+
+def test_latest_oecp_reference_is_the_2023_census():
+    latest = P.latest_oecp_share()
+    assert (latest["ref_id"], latest["annee"], latest["valeur"]) == ("oecp_2023_clause_nombre", 2023, 0.187)
+    table = P.national_references()
+    older = table[table["ref_id"] != "oecp_2023_clause_nombre"]
+    assert P.latest_oecp_share(older)["annee"] == 2019

@@ -22,12 +22,12 @@ REPRESENTATIVE = {
     "espaces_verts": ["77310000", "77311000", "45112710"],
     "nettoyage_locaux": ["90910000", "90911200", "90919200"],
     "prestations_intellectuelles": ["79410000", "79311000", "71000000", "79110000", "73000000"],
-    "informatique_numerique": ["72000000", "72212000", "48000000", "30200000"],
+    "informatique_numerique": ["72000000", "72212000", "48000000", "72500000"],
     "dechets_proprete_urbaine": ["90500000", "90511000", "90610000", "90512000"],
     "communication_media_culture": [
         "79340000", "79341000", "92100000", "92111000", "79822500", "79530000", "79540000", "92500000",
     ],
-    "fournitures": ["39100000", "37520000", "09130000", "30190000", "33600000", "15000000"],
+    "fournitures": ["39100000", "37520000", "09130000", "30190000", "30200000", "33600000", "15000000"],
     "transports_mobilites": ["60100000", "60112000", "60130000"],
     "services_entreprises_particuliers": ["98000000", "79990000", "92610000", "70330000"],
     "securite_gardiennage": ["79710000", "79713000"],
@@ -181,3 +181,32 @@ def test_segment_labels():
 )
 def test_segment_for_sector(label, segment):
     assert segment_for_sector(label) == segment
+
+
+def test_every_cpv_prefix_is_an_official_code_with_its_official_label():
+    """Each prefix of ``cpv_segments.csv``, padded with zeros, is a CPV 2008 code, labelled as in the
+    nomenclature (copy in ``tests/fixtures/cpv``, see its README)."""
+    from pathlib import Path
+
+    official = pd.read_csv(Path(__file__).parent / "fixtures" / "cpv" / "cpv2008_fr.csv", dtype=str)
+    labels = dict(zip(official["code"].str[:8], official["libelle"]))
+    table = load_referentiel("cpv_segments")
+    assert len(official) == 9454
+    assert [p for p in table["prefixe_cpv"] if p.ljust(8, "0") not in labels] == []
+    assert [(p, l) for p, l in zip(table["prefixe_cpv"], table["libelle_cpv"]) if labels[p.ljust(8, "0")] != l] == []
+
+
+@pytest.mark.parametrize(("code", "segment"), [
+    ("45316110", "btp_vrd_travaux_publics"),  # public lighting: roads and networks, not second œuvre
+    ("92331210", "periscolaire_animation"),  # children's activities
+    ("55243000", "periscolaire_animation"),  # holiday camps
+    ("45111220", "espaces_verts"),  # scrub clearance
+    ("72312000", "administratif_impression_numerisation"),  # data entry
+    ("79970000", "communication_media_culture"), ("79971000", "administratif_impression_numerisation"),
+    ("79416000", "communication_media_culture"), ("90711000", "prestations_intellectuelles"),
+    ("45261410", "btp_second_oeuvre"), ("90918000", "dechets_proprete_urbaine"),
+    ("79995100", "administratif_impression_numerisation"), ("75251110", "securite_gardiennage"),
+    ("98200000", "prestations_intellectuelles"), ("30200000", "fournitures"),
+])
+def test_cpv_groups_attached_to_their_segment_2026_2(code, segment):
+    assert segment_for_cpv(code) == segment

@@ -65,8 +65,10 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
     "tranche_age": {
         "moins_de_26_ans": "moins de 26 ans", "26": "moins de 26 ans", "moins_de_25_ans": "moins de 26 ans",
         "26_49_ans": "26-49 ans", "25_49_ans": "26-49 ans", "26_49": "26-49 ans",
+        # the bands of France Travail / DARES statistics (« Moins de 25 ans », « 25 à 49 ans », « 50 ans ou plus »)
+        "25_a_49_ans": "26-49 ans", "de_25_a_49_ans": "26-49 ans", "entre_25_et_49_ans": "26-49 ans",
         "50_ans_et_plus": "50 ans et plus", "50": "50 ans et plus", "50_et_plus": "50 ans et plus",
-        "plus_de_50_ans": "50 ans et plus",
+        "plus_de_50_ans": "50 ans et plus", "50_ans_ou_plus": "50 ans et plus",
     },
     "niveau_qualification": {
         "infra_3": "infra 3 (sans diplôme)", "sans_diplome": "infra 3 (sans diplôme)",

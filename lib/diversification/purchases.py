@@ -37,6 +37,13 @@ def national_references() -> pd.DataFrame:
     return table
 
 
+def latest_oecp_share(table: pd.DataFrame | None = None) -> pd.Series:
+    """The most recent OECP share of contracts with a social clause, in number (row of ``references_nationales``)."""
+    table = national_references() if table is None else table
+    rows = table[table["ref_id"].str.fullmatch(r"oecp_\d{4}_clause_nombre")]
+    return rows.sort_values("annee").iloc[-1]
+
+
 # --- past purchases ---------------------------------------------------------------------
 
 def _partner_names(acheteurs: list[dict]) -> dict[str, str]:
@@ -147,6 +154,7 @@ def compare_with_references(decp: pd.DataFrame, acheteurs: list[dict]) -> pd.Dat
         measure = "considération sociale (clause, critère ou marché réservé)"
         rows.append({
             "indicateur national": ref.indicateur,
+            "année": ref.annee,
             "référence nationale": ref.valeur,
             "source": ref.source,
             "territoire, tous acheteurs": total[column],
@@ -173,11 +181,13 @@ def chart_social_share(by_segment: pd.DataFrame) -> tuple[plt.Figure, pd.DataFra
     """Bar chart of the share of contracts with a social consideration by segment, national references as lines."""
     data = by_segment[by_segment["part_nb"].notna()][["libelle", "part_nb", "nb_consideration_connue"]]
     data = data.sort_values(["part_nb", "libelle"], ascending=[True, True]).reset_index(drop=True)
-    refs = national_references().set_index("ref_id")["valeur"]
+    table = national_references()
+    refs = table.set_index("ref_id")["valeur"]
+    oecp = latest_oecp_share(table)
     fig, ax = plt.subplots(figsize=(9, max(3.0, 0.35 * len(data) + 1)))
     ax.barh(data["libelle"], data["part_nb"].astype(float) * 100, color="#4a7ab5")
-    ax.axvline(refs["oecp_2019_clause_nombre"] * 100, color="#c0504d", linestyle="--",
-               label="Référence nationale OECP 2019 (clause sociale, en nombre)")
+    ax.axvline(oecp["valeur"] * 100, color="#c0504d", linestyle="--",
+               label=f"Référence nationale OECP {oecp['annee']} (clause sociale, en nombre)")
     ax.axvline(refs["pnad_2025_objectif"] * 100, color="#2e7d32", linestyle=":",
                label="Objectif PNAD 2025 (considération sociale)")
     ax.set_xlabel("Part des marchés avec une considération sociale (%)")

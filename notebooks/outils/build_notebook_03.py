@@ -37,7 +37,7 @@ Nombre de marchés, montant (montants jugés valides seulement, après modificat
     code("""purchases.purchases_by_buyer(decp, acheteurs)"""),
     md("""## 2. Le territoire au regard des références nationales
 
-Les parts du territoire à côté des repères nationaux : recensement 2019 de l'OECP (part des contrats avec une clause sociale, en nombre et en montant) et objectif du PNAD 2022-2025 (30 % des contrats avec au moins une considération sociale en 2025). La mesure du territoire compte toutes les considérations sociales (clause, critère, marché réservé) : elle est un peu plus large que la clause seule de l'OECP."""),
+Les parts du territoire à côté des repères nationaux : recensements de l'OECP (part des marchés de 90 000 € HT et plus avec une clause sociale : en nombre et en montant en 2019, en nombre en 2023, dernier recensement avant le passage aux données essentielles) et objectif du PNAD 2022-2025 (30 % des contrats avec au moins une considération sociale en 2025). La mesure du territoire compte toutes les considérations sociales (clause, critère, marché réservé) : elle est un peu plus large que la clause seule de l'OECP."""),
     code("""purchases.compare_with_references(decp, acheteurs)"""),
     md("""## 3. Par segment d'achat
 
