@@ -288,3 +288,28 @@ def test_load_types_from_dictionary(tmp_path):
 def test_load_rejects_a_bad_boolean_in_french(tmp_path):
     with pytest.raises(ValueError, match="référentiel mini : valeur « peut-être » de la colonne actif"):
         load_referentiel("mini", _tiny_folder(tmp_path, flag="peut-être"))
+
+
+def test_rome_table_labels_every_trade_of_the_kit():
+    """Every ROME fiche (v3.47: 531) with its label; every ROME code of the segments and of fap_rome is in it."""
+    from diversification.demand import rome_labels
+
+    rome = load_referentiel("rome")
+    assert len(rome) == 531 and rome["code_rome"].is_unique
+    labels = rome_labels()
+    assert labels["E1201"] == "Photographie" and labels["K2204"] == "Nettoyage de locaux"
+    segments = load_referentiel("segments")
+    used = {c for v in segments["codes_rome"] for c in str(v).split("|")} | set(load_referentiel("fap_rome")["code_rome"])
+    assert used - set(labels) == set()
+
+
+def test_unknown_rome_code_of_a_segment_is_a_problem(tmp_path):
+    import shutil
+
+    from diversification import paths
+
+    for f in paths.REFERENTIELS_DIR.glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    rome = (tmp_path / "rome.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "rome.csv").write_text("\n".join(l for l in rome if not l.startswith("E1201,")) + "\n", encoding="utf-8")
+    assert check_referentiels(tmp_path) == ["segments : code ROME « E1201 » absent de la table rome"]

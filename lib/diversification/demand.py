@@ -127,8 +127,11 @@ def demand_by_rome(
 
 
 def rome_labels(fap_rome: pd.DataFrame | None = None) -> dict[str, str]:
-    """ROME code → French label (``fap_rome.csv``)."""
-    fap_rome = load_referentiel("fap_rome") if fap_rome is None else fap_rome
+    """ROME code → French label: every fiche of the ROME (``rome.csv``), or the codes of ``fap_rome`` when a
+    table is given (tests)."""
+    if fap_rome is None:
+        table = load_referentiel("rome")
+        return dict(zip(table["code_rome"], table["libelle_rome"]))
     first = fap_rome.sort_values("code_rome", kind="stable").drop_duplicates("code_rome")
     return dict(zip(first["code_rome"], first["libelle_rome"]))
 

@@ -58,6 +58,7 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "seuils": ("nature",),
     "parametres": ("parametre",),
     "fap_rome": ("nomenclature", "code_fap", "code_rome"),
+    "rome": ("code_rome",),
     "secteurs_structures": ("secteur",),
     "federations_formation": ("segment_id", "nom"),
     "criteres_priorisation": ("critere_id",),
@@ -261,6 +262,17 @@ def _check_contents(tables: dict[str, pd.DataFrame]) -> list[str]:
             if issue:
                 problems.append(f"publics : {row.public_id} : {column} : {issue}")
 
+    if "rome" in tables:
+        for i, code in enumerate(tables["rome"]["code_rome"]):
+            if not ROME_PATTERN.match(code):
+                problems.append(f"rome ligne {i + 2} : code ROME invalide « {code} »")
+        known = set(tables["rome"]["code_rome"])
+        for name in ("fap_rome", "segments"):
+            if name in tables:
+                codes = (tables[name]["code_rome"] if name == "fap_rome"
+                         else [c for v in tables[name]["codes_rome"] for c in split_list(v)])
+                for code in sorted(set(codes) - known):
+                    problems.append(f"{name} : code ROME « {code} » absent de la table rome")
     if "fap_rome" in tables:
         for i, code in enumerate(tables["fap_rome"]["code_rome"]):
             if not ROME_PATTERN.match(code):
