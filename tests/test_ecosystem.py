@@ -3,6 +3,7 @@
 import pandas as pd
 
 from diversification import ecosystem as E
+from diversification.referentiels import load_referentiel
 from diversification import purchases as P
 from test_purchases import BUYERS, decp_fixture
 
@@ -71,3 +72,45 @@ def test_sectors_read_back_from_parquet_as_arrays():
     supply = E.inclusive_supply(table).set_index("segment_id")
     assert supply.loc["nettoyage_locaux", "nb_structures"] == 2
     assert E.unknown_sectors(table) == ["Secteur imaginaire"]
+
+
+def test_marche_export_sectors_split_on_commas_with_the_longest_known_labels():
+    """The Marché de l'inclusion joins sectors with « , », and some labels hold a comma or a slash."""
+    from diversification.segments import split_sectors
+
+    cell = ("Nettoyage de locaux, Ameublement, déco, textile & Artisanat, Pêche/Pisciculture, "
+            "Gestion du parc informatique, Maintenance & Installation, Secteur inventé")
+    assert split_sectors(cell) == ["Nettoyage de locaux", "Ameublement, déco, textile & Artisanat",
+                                   "Pêche/Pisciculture", "Gestion du parc informatique, Maintenance & Installation",
+                                   "Secteur inventé"]
+    assert split_sectors("Espaces verts | Nettoyage ; Traiteur") == ["Espaces verts", "Nettoyage", "Traiteur"]
+    assert split_sectors("Poste de garde / Accueil") == ["Poste de garde / Accueil"]
+    assert split_sectors(None) == [] and split_sectors(" | ") == []
+
+
+def test_real_marche_labels_groups_and_2023_labels_have_a_segment():
+    from diversification.segments import segment_for_sector
+
+    assert segment_for_sector("Nettoyage de locaux") == "nettoyage_locaux"
+    assert segment_for_sector("Hygiène et Propreté") == "nettoyage_locaux"  # a group name (exports of 2025-2026)
+    assert segment_for_sector("Maraîchage") == segment_for_sector("Maraîchage, légumerie, conserverie")  # renamed
+    assert segment_for_sector("Collecte 5 flux (papier, métal, verre et bois) et fournitures d'entreprise") == \
+        "dechets_proprete_urbaine"
+    table = load_referentiel("secteurs_structures")
+    assert table["nature_libelle"].value_counts().to_dict() == {"secteur": 154, "variante": 62, "groupe": 20,
+                                                                "ancien libellé": 4}
+
+
+def test_marche_export_file_loads_with_full_type_names(tmp_path):
+    from diversification.loading import load_structures_inclusives
+
+    path = tmp_path / "structures.csv"
+    path.write_text("Raison sociale,Siret,Type de structure,Ville,Département,Secteurs d'activité\n"
+                    "Régie A,73282932000074,Entreprise d'insertion (EI),Lille,59,\"Nettoyage de locaux, Traiteur\"\n"
+                    "Atelier B,44306184100047,Produits et services réalisés en prison (SEP),Lille,59,Blanchisserie\n"
+                    "Atelier C,49300000000015,Structure inconnue (ZZ),Lille,59,Blanchisserie\n",
+                    encoding="utf-8")
+    result = load_structures_inclusives([path])
+    assert result.table["type"].tolist() == ["EI", "SEP"]
+    assert result.table["secteurs"].tolist() == [["Nettoyage de locaux", "Traiteur"], ["Blanchisserie"]]
+    assert [(r["colonne"], r["ligne"]) for r in result.rejects.records] == [("type", 4)]

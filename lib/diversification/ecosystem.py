@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from diversification.referentiels import load_referentiel
-from diversification.segments import segment_for_sector, segment_labels
+from diversification.segments import segment_for_sector, segment_labels, split_sectors
 
 UNKNOWN_DEPARTMENT = "inconnu"
 
@@ -47,9 +47,9 @@ def structures_by_segment(structures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sector_list(value: object) -> list[str]:
-    """Sectors of one structure: a list, an array (read back from Parquet) or a « | » / « ; » text."""
+    """Sectors of one structure: a list, an array (read back from Parquet) or a text (:func:`split_sectors`)."""
     if isinstance(value, str):
-        items = value.replace(";", "|").split("|")
+        items = split_sectors(value)
     elif isinstance(value, (list, tuple, np.ndarray, pd.Series)):
         items = list(value)
     else:

@@ -54,6 +54,7 @@ from .schemas import (
     build_pandera_schema,
 )
 from .pseudonymisation import find_direct_identifier_columns
+from .segments import split_sectors
 from .siret import normalize_siret, siret_problem
 
 #: Oldest date accepted in any input.
@@ -83,6 +84,8 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 _ROME = re.compile(r"^[A-N]\d{4}$")
+#: A category written in full with its code at the end (« Entreprise d'insertion (EI) », exports of the Marché de l'inclusion).
+_CODE_IN_PARENTHESES = re.compile(r"\(\s*([^()]{1,12}?)\s*\)\s*$")
 
 
 # --- the generic typed loader ---------------------------------------------------------------
@@ -134,6 +137,9 @@ def _parse_value(col: ColumnSpec, value: str, categories: dict[str, str] | None)
         key = parsing.normalize_header(value)
         if key in categories:
             return categories[key]
+        code = _CODE_IN_PARENTHESES.search(str(value))  # « Entreprise d'insertion (EI) »
+        if code and parsing.normalize_header(code.group(1)) in categories:
+            return categories[parsing.normalize_header(code.group(1))]
         raise ValueError(f"valeur hors liste (admises : {', '.join(col.allowed)})")
     raise AssertionError(col.kind)
 
@@ -478,7 +484,7 @@ def load_structures_inclusives(paths, *, today=None) -> LoadResult:
     result = load_table(paths, STRUCTURES_INCLUSIVES, today=today)
     table = result.table
     if not table.empty:
-        table["secteurs"] = table["secteurs"].map(lambda s: [p.strip() for p in re.split(r"[|;/]", s) if p.strip()])
+        table["secteurs"] = table["secteurs"].map(split_sectors)
         if "departement" in table:
             table["departement"] = table["departement"].map(
                 lambda d: d if d is None or pd.isna(d) else (d.zfill(2) if str(d).isdigit() else str(d).upper())

@@ -363,6 +363,23 @@ STRUCTURE_SECTORS: dict[str, tuple[str, ...]] = {
     "Conciergerie": ("EA", "ESAT"),
     "Artisanat d'art": ("ESAT", "EITI"),
 }
+#: The same sectors as labelled by the Marché de l'inclusion (its exports), for the raw-exports territory.
+MARCHE_SECTORS = {
+    "Nettoyage": "Nettoyage de locaux", "Espaces verts": "Création et entretien des espaces verts",
+    "Bâtiment": "Travaux de chantiers", "Restauration": "Restauration collective", "Traiteur": "Traiteur",
+    "Informatique": "Gestion du parc informatique, Maintenance & Installation", "Blanchisserie": "Blanchisserie",
+    "Collecte et tri des déchets": "Collecte 5 flux (papier, métal, verre et bois) et fournitures d'entreprise",
+    "Impression": "Impressions", "Transport": "Transports de personnes", "Multiservices": "Services à la personne",
+    "Conciergerie": "Conciergerie d'entreprise", "Artisanat d'art": "Artisanat d'art",
+}
+#: Structure types as the Marché de l'inclusion writes them in full.
+MARCHE_STRUCTURE_TYPES = {
+    "EI": "Entreprise d'insertion (EI)", "AI": "Association intermédiaire (AI)",
+    "ACI": "Atelier chantier d'insertion (ACI)", "ETTI": "Entreprise de travail temporaire d'insertion (ETTI)",
+    "EITI": "Entreprise d'insertion par le travail indépendant (EITI)",
+    "GEIQ": "Groupement d'employeurs pour l'insertion et la qualification (GEIQ)", "EA": "Entreprise adaptée (EA)",
+    "EATT": "Entreprise adaptée de travail temporaire (EATT)", "ESAT": "Établissement et service d'aide par le travail (ESAT)",
+}
 STRUCTURE_NAME_TEMPLATES = {
     "EI": ("Régie de quartier {lieu}", "{secteur} Solidaire {lieu}", "Tremplin {secteur}"),
     "AI": ("Association intermédiaire Coup de Main {lieu}", "Relais Emploi {lieu}"),
@@ -1349,17 +1366,24 @@ def _generate_bruts(target: Path) -> None:
                purchase_rows, **cp1252)
 
     structures = _structures(world, 9, "99", with_opcs=False)
-    structure_rows = [[int(s["siret"]), s["nom"], s["type"], s["secteurs"].replace(" | ", " ; "), s["commune"],
+    # as exported by the Marché de l'inclusion: its sector labels joined by « , » (some contain a comma), the
+    # structure type in full with its code
+    structure_rows = [[int(s["siret"]), s["nom"], MARCHE_STRUCTURE_TYPES[s["type"]],
+                       ", ".join(MARCHE_SECTORS[label] for label in s["secteurs"].split(" | ")), s["commune"],
                        s["departement"], s["capacite_etp"]] for s in structures]
     structure_rows[4][0] = int(structure_rows[4][0]) // 10 * 10 + (int(structure_rows[4][0]) % 10 + 3) % 10
     defects.append(Defect("structures_inclusives.xlsx", 6, "SIRET", "SIRET invalide : clé de Luhn fausse",
                           "signaler le SIRET invalide, garder la ligne (même règle que pour les DECP : les heures ou la structure existent)"))
+    defects.append(Defect("structures_inclusives.xlsx", 1, "Secteurs d'activité",
+                          "export du Marché de l'inclusion : secteurs joints par « , » (certains libellés contiennent "
+                          "une virgule), type de structure en toutes lettres (« Entreprise d'insertion (EI) »)",
+                          "reconnaître les libellés connus les plus longs et le code entre parenthèses"))
     defects.append(Defect("structures_inclusives.xlsx", 1, "SIRET",
                           "SIRET saisis comme nombres dans Excel (cellules numériques)",
                           "les relire comme texte à 14 chiffres, sans notation scientifique"))
     _write_xlsx(target / "structures_inclusives.xlsx",
-                [("Structures", ["SIRET", "Raison sociale", "Type structure", "Secteurs", "Ville", "Département",
-                                 "Capacité ETP"], structure_rows)])
+                [("Structures", ["Siret", "Raison sociale", "Type de structure", "Secteurs d'activité", "Ville",
+                                 "Département", "Capacité ETP"], structure_rows)])
 
     for contract in contracts:
         contract.notification = contract.notification if contract.notification.year >= 2024 else _day_in_year(rng, 2024, 0, 60)

@@ -53,7 +53,7 @@ PURCHASE_FORMS = [
     "accord-cadre à marchés subséquents",
     "délégation de service public",
 ]
-STRUCTURE_TYPES = ["EI", "AI", "ACI", "ETTI", "EITI", "GEIQ", "EA", "EATT", "ESAT", "OPCS"]
+STRUCTURE_TYPES = ["EI", "AI", "ACI", "ETTI", "EITI", "GEIQ", "EA", "EATT", "ESAT", "SEP", "OPCS"]
 JOB_SEEKER_CATEGORIES = ["A", "B", "C"]
 SENIORITY = ["moins d'un an", "un an ou plus"]
 
@@ -264,7 +264,9 @@ STRUCTURES_INCLUSIVES = InputSpec(
     title="Structures inclusives",
     description=(
         "Annuaire des SIAE, entreprises adaptées, ESAT et GEIQ du territoire "
-        "(export du Marché de l'inclusion)."
+        "(export du Marché de l'inclusion, lu tel quel : secteurs ou groupes de secteurs joints par « , », "
+        "type en toutes lettres). Depuis juillet 2026, l'export de la liste de recherche n'a plus ni SIRET ni "
+        "secteurs : prendre un export antérieur ou l'API du Marché."
     ),
     default_files=("structures_inclusives", "structures"),
     optional=True,
@@ -272,10 +274,13 @@ STRUCTURES_INCLUSIVES = InputSpec(
     columns=(
         _c("siret", "siret", "SIRET", "SIRET de l'établissement."),
         _c("nom", "str", "Nom", "Nom de la structure.", aliases=["raison_sociale", "name"]),
-        _c("type", "category", "Type de structure", "EI, AI, ACI, ETTI, EITI, GEIQ, EA, EATT, ESAT ou OPCS.",
-           allowed=STRUCTURE_TYPES, aliases=["kind", "type_structure"]),
-        _c("secteurs", "str", "Secteurs d'activité", "Secteurs de l'annuaire, séparés par « | » ou « ; ».",
-           aliases=["sectors", "secteur"]),
+        _c("type", "category", "Type de structure",
+           "EI, AI, ACI, ETTI, EITI, GEIQ, EA, EATT, ESAT, SEP (produits et services réalisés en prison) ou OPCS ; le libellé complet "
+           "suivi du code entre parenthèses est lu aussi (« Entreprise d'insertion (EI) »).",
+           allowed=STRUCTURE_TYPES, aliases=["kind", "type_structure", "type_de_structure"]),
+        _c("secteurs", "str", "Secteurs d'activité",
+           "Secteurs ou groupes de secteurs de l'annuaire, séparés par « | », « ; » ou « , » (exports du Marché de "
+           "l'inclusion).", aliases=["sectors", "secteur", "secteurs_d_activite"]),
         _c("commune", "str", "Commune", "Commune de l'établissement.", required=False, aliases=["city", "ville"]),
         _c("departement", "str", "Département", "Code du département.", required=False, aliases=["department", "dept"]),
         _c("capacite_etp", "float", "Capacité (ETP)", "Capacité d'accueil ou effectif en équivalents temps plein.",

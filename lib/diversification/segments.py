@@ -10,6 +10,7 @@ segment.
 from __future__ import annotations
 
 import functools
+import re
 
 import pandas as pd
 
@@ -100,6 +101,47 @@ def _sector_key(label: object) -> str:
 def _sector_map() -> dict[str, str]:
     table = load_referentiel("secteurs_structures")
     return {_sector_key(s): seg for s, seg in zip(table["secteur"], table["segment_id"])}
+
+
+_TOKEN_SEPARATOR = re.compile(r"\s*[,/]\s*")
+
+
+def split_sectors(value: object) -> list[str]:
+    """The sector labels of one cell of the directory.
+
+    Labels are separated by « | » or « ; » (the kit's files), or by « , » (the exports of the Marché de
+    l'inclusion join them with « , »), some files use « / ». Some real labels contain a comma or a slash
+    (« Ameublement, déco, textile & Artisanat », « Pêche/Pisciculture »): within a part, the longest run of
+    pieces that makes a known label is taken at each step; a piece that starts no known label is kept alone
+    (reported as unknown by the caller).
+    """
+    if not isinstance(value, str):
+        return []
+    known = _sector_map()
+    labels = []
+    for part in re.split(r"[|;]", value):
+        part = part.strip()
+        if not part:
+            continue
+        if _sector_key(part) in known:
+            labels.append(part)
+            continue
+        # pieces and the spans of the original text they cover
+        starts, ends, position = [], [], 0
+        for separator in _TOKEN_SEPARATOR.finditer(part):
+            starts.append(position)
+            ends.append(separator.start())
+            position = separator.end()
+        starts.append(position)
+        ends.append(len(part))
+        i = 0
+        while i < len(starts):
+            j = next((j for j in range(len(starts), i, -1) if _sector_key(part[starts[i]:ends[j - 1]]) in known), i + 1)
+            piece = part[starts[i]:ends[j - 1]].strip()
+            if piece:
+                labels.append(piece)
+            i = j
+    return labels
 
 
 def segment_for_sector(label: object) -> str | None:
