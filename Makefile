@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Crée l'environnement .venv et installe le kit
-	@-$(BIN)/nbstripout --install --attributes .gitattributes --keep-count --extra-keys "metadata.papermill cell.metadata.papermill" >/dev/null 2>&1 || true
+	@-$(BIN)/nbstripout --install --attributes .gitattributes >/dev/null 2>&1 || true
+	@# nbstripout --install drops --keep-count and --extra-keys from the filter: set the clean command in full
+	@# (the pinned cells keep their execution count, which nbval needs)
+	@-git config filter.nbstripout.clean '"$(abspath $(BIN))/python" -m nbstripout --keep-count --extra-keys "metadata.papermill cell.metadata.papermill"' >/dev/null 2>&1 || true
 
 study: install ## Lance l'étude complète sur le territoire d'exemple (TERRITOIRE=..., ANNEE=...)
 	$(BIN)/diversification etude --territoire $(TERRITOIRE) $(if $(ANNEE),--annee $(ANNEE),)

@@ -111,3 +111,30 @@ def test_readme_data_dictionary_is_up_to_date():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text.split("<!-- dictionnaire:debut -->\n")[1].split("<!-- dictionnaire:fin -->")[0]
     assert block == dictionary_markdown(), "regenerate the README section from schemas.dictionary_markdown()"
+
+
+def test_git_filter_keeps_the_execution_count_of_pinned_cells():
+    """Where the nbstripout git filter is installed (``make install``), it must keep execution counts and strip
+    papermill metadata as the committed notebooks are: without --keep-count, a commit strips the counts of the
+    pinned cells and nbval fails on a clean clone (« Unrun reference cell has outputs »)."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("pas de dépôt git")
+    result = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], capture_output=True, text=True,
+                            cwd=ROOT, check=False)
+    if result.returncode != 0:
+        pytest.skip("filtre nbstripout non installé")
+    assert "--keep-count" in result.stdout and "metadata.papermill cell.metadata.papermill" in result.stdout
+
+
+def test_committed_pinned_cells_have_an_execution_count():
+    """The notebooks as committed (HEAD), not only as in the working tree."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("pas de dépôt git")
+    for path in NOTEBOOKS:
+        shown = subprocess.run(["git", "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"], capture_output=True,
+                               text=True, cwd=ROOT, check=False)
+        if shown.returncode != 0:
+            continue  # not committed yet
+        for cell in json.loads(shown.stdout)["cells"]:
+            if cell.get("metadata", {}).get("keep_output") and cell.get("outputs"):
+                assert cell.get("execution_count") is not None, (path.name, cell["source"][:60])
