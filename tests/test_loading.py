@@ -204,3 +204,36 @@ def test_france_travail_age_bands_read_as_the_kit_bands():
     assert [bands[parsing.normalize_header(v)] for v in ("Moins de 25 ans", "25 à 49 ans", "De 25 à 49 ans",
                                                          "50 ans ou plus")] == [
         "moins de 26 ans", "26-49 ans", "26-49 ans", "50 ans et plus"]
+
+
+def _seekers(tmp_path, lines: list[str]):
+    from diversification.loading import load_demandeurs_emploi
+
+    header = "annee;categorie;sexe;tranche_age;niveau_qualification;anciennete;rqth;brsa;qpv;code_rome;effectif"
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return load_demandeurs_emploi([path])
+
+
+def test_job_seeker_total_and_other_categories_are_not_added_to_a_b_c(tmp_path):
+    """A=10, B=5, C=6, plus a total ABC=21 and D=3: 21 job seekers, not 45; the two rows are rejected, said."""
+    cell = "F;26-49 ans;4 (bac);un an ou plus;non;non;non;K2204"
+    result = _seekers(tmp_path, [f"2025;{c};{cell};{n}" for c, n in (("A", 10), ("B", 5), ("C", 6), ("ABC", 21), ("D", 3))])
+    assert int(result.table["effectif"].sum()) == 21
+    rejected = [(r["ligne"], r["colonne"], r["action"]) for r in result.rejects.records]
+    assert rejected == [(5, "categorie", "ligne rejetée"), (6, "categorie", "ligne rejetée")]
+    # an absent category (column present, value empty) keeps the row
+    assert int(_seekers(tmp_path, [f"2025;;{cell};7"]).table["effectif"].sum()) == 7
+
+
+def test_job_seeker_rows_of_the_same_cell_are_added_and_said(tmp_path):
+    """Finer seniority bands read as « un an ou plus »: 10 + 20 in one cell (not 10 kept, 20 dropped)."""
+    result = _seekers(tmp_path, [
+        "2025;A;Femmes;Moins de 25 ans;Aucun diplôme;De 1 an à moins de 2 ans;non;non;non;K2204;10",
+        "2025;A;F;moins de 26 ans;infra 3 (sans diplôme);2 ans ou plus;non;non;non;K2204;20",
+        "2025;A;F;moins de 26 ans;infra 3 (sans diplôme);moins d'un an;non;non;non;K2204;4",
+    ])
+    assert sorted(result.table["effectif"].tolist()) == [4, 30]
+    assert [(r["ligne"], r["action"]) for r in result.rejects.records] == [
+        (3, "effectif additionné à celui d'une ligne précédente")]
+    assert "ligne 2" in result.rejects.records[0]["motif"]

@@ -26,6 +26,7 @@ ACTION_COLUMN_DROPPED = "colonne supprimée (donnée personnelle)"
 ACTION_FILE_REJECTED = "fichier rejeté"
 ACTION_EXCLUDED_FROM_TOTALS = "exclue des totaux de montants, conservée dans les comptes"
 ACTION_DUPLICATE_REMOVED = "doublon retiré"
+ACTION_COUNTS_ADDED = "effectif additionné à celui d'une ligne précédente"
 ACTION_AMOUNT_UPDATED = "montant mis à jour par avenant"
 
 

@@ -30,6 +30,7 @@ from .config import TerritoryConfig, load_config
 from .errors import (
     ACTION_COLUMN_DROPPED,
     ACTION_COLUMN_IGNORED,
+    ACTION_COUNTS_ADDED,
     ACTION_DUPLICATE_REMOVED,
     ACTION_FILE_REJECTED,
     ACTION_ROW_REJECTED,
@@ -62,7 +63,8 @@ MIN_DATE = pd.Timestamp("1990-01-01")
 
 #: Spellings met in real exports for the category vocabularies (normalised keys).
 CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
-    "sexe": {"f": "F", "femme": "F", "feminin": "F", "h": "H", "homme": "H", "m": "H", "masculin": "H"},
+    "sexe": {"f": "F", "femme": "F", "femmes": "F", "feminin": "F", "h": "H", "homme": "H", "hommes": "H", "m": "H",
+             "masculin": "H"},
     "tranche_age": {
         "moins_de_26_ans": "moins de 26 ans", "26": "moins de 26 ans", "moins_de_25_ans": "moins de 26 ans",
         "26_49_ans": "26-49 ans", "25_49_ans": "26-49 ans", "26_49": "26-49 ans",
@@ -72,13 +74,20 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
         "plus_de_50_ans": "50 ans et plus", "50_ans_ou_plus": "50 ans et plus",
     },
     "niveau_qualification": {
-        "infra_3": "infra 3 (sans diplôme)", "sans_diplome": "infra 3 (sans diplôme)",
+        "infra_3": "infra 3 (sans diplôme)", "sans_diplome": "infra 3 (sans diplôme)", "aucun_diplome": "infra 3 (sans diplôme)",
+        "baccalaureat": "4 (bac)", "niveau_bac": "4 (bac)",
         "3": "3 (CAP-BEP)", "cap_bep": "3 (CAP-BEP)", "cap": "3 (CAP-BEP)", "v": "3 (CAP-BEP)",
         "4": "4 (bac)", "bac": "4 (bac)", "iv": "4 (bac)",
         "5": "5 (bac+2)", "bac_2": "5 (bac+2)", "iii": "5 (bac+2)",
         "6_et_plus": "6 et plus (bac+3 et plus)", "6": "6 et plus (bac+3 et plus)", "bac_3_et_plus": "6 et plus (bac+3 et plus)",
     },
-    "anciennete": {"moins_d_un_an": "moins d'un an", "un_an_ou_plus": "un an ou plus", "12_mois_et_plus": "un an ou plus"},
+    "anciennete": {"moins_d_un_an": "moins d'un an", "un_an_ou_plus": "un an ou plus", "12_mois_et_plus": "un an ou plus",
+                   # labels of France Travail / DARES statistics
+                   "inscrits_depuis_moins_d_un_an": "moins d'un an", "inscrits_depuis_un_an_ou_plus": "un an ou plus",
+                   "deld": "un an ou plus", "moins_de_3_mois": "moins d'un an", "de_3_a_moins_de_6_mois": "moins d'un an",
+                   "de_6_a_moins_de_12_mois": "moins d'un an", "de_1_an_a_moins_de_2_ans": "un an ou plus",
+                   "de_2_ans_a_moins_de_3_ans": "un an ou plus", "3_ans_ou_plus": "un an ou plus",
+                   "2_ans_ou_plus": "un an ou plus"},
     "nature": {"travaux": "travaux", "services": "services", "service": "services", "fournitures": "fournitures",
                "fourniture": "fournitures"},
 }
@@ -266,7 +275,7 @@ def _load_one_file(path, spec, log, *, today, preprocess):
 
 
 def _record(log, path, line, col, value, reason, bad_rows, pos):
-    if col.required:
+    if col.required or (col.invalid_rejects_row and reason != "valeur obligatoire absente"):
         log.add(path, line, col.name, value, f"{col.title} : {reason}", ACTION_ROW_REJECTED)
         bad_rows.add(pos)
     else:
@@ -317,9 +326,30 @@ def _check_sirets(table, spec, path, lines, log, bad_rows):
                 log.add(path, lines[pos], col.name, value, f"{col.title} : {problem}", ACTION_VALUE_FLAGGED)
 
 
+def _add_counts(table: pd.DataFrame, spec: InputSpec, log: RejectionLog) -> pd.DataFrame:
+    """Rows of a count table that describe the same cell: one row, with the counts added (each merged row is logged)."""
+    key = [c.name for c in spec.columns if c.name != spec.sum_column]
+    grouped = table.groupby(key, dropna=False, sort=False)
+    first = grouped.cumcount() == 0
+    if first.all():
+        return table
+    first_line = grouped["ligne"].transform("first")
+    for pos in first[~first].index:
+        row = table.loc[pos]
+        log.add(row["fichier"], row["ligne"], spec.sum_column, row[spec.sum_column],
+                f"même cellule que la ligne {first_line.loc[pos]} (mêmes valeurs dans toutes les autres colonnes)",
+                ACTION_COUNTS_ADDED)
+    totals = grouped[spec.sum_column].transform(lambda v: v.sum(min_count=1))
+    out = table[first].copy()
+    out[spec.sum_column] = totals[first].astype(table[spec.sum_column].dtype)
+    return out
+
+
 def _drop_duplicates(table: pd.DataFrame, spec: InputSpec, log: RejectionLog) -> pd.DataFrame:
     if table.empty:
         return table
+    if spec.sum_column:
+        return _add_counts(table, spec, log)
     key = list(spec.duplicate_key) or [c.name for c in spec.columns]
     dup = table.duplicated(subset=key, keep="first")
     if not dup.any():

@@ -90,6 +90,9 @@ class ColumnSpec:
     maximum: float | None = None
     aliases: tuple[str, ...] = ()
     example: str = ""
+    #: An unreadable or out-of-list value rejects the row even though the column may be absent (a count whose
+    #: category is unknown, e.g. the total « ABC », must not be added to the others).
+    invalid_rejects_row: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class InputSpec:
     optional: bool = False
     personal: bool = False  # participant-level data: kept in the run's prive/ area
     duplicate_key: tuple[str, ...] = field(default=())
+    #: A count table: rows describing the same cell (same values in all the other columns, for instance once
+    #: finer bands are read as the kit's bands) have their ``sum_column`` added, not dropped as duplicates.
+    sum_column: str | None = None
 
     def column(self, name: str) -> ColumnSpec:
         for col in self.columns:
@@ -183,10 +189,13 @@ DEMANDEURS_EMPLOI = InputSpec(
         "métier recherché (ROME) : extraction territoriale de France Travail."
     ),
     default_files=("demandeurs_emploi",),
+    sum_column="effectif",
     columns=(
         _c("annee", "int", "Année", "Année de référence des effectifs.", minimum=2000, maximum=2100),
-        _c("categorie", "category", "Catégorie", "Catégorie de demandeurs d'emploi (A, B, C).", allowed=JOB_SEEKER_CATEGORIES,
-           required=False),
+        _c("categorie", "category", "Catégorie",
+           "Catégorie de demandeurs d'emploi (A, B, C) ; une ligne d'une autre catégorie (D, E) ou d'un total (« ABC ») "
+           "est écartée, pour ne pas compter deux fois les mêmes demandeurs.", allowed=JOB_SEEKER_CATEGORIES,
+           required=False, invalid_rejects_row=True),
         _c("sexe", "category", "Sexe", "F (femme) ou H (homme).", allowed=SEXES),
         _c("tranche_age", "category", "Tranche d'âge", "Tranche d'âge.", allowed=AGE_BANDS),
         _c("niveau_qualification", "category", "Niveau de qualification", "Niveau de diplôme.", allowed=QUALIFICATION_LEVELS),
@@ -197,7 +206,7 @@ DEMANDEURS_EMPLOI = InputSpec(
         _c("code_rome", "str", "Métier recherché (ROME)", "Code ROME du métier recherché (une lettre et quatre chiffres).",
            aliases=["rome", "metier_rome"]),
         _c("effectif", "int", "Effectif", "Nombre de demandeurs d'emploi dans la cellule.", minimum=0, maximum=10_000_000,
-           aliases=["nombre", "nb_demandeurs"]),
+           aliases=["nombre", "nb_demandeurs", "nombre_de_demandeurs_d_emploi"]),
     ),
 )
 
