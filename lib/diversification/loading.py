@@ -275,7 +275,7 @@ def _load_one_file(path, spec, log, *, today, preprocess):
 
 
 def _record(log, path, line, col, value, reason, bad_rows, pos):
-    if col.required or (col.invalid_rejects_row and reason != "valeur obligatoire absente"):
+    if col.required or col.invalid_rejects_row:
         log.add(path, line, col.name, value, f"{col.title} : {reason}", ACTION_ROW_REJECTED)
         bad_rows.add(pos)
     else:

@@ -15,7 +15,6 @@ and counted apart (``nb_inconnue``): they are neither « with » nor « without 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from diversification.referentiels import FAP_NOMENCLATURES, load_referentiel

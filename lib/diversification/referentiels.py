@@ -262,10 +262,11 @@ def _check_contents(tables: dict[str, pd.DataFrame]) -> list[str]:
             if issue:
                 problems.append(f"publics : {row.public_id} : {column} : {issue}")
 
-    if "rome" in tables:
-        for i, code in enumerate(tables["rome"]["code_rome"]):
+    for name in ("rome", "fap_rome"):
+        for i, code in enumerate(tables[name]["code_rome"] if name in tables else []):
             if not ROME_PATTERN.match(code):
-                problems.append(f"rome ligne {i + 2} : code ROME invalide « {code} »")
+                problems.append(f"{name} ligne {i + 2} : code ROME invalide « {code} »")
+    if "rome" in tables:
         known = set(tables["rome"]["code_rome"])
         for name in ("fap_rome", "segments"):
             if name in tables:
@@ -274,9 +275,6 @@ def _check_contents(tables: dict[str, pd.DataFrame]) -> list[str]:
                 for code in sorted(set(codes) - known):
                     problems.append(f"{name} : code ROME « {code} » absent de la table rome")
     if "fap_rome" in tables:
-        for i, code in enumerate(tables["fap_rome"]["code_rome"]):
-            if not ROME_PATTERN.match(code):
-                problems.append(f"fap_rome ligne {i + 2} : code ROME invalide « {code} »")
         for i, code in enumerate(tables["fap_rome"]["code_fap"]):
             if not re.fullmatch(r"[A-Z]\d[A-Z]\d{2}", code):
                 problems.append(f"fap_rome ligne {i + 2} : code FAP invalide « {code} »")
