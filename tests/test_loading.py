@@ -237,3 +237,19 @@ def test_job_seeker_rows_of_the_same_cell_are_added_and_said(tmp_path):
     assert [(r["ligne"], r["action"]) for r in result.rejects.records] == [
         (3, "effectif additionné à celui d'une ligne précédente")]
     assert "ligne 2" in result.rejects.records[0]["motif"]
+
+
+def test_job_seekers_of_other_departments_left_out_and_said(tmp_path):
+    from diversification.loading import load_demandeurs_emploi
+
+    header = "annee;departement;categorie;sexe;tranche_age;niveau_qualification;anciennete;rqth;brsa;qpv;code_rome;effectif"
+    cell = "A;F;26-49 ans;4 (bac);un an ou plus;non;non;non;K2204"
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text("\n".join([header, f"2025;1;{cell};10", f"2025;01;{cell};5", f"2025;69;{cell};7",
+                               f"2025;2a;{cell};3", f"2025;;{cell};2"]) + "\n", encoding="utf-8")
+    result = load_demandeurs_emploi([path], departements=["1", "2A"])
+    # « 1 » and « 01 » are the same department (one cell: 15); 2A kept; no department: kept; 69 left out
+    assert sorted(result.table["effectif"].tolist()) == [2, 3, 15]
+    assert any("1 ligne(s) de demandeurs d'emploi hors du territoire (départements 01, 2A) écartées : "
+               "7 demandeur(s) d'emploi (69)" in n for n in result.notices)
+    assert int(load_demandeurs_emploi([path]).table["effectif"].sum()) == 27  # no territory: all kept

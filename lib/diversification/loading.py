@@ -425,9 +425,20 @@ def _check_date_order(result: LoadResult) -> None:
     result.table = table[~bad].reset_index(drop=True)
 
 
-def load_demandeurs_emploi(paths, *, today=None) -> LoadResult:
-    result = load_table(paths, DEMANDEURS_EMPLOI, today=today)
+def load_demandeurs_emploi(paths, *, departements=None, today=None) -> LoadResult:
+    """Job seekers; with ``departements`` (the territory's), the rows of other departments are left out, said
+    (rows without a department are kept)."""
+    result = load_table(paths, DEMANDEURS_EMPLOI, today=today, preprocess=_preprocess_departments)
     table = result.table
+    if not table.empty and departements:
+        wanted = [department_code(d) for d in departements]
+        outside = table["departement"].notna() & ~table["departement"].isin(wanted)
+        if outside.any():
+            result.notices.append(
+                f"{int(outside.sum())} ligne(s) de demandeurs d'emploi hors du territoire (départements "
+                f"{', '.join(wanted)}) écartées : {int(table.loc[outside, 'effectif'].fillna(0).sum())} demandeur(s) "
+                f"d'emploi ({', '.join(sorted(table.loc[outside, 'departement'].unique()))}).")
+        table = table[~outside]
     if not table.empty:
         bad = ~table["code_rome"].astype(str).str.upper().str.match(_ROME)
         for _, row in table[bad].iterrows():
@@ -464,9 +475,7 @@ def _preprocess_bmo(frame: pd.DataFrame, raw) -> tuple[pd.DataFrame, list[str]]:
             secret_count += int(is_secret.sum())
             frame[target + "_secret"] = is_secret.map({True: "oui", False: "non"})
             frame.loc[is_secret, name] = ""
-    for name in frame.columns:
-        if parsing.normalize_header(name) in ("dept", "departement"):
-            frame[name] = frame[name].astype(str).str.strip().map(lambda d: d.zfill(2) if d.isdigit() else d.upper())
+    frame, _ = _preprocess_departments(frame, raw)
     if secret_count:
         notices.append(
             f"« {raw.path.name} » : {secret_count} effectif(s) sous secret statistique (« * ») : valeurs manquantes, "
@@ -510,15 +519,35 @@ def load_achats_prevus(paths, *, today=None) -> LoadResult:
     return result
 
 
+def _preprocess_departments(frame: pd.DataFrame, raw) -> tuple[pd.DataFrame, list[str]]:
+    """Department columns written as published everywhere (:func:`department_code`), before typing: « 1 » and
+    « 01 » are then the same department for the duplicate and same-cell checks."""
+    names = [n for n in frame.columns if parsing.normalize_header(n) in _DEPARTMENT_HEADERS]
+    if names:
+        frame = frame.copy()
+        for name in names:
+            frame[name] = frame[name].map(lambda d: department_code(d) if str(d).strip() not in ("", "nan", "None") else d)
+    return frame, []
+
+
+_DEPARTMENT_HEADERS = {"dept", "dep", "departement", "code_departement"}
+
+
+def department_code(value: object) -> object:
+    """A department code as published everywhere: two digits (« 1 » → « 01 »), Corsica « 2A »/« 2B »."""
+    if value is None or pd.isna(value):
+        return value
+    text = str(value).strip()
+    return text.zfill(2) if text.isdigit() else text.upper()
+
+
 def load_structures_inclusives(paths, *, today=None) -> LoadResult:
     result = load_table(paths, STRUCTURES_INCLUSIVES, today=today)
     table = result.table
     if not table.empty:
         table["secteurs"] = table["secteurs"].map(split_sectors)
         if "departement" in table:
-            table["departement"] = table["departement"].map(
-                lambda d: d if d is None or pd.isna(d) else (d.zfill(2) if str(d).isdigit() else str(d).upper())
-            )
+            table["departement"] = table["departement"].map(department_code)
     return result
 
 
@@ -599,7 +628,7 @@ def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, 
         if key == "suivi_clauses":
             return load_suivi_clauses(files, salt=salt, today=today)
         if key == "demandeurs_emploi":
-            return load_demandeurs_emploi(files, today=today)
+            return load_demandeurs_emploi(files, departements=config.departements, today=today)
         if key == "metiers_tension":
             bmo = config.get("bmo") or {}
             return load_metiers_tension(files, departements=bmo.get("departements") or config.departements,

@@ -192,6 +192,9 @@ DEMANDEURS_EMPLOI = InputSpec(
     sum_column="effectif",
     columns=(
         _c("annee", "int", "Année", "Année de référence des effectifs.", minimum=2000, maximum=2100),
+        _c("departement", "str", "Département",
+           "Code du département (facultatif) : les lignes d'un autre département que ceux du territoire sont écartées.",
+           required=False, aliases=["code_departement", "dept", "dep"]),
         _c("categorie", "category", "Catégorie",
            "Catégorie de demandeurs d'emploi (A, B, C) ; une ligne d'une autre catégorie (D, E) ou d'un total (« ABC ») "
            "est écartée, pour ne pas compter deux fois les mêmes demandeurs.", allowed=JOB_SEEKER_CATEGORIES,
