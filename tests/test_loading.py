@@ -222,6 +222,8 @@ def test_job_seeker_total_and_other_categories_are_not_added_to_a_b_c(tmp_path):
     assert int(result.table["effectif"].sum()) == 21
     rejected = [(r["ligne"], r["colonne"], r["action"]) for r in result.rejects.records]
     assert rejected == [(5, "categorie", "ligne rejetée"), (6, "categorie", "ligne rejetée")]
+    assert "ligne de total (« ABC »)" in result.rejects.records[0]["motif"]
+    assert "valeur hors liste" in result.rejects.records[1]["motif"]  # D
     # an absent category (column present, value empty) keeps the row
     assert int(_seekers(tmp_path, [f"2025;;{cell};7"]).table["effectif"].sum()) == 7
 

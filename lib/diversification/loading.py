@@ -93,6 +93,8 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 _ROME = re.compile(r"^[A-N]\d{4}$")
+#: Values of a total row in a published table (« Total », « Ensemble », « ABC » for the job-seeker categories).
+_TOTAL_LABELS = {"total", "ensemble", "tous", "toutes", "abc", "total_abc", "categories_abc"}
 #: A category written in full with its code at the end (« Entreprise d'insertion (EI) », exports of the Marché de l'inclusion).
 _CODE_IN_PARENTHESES = re.compile(r"\(\s*([^()]{1,12}?)\s*\)\s*$")
 
@@ -146,6 +148,8 @@ def _parse_value(col: ColumnSpec, value: str, categories: dict[str, str] | None)
         key = parsing.normalize_header(value)
         if key in categories:
             return categories[key]
+        if key in _TOTAL_LABELS:
+            raise ValueError(f"ligne de total (« {str(value).strip()} ») : elle compterait deux fois les lignes détaillées")
         code = _CODE_IN_PARENTHESES.search(str(value))  # « Entreprise d'insertion (EI) »
         if code and parsing.normalize_header(code.group(1)) in categories:
             return categories[parsing.normalize_header(code.group(1))]
