@@ -236,6 +236,8 @@ def test_job_seeker_rows_of_the_same_cell_are_added_and_said(tmp_path):
         "2025;A;F;moins de 26 ans;infra 3 (sans diplôme);moins d'un an;non;non;non;K2204;4",
     ])
     assert sorted(result.table["effectif"].tolist()) == [4, 30]
+    assert ("« demandeurs_emploi.csv », colonne « Tranche d'âge » : « Moins de 25 ans » lu comme « moins de 26 ans » "
+            "(tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans).") in result.notices
     assert [(r["ligne"], r["action"]) for r in result.rejects.records] == [
         (3, "effectif additionné à celui d'une ligne précédente")]
     assert "ligne 2" in result.rejects.records[0]["motif"]

@@ -92,6 +92,17 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
                "fourniture": "fournitures"},
 }
 
+#: Synonyms above that are approximations, with what the reader should know (a notice per file).
+APPROXIMATE_SYNONYMS: dict[str, dict[str, str]] = {
+    "tranche_age": {
+        "moins_de_25_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
+        "25_a_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
+        "de_25_a_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
+        "entre_25_et_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
+        "25_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
+    },
+}
+
 _ROME = re.compile(r"^[A-N]\d{4}$")
 #: Values of a total row in a published table (« Total », « Ensemble », « ABC » for the job-seeker categories).
 _TOTAL_LABELS = {"total", "ensemble", "tous", "toutes", "abc", "total_abc", "categories_abc"}
@@ -269,6 +280,11 @@ def _load_one_file(path, spec, log, *, today, preprocess):
                 parsed = None
             values.append(parsed)
         typed[col.name] = _typed_series(values, col.kind)
+        for text in cache:  # labels read as a kit value that does not mean exactly the same thing: said once per file
+            approximation = APPROXIMATE_SYNONYMS.get(col.name, {}).get(parsing.normalize_header(text))
+            if approximation:
+                notices.append(f"« {path.name} », colonne « {col.title} » : « {text.strip()} » lu comme "
+                               f"« {cache[text][0]} » ({approximation}).")
     table = pd.DataFrame(typed)
     table = _validate_with_pandera(table, spec, path, lines, log, bad_rows)
     _check_sirets(table, spec, path, lines, log, bad_rows)
