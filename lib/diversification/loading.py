@@ -94,16 +94,13 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
 
 #: Synonyms above that are approximations, with what the reader should know (a notice per file).
 APPROXIMATE_SYNONYMS: dict[str, dict[str, str]] = {
-    "tranche_age": {
-        "moins_de_25_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
-        "25_a_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
-        "de_25_a_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
-        "entre_25_et_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
-        "25_49_ans": "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans",
-    },
+    "tranche_age": dict.fromkeys(
+        ("moins_de_25_ans", "25_a_49_ans", "de_25_a_49_ans", "entre_25_et_49_ans", "25_49_ans"),
+        "tranches de France Travail : les jeunes de 25 ans comptent parmi les 26-49 ans"),
 }
 
 _ROME = re.compile(r"^[A-N]\d{4}$")
+
 #: Values of a total row in a published table (« Total », « Ensemble », « ABC » for the job-seeker categories).
 _TOTAL_LABELS = {"total", "ensemble", "tous", "toutes", "abc", "total_abc", "categories_abc"}
 #: A category written in full with its code at the end (« Entreprise d'insertion (EI) », exports of the Marché de l'inclusion).
@@ -546,7 +543,7 @@ def _preprocess_departments(frame: pd.DataFrame, raw) -> tuple[pd.DataFrame, lis
     if names:
         frame = frame.copy()
         for name in names:
-            frame[name] = frame[name].map(lambda d: department_code(d) if str(d).strip() not in ("", "nan", "None") else d)
+            frame[name] = frame[name].map(department_code)
     return frame, []
 
 
