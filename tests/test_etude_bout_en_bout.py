@@ -80,3 +80,51 @@ def test_raw_exports_rejects_file_lists_every_documented_defect(tmp_path):
     row = synthese.loc["Suivi des clauses sociales"]
     assert row["lignes lues"] == row["lignes acceptées"] + row["lignes rejetées"] + row["doublons retirés"]
     assert row["lignes rejetées"] == 8 and row["doublons retirés"] == 1
+
+
+def _published_table(source: Path, target: Path) -> pd.DataFrame:
+    """The job seekers of ``source`` (a France Travail extraction) as a published table: one criterion at a
+    time (sex, age band, seniority, sought trade), « Ensemble » elsewhere, no qualification, RQTH, RSA or QPV."""
+    cells = pd.read_csv(source)
+    rows = [{"annee": y, "categorie": "Catégories A, B, C", "sexe": "Ensemble", "tranche_age": "Ensemble",
+             "anciennete": "Ensemble", "code_rome": "Ensemble", "effectif": int(g["effectif"].sum())}
+            for y, g in cells.groupby("annee")]
+    for criterion in ("sexe", "tranche_age", "anciennete", "code_rome"):
+        for (year, value), group in cells.groupby(["annee", criterion]):
+            row = {"annee": year, "categorie": "ABC", "sexe": "Ensemble", "tranche_age": "Ensemble",
+                   "anciennete": "Ensemble", "code_rome": "Ensemble", "effectif": int(group["effectif"].sum())}
+            row[criterion] = {"F": "Femmes", "H": "Hommes"}.get(value, value)
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    table.to_csv(target, sep=";", index=False, encoding="utf-8")
+    return cells
+
+
+def test_study_with_a_published_job_seeker_table(tmp_path):
+    """The study runs on job seekers given as a published table (margins only): the publics of one criterion are
+    counted on their margin, the others are « non mesurable » (never 0), and the report says so."""
+    import shutil
+
+    territory = tmp_path / "territoire"
+    shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)
+    cells = _published_table(TERRITOIRES_DIR / "rural-exemple" / "demandeurs_emploi.csv",
+                             territory / "demandeurs_emploi.csv")
+    result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
+    assert result.exit_code == 0, result.output
+    run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
+    decision = pd.read_parquet(run_dir / "tables" / "decision_publics_prioritaires.parquet").set_index("public_id")
+    year = cells[cells["annee"] == 2025]
+    assert decision.at["femmes", "demandeurs"] == year.loc[year["sexe"] == "F", "effectif"].sum()
+    assert decision.at["seniors", "demandeurs"] == year.loc[year["tranche_age"] == "50 ans et plus", "effectif"].sum()
+    for public in ("travailleurs_handicapes", "jeunes_diplomes", "brsa", "residents_qpv"):
+        assert pd.isna(decision.at[public, "demandeurs"]), public
+        assert decision.at[public, "explication"].startswith("non mesurable"), public
+        assert not decision.at[public, "retenu"], public
+    segments = pd.read_parquet(run_dir / "tables" / "besoins_emploi_segments.parquet")
+    assert segments["demandeurs_publics_prioritaires"].isna().all()
+    metiers = pd.read_parquet(run_dir / "tables" / "besoins_emploi_demande_metiers.parquet")
+    top = year.groupby("code_rome")["effectif"].sum().sort_values(ascending=False, kind="stable")
+    assert metiers["demandeurs"].iloc[0] == top.iloc[0]
+    html = (run_dir / "rapport" / "rapport.html").read_text(encoding="utf-8")
+    assert "non mesurable : les demandeurs d&#39;emploi fournis ne donnent pas le critère « RQTH »" in html \
+        or "non mesurable : les demandeurs d'emploi fournis ne donnent pas le critère « RQTH »" in html

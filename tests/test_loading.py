@@ -216,14 +216,20 @@ def _seekers(tmp_path, lines: list[str]):
 
 
 def test_job_seeker_total_and_other_categories_are_not_added_to_a_b_c(tmp_path):
-    """A=10, B=5, C=6, plus a total ABC=21 and D=3: 21 job seekers, not 45; the two rows are rejected, said."""
+    """A=10, B=5, C=6, plus a margin ABC=21, D=3 and an ambiguous « Total »=30: 21 job seekers, not 75. ABC is kept
+    as a margin (never added to A, B, C), D and « Total » (which may count D and E) are rejected, said."""
+    from diversification import demand
+
     cell = "F;26-49 ans;4 (bac);un an ou plus;non;non;non;K2204"
-    result = _seekers(tmp_path, [f"2025;{c};{cell};{n}" for c, n in (("A", 10), ("B", 5), ("C", 6), ("ABC", 21), ("D", 3))])
-    assert int(result.table["effectif"].sum()) == 21
+    result = _seekers(tmp_path, [f"2025;{c};{cell};{n}" for c, n in (("A", 10), ("B", 5), ("C", 6), ("ABC", 21), ("D", 3),
+                                                                      ("Total", 30))])
+    assert result.table["marges"].tolist() == ["", "", "", "categorie"]
+    assert demand._total_jobseekers(result.table, 2025) == 21
+    assert demand.demand_by_public(result.table, 2025).set_index("public_id").at["femmes", "demandeurs"] == 21
     rejected = [(r["ligne"], r["colonne"], r["action"]) for r in result.rejects.records]
-    assert rejected == [(5, "categorie", "ligne rejetée"), (6, "categorie", "ligne rejetée")]
-    assert "ligne de total (« ABC »)" in result.rejects.records[0]["motif"]
-    assert "valeur hors liste" in result.rejects.records[1]["motif"]  # D
+    assert rejected == [(6, "categorie", "ligne rejetée"), (7, "categorie", "ligne rejetée")]
+    assert "valeur hors liste" in result.rejects.records[0]["motif"]  # D
+    assert "peut compter les catégories D et E" in result.rejects.records[1]["motif"]
     # an absent category (column present, value empty) keeps the row
     assert int(_seekers(tmp_path, [f"2025;;{cell};7"]).table["effectif"].sum()) == 7
 

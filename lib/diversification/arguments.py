@@ -181,10 +181,14 @@ def opportunities(demandeurs: pd.DataFrame | None, annee: int, publics: list[dic
         table = (by_public[p["public_id"]] if by_public is not None and p["public_id"] in by_public
                  else segments_for_publics(demandeurs, annee, [p["public_id"]]))
         row = table[table["segment_id"] == segment_id]
+        if len(row) and pd.isna(row["demandeurs_publics_prioritaires"].iloc[0]):
+            continue  # not measurable (the job-seeker table does not cross the public with the trades): no figure
         n = int(row["demandeurs_publics_prioritaires"].iloc[0]) if len(row) else 0
         codes = split_list(str(row["metiers_principaux"].iloc[0]).replace(",", "|")) if len(row) else []
         rows.append({"public_id": p["public_id"], "libelle": p["libelle"], "demandeurs": n,
                      "metiers": ", ".join(labels.get(c, c) for c in codes)})
+    if not rows:
+        return pd.DataFrame(columns=columns)
     table = pd.DataFrame(rows, columns=columns)
     table["demandeurs"] = table["demandeurs"].astype("Int64")
     protected = disclosure.protect_frequencies(table, "demandeurs", threshold, total=False)
@@ -271,8 +275,8 @@ def sheet_context(buyer: dict, segment: dict, *, territoire: str, annee: int, fi
         "chiffres": {k: v for k, v in figures.items() if k != "valeurs"},
         "publics_laisses": publics,
         "opportunites": opp,
-        "opportunites_note": ("Les demandeurs d'emploi par métier ne sont pas disponibles, ou aucun public "
-                              "prioritaire n'est retenu."),
+        "opportunites_note": ("Les demandeurs d'emploi par métier ne sont pas disponibles (ou ne sont pas croisés "
+                              "avec les critères des publics), ou aucun public prioritaire n'est retenu."),
         "cadre": legal.to_dict("records"),
         "note_acheteur": BUYER_NOTES.get(btype, ""),
         "adaptations": adaptations,

@@ -17,6 +17,14 @@ Definitions (one home for each):
   score. By default a public is retained when its index is below
   :data:`DEFAULT_INDEX_THRESHOLD` and its weight is positive.
 
+* **Margins**: a job-seeker table may be a published table whose rows give each
+  criterion separately (« Ensemble » / « Total » elsewhere, column ``marges`` of
+  the loaded table, see :attr:`diversification.schemas.ColumnSpec.margin`).
+  A count by some criteria is read on the cells of one layout (:func:`cells_for`):
+  those criteria detailed, the others a margin as far as possible; a public
+  whose criteria no layout details is **not measurable** (count missing, with a
+  reason), never 0. A table without margins is its own single layout.
+
 Counts of participants and of job seekers are protected by
 :mod:`diversification.disclosure` before display: a count (or its complement
 in the total) between 1 and the threshold minus 1 is hidden, with the shares,
@@ -26,11 +34,15 @@ computed on the exact values and stays visible.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pandas as pd
 
 from diversification import charts, disclosure
 from diversification.errors import ConfigError
 from diversification.referentiels import load_referentiel, split_list
+from diversification.schemas import DEMANDEURS_EMPLOI, MARGINS_COLUMN
 
 DEFAULT_INDEX_THRESHOLD = 1.0
 DEFAULT_WEIGHT = 1.0
@@ -80,6 +92,64 @@ def year_note(suivi: pd.DataFrame | None, demandeurs: pd.DataFrame | None, annee
     return "*" + " ; ".join(problems).capitalize() + " : les indicateurs de cette année ne peuvent pas être calculés.*"
 
 
+# --- layouts of a table with margins ----------------------------------------------------------
+
+#: The criteria of the job-seeker table (the columns that may be margins).
+CRITERIA = DEMANDEURS_EMPLOI.margin_columns
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def rule_columns(rule: str) -> list[str]:
+    """The criteria a ``publics.csv`` rule reads (in the order of the job-seeker table)."""
+    names = set(_NAME.findall(rule))
+    return [c for c in CRITERIA if c in names]
+
+
+def _layouts(rows: pd.DataFrame) -> pd.Series:
+    return rows[MARGINS_COLUMN].fillna("") if MARGINS_COLUMN in rows.columns else pd.Series("", index=rows.index)
+
+
+def cells_for(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
+    """The cells on which to count job seekers by ``columns``: the rows of one layout (same margin columns) in
+    which every column of ``columns`` is detailed, the layout with the most margins (then the largest total,
+    then its name, for determinism); ``None`` when no layout details them all (not measurable)."""
+    layouts = _layouts(rows)
+    if rows.empty or (layouts == "").all():
+        return rows
+    wanted = set(columns)
+    best, best_key = None, None
+    counts = rows["effectif"].astype("Int64").fillna(0)
+    for layout in layouts.unique():
+        margins = set(filter(None, layout.split(",")))
+        if margins & wanted:
+            continue
+        key = (len(margins), int(counts[layouts == layout].sum()), layout)
+        if best_key is None or key > best_key:
+            best, best_key = layout, key
+    return None if best is None else rows.loc[layouts == best]
+
+
+def missing_criteria(rows: pd.DataFrame, columns: list[str]) -> str:
+    """French clause saying which criteria the job-seeker table lacks or does not cross (:func:`cells_for` gave
+    ``None``)."""
+    layouts = _layouts(rows)
+    titles = {c.name: c.title for c in DEMANDEURS_EMPLOI.columns}
+    never = [c for c in columns if all(c in layout.split(",") for layout in layouts.unique())]
+    if never:
+        return "les demandeurs d'emploi fournis ne donnent pas le critère " + ", ".join(f"« {titles[c]} »" for c in never)
+    return "les demandeurs d'emploi fournis ne croisent pas les critères " + " et ".join(f"« {titles[c]} »" for c in columns)
+
+
+def unmeasurable_reason(rows: pd.DataFrame, columns: list[str]) -> str:
+    """French reason why job seekers cannot be counted by ``columns`` (:func:`cells_for` gave ``None``)."""
+    return "non mesurable : " + missing_criteria(rows, columns)
+
+
+def _count(cells: pd.DataFrame, mask: pd.Series | None = None) -> int:
+    values = cells["effectif"] if mask is None else cells.loc[mask, "effectif"]
+    return int(values.astype("Int64").fillna(0).sum())
+
+
 # --- demand structure ----------------------------------------------------------------------
 
 def _public_hidden(count: int, total: int, threshold: int) -> bool:
@@ -89,17 +159,28 @@ def _public_hidden(count: int, total: int, threshold: int) -> bool:
 
 
 def demand_by_public(demandeurs: pd.DataFrame, annee: int, publics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Job seekers of each public (``publics.csv`` order): ``demandeurs``, ``part_demandeurs``."""
+    """Job seekers of each public (``publics.csv`` order): ``demandeurs``, ``part_demandeurs``, and
+    ``explication`` (why a public is not measurable, :func:`cells_for`; its count is then missing, not 0)."""
     publics = load_referentiel("publics") if publics is None else publics
     rows = jobseekers_of_year(demandeurs, annee)
-    counts = rows["effectif"].astype("Int64").fillna(0).astype(int)
-    total = int(counts.sum())
+    total = _count(cells_for(rows, []))
     records = []
     for public in publics.itertuples(index=False):
-        n = int(counts[rule_mask(rows, public.regle_demandeurs)].sum())
+        columns = rule_columns(public.regle_demandeurs)
+        cells = cells_for(rows, columns)
+        why = "" if cells is not None else unmeasurable_reason(rows, columns)
+        n = None
+        if cells is not None:
+            mask = rule_mask(cells, public.regle_demandeurs)
+            if not mask.any() and (_layouts(cells) != "").any():
+                # a published table lists every value of a criterion: a public without a row is missing (a row
+                # rejected, a secret cell), not a count of 0
+                why = "non mesurable : aucune ligne des demandeurs d'emploi fournis ne donne ce public"
+            else:
+                n = _count(cells, mask)
         records.append({"public_id": public.public_id, "libelle": public.libelle, "demandeurs": n,
-                        "part_demandeurs": n / total if total else None})
-    table = pd.DataFrame(records)
+                        "part_demandeurs": n / total if total and n is not None else None, "explication": why})
+    table = pd.DataFrame(records, columns=["public_id", "libelle", "demandeurs", "part_demandeurs", "explication"])
     table["demandeurs"] = table["demandeurs"].astype("Int64")
     table["part_demandeurs"] = table["part_demandeurs"].astype("Float64")
     return table
@@ -110,20 +191,29 @@ def demand_by_rome(
 ) -> pd.DataFrame:
     """Job seekers by sought trade (ROME): ``code_rome``, ``metier``, ``demandeurs``, ``part_demandeurs``.
 
-    Sorted by count (descending) then code; ``top`` keeps the first rows (None: all).
+    Sorted by count (descending) then code; ``top`` keeps the first rows (None: all). Empty when the table
+    does not give the trades (:func:`cells_for`).
     """
-    rows = jobseekers_of_year(demandeurs, annee)
+    year = jobseekers_of_year(demandeurs, annee)
+    rows = cells_for(year, ["code_rome"])
+    why = "" if rows is not None else missing_criteria(year, ["code_rome"])
+    if rows is None:
+        rows = year.iloc[0:0]
     counts = rows["effectif"].astype("Int64").fillna(0).astype(int)
     by_rome = counts.groupby(rows["code_rome"].astype(str)).sum()
     total = int(by_rome.sum())
     table = by_rome.rename("demandeurs").rename_axis("code_rome").reset_index()
+    if table.empty:
+        table = pd.DataFrame({"code_rome": pd.Series(dtype=object), "demandeurs": pd.Series(dtype="Int64")})
     table["metier"] = table["code_rome"].map(rome_labels(fap_rome)).fillna("")
-    table["part_demandeurs"] = pd.Series(table["demandeurs"] / total if total else float("nan"), dtype="Float64")
+    table["part_demandeurs"] = (table["demandeurs"] / total if total else table["demandeurs"] * float("nan")).astype("Float64")
     table = table.sort_values(["demandeurs", "code_rome"], ascending=[False, True], kind="stable")
     if top is not None:
         table = table.head(top)
     table["demandeurs"] = table["demandeurs"].astype("Int64")
-    return table[["code_rome", "metier", "demandeurs", "part_demandeurs"]].reset_index(drop=True)
+    table = table[["code_rome", "metier", "demandeurs", "part_demandeurs"]].reset_index(drop=True)
+    table.attrs["explication"] = why
+    return table
 
 
 def rome_labels(fap_rome: pd.DataFrame | None = None) -> dict[str, str]:
@@ -136,9 +226,23 @@ def rome_labels(fap_rome: pd.DataFrame | None = None) -> dict[str, str]:
     return dict(zip(first["code_rome"], first["libelle_rome"]))
 
 
-def protect_counts(table: pd.DataFrame, count_col: str, threshold: int, derived_cols=(), total: bool = True):
-    """Disclosure control of a table of counts (thin wrapper kept for the notebooks)."""
-    return disclosure.protect_frequencies(table, count_col, threshold, derived_cols=list(derived_cols), total=total)
+def protect_counts(table: pd.DataFrame, count_col: str, threshold: int, derived_cols=(), total: bool = True
+                   ) -> disclosure.DisclosedTable:
+    """Disclosure control of a table of counts (for the notebooks). A missing count (not measurable,
+    :func:`cells_for`) is left out of the protection and stays missing, not hidden; the rule under the table
+    starts with ``table.attrs["explication"]`` (why the counts are not measurable) when there is one."""
+    measurable = table[count_col].notna()
+    part = disclosure.protect_frequencies(table[measurable] if not measurable.all() else table, count_col, threshold,
+                                          derived_cols=list(derived_cols), total=total)
+    if not measurable.all():
+        hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+        hidden.loc[measurable] = part.hidden
+        part = disclosure.DisclosedTable(table=disclosure.hide_derived(table, hidden), hidden=hidden, rule=part.rule,
+                                         total_hidden=part.total_hidden)
+    why = table.attrs.get("explication")
+    if why:
+        part = dataclasses.replace(part, rule=f"*Effectifs non mesurables : {why}.* {part.rule}")
+    return part
 
 
 # --- representation --------------------------------------------------------------------------
@@ -167,6 +271,8 @@ def representation_index(
         index, why = None, ""
         if not n_people:
             why = f"aucun participant en {annee}"
+        elif dem.explication:
+            why = dem.explication
         elif share_d is None:
             why = f"aucun demandeur d'emploi en {annee}"
         elif share_d == 0:
@@ -175,7 +281,7 @@ def representation_index(
             index = share_p / share_d
         records.append({
             "public_id": public.public_id, "libelle": public.libelle, "participants": n,
-            "part_participants": share_p, "demandeurs": int(dem.demandeurs), "part_demandeurs": share_d,
+            "part_participants": share_p, "demandeurs": None if pd.isna(dem.demandeurs) else int(dem.demandeurs), "part_demandeurs": share_d,
             "indice_representation": index, "explication": why,
         })
     table = pd.DataFrame(records)
@@ -218,7 +324,8 @@ def protect_representation(
             out[col] = disclosure.hide_derived(out[col], either)
     if "explication" in out.columns:
         text = out["explication"].astype(object)
-        out["explication"] = text.where(~either, "effectif soumis au secret statistique")
+        unmeasurable = text.astype(str).str.startswith("non mesurable")  # no index anyway: the reason stays
+        out["explication"] = text.where(~either | unmeasurable, "effectif soumis au secret statistique")
     return out
 
 
@@ -235,7 +342,7 @@ def representation_table(
 
 
 def _total_jobseekers(demandeurs: pd.DataFrame, annee: int) -> int:
-    return int(jobseekers_of_year(demandeurs, annee)["effectif"].astype("Int64").fillna(0).sum())
+    return _count(cells_for(jobseekers_of_year(demandeurs, annee), []))
 
 
 def representation_indicators(protected: pd.DataFrame, public_ids: list[str] | None = None) -> pd.DataFrame:
@@ -382,11 +489,17 @@ def decision_markdown(decision: pd.DataFrame) -> str:
 
 def jobseekers_of_publics(demandeurs: pd.DataFrame, annee: int, public_ids: list[str],
                           publics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Job-seeker cells of the year belonging to at least one of ``public_ids`` (no double count)."""
+    """Job-seeker cells of the year belonging to at least one of ``public_ids`` (no double count), by sought
+    trade: on the cells of :func:`cells_for` (the publics' criteria and the trade detailed); ``None`` when the
+    table does not cross them (not measurable)."""
     publics = load_referentiel("publics") if publics is None else publics
-    rows = jobseekers_of_year(demandeurs, annee)
+    chosen = publics.loc[publics["public_id"].isin(public_ids)]
+    columns = [c for c in CRITERIA if c == "code_rome" or any(c in rule_columns(r) for r in chosen["regle_demandeurs"])]
+    rows = cells_for(jobseekers_of_year(demandeurs, annee), columns)
+    if rows is None:
+        return None
     mask = pd.Series(False, index=rows.index)
-    for public in publics.loc[publics["public_id"].isin(public_ids)].itertuples(index=False):
+    for public in chosen.itertuples(index=False):
         mask |= rule_mask(rows, public.regle_demandeurs)
     return rows.loc[mask].reset_index(drop=True)
 
@@ -406,10 +519,15 @@ def segments_for_publics(
     the segment), ``part_demandeurs_publics`` (share of all the job seekers of
     the priority publics), ``metiers_principaux`` (the three ROME codes with the
     most such job seekers). A ROME code may belong to several segments: the
-    column does not add up across segments. Sorted by count (descending) then id.
+    column does not add up across segments. Sorted by count (descending) then id. When the job-seeker
+    table does not cross the publics' criteria with the trades, the counts are missing (not 0) and
+    ``attrs["explication"]`` says why.
     """
     segments = load_referentiel("segments") if segments is None else segments
     rows = jobseekers_of_publics(demandeurs, annee, public_ids, publics)
+    unmeasurable = rows is None
+    if unmeasurable:
+        rows = jobseekers_of_year(demandeurs, annee).iloc[0:0]
     counts = rows["effectif"].astype("Int64").fillna(0).astype(int)
     by_rome = counts.groupby(rows["code_rome"].astype(str)).sum()
     total = int(by_rome.sum())
@@ -422,7 +540,7 @@ def segments_for_publics(
         n = int(found.sum())
         records.append({
             "segment_id": seg.segment_id, "libelle": seg.libelle, "groupe": seg.groupe,
-            "demandeurs_publics_prioritaires": n,
+            "demandeurs_publics_prioritaires": None if unmeasurable else n,
             "part_demandeurs_publics": n / total if total else None,
             "metiers_principaux": ", ".join(found.index[:3]),
         })
@@ -430,7 +548,13 @@ def segments_for_publics(
     table["demandeurs_publics_prioritaires"] = table["demandeurs_publics_prioritaires"].astype("Int64")
     table["part_demandeurs_publics"] = table["part_demandeurs_publics"].astype("Float64")
     table = table.sort_values(["demandeurs_publics_prioritaires", "segment_id"], ascending=[False, True], kind="stable")
-    return table.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    if unmeasurable:
+        chosen = publics if publics is not None else load_referentiel("publics")
+        columns = sorted({c for r in chosen.loc[chosen["public_id"].isin(public_ids), "regle_demandeurs"]
+                          for c in rule_columns(r)} | {"code_rome"}, key=CRITERIA.index)
+        table.attrs["explication"] = missing_criteria(jobseekers_of_year(demandeurs, annee), columns)
+    return table
 
 
 def segments_table(
@@ -443,16 +567,17 @@ def segments_table(
     """
     kept = list(decision.loc[decision["retenu"].astype(bool), "public_id"])
     table = segments_for_publics(demandeurs, annee, kept)
-    return disclosure.protect_frequencies(
-        table, "demandeurs_publics_prioritaires", threshold,
-        derived_cols=["part_demandeurs_publics"], total=False,
-    )
+    return protect_counts(table, "demandeurs_publics_prioritaires", threshold,
+                          derived_cols=["part_demandeurs_publics"], total=False)
 
 
 # --- charts ---------------------------------------------------------------------------------
 
 def chart_representation(table: pd.DataFrame) -> charts.Chart:
-    """Shares among participants and job seekers, per public (hidden values left out)."""
+    """Shares among participants and job seekers, per public (hidden values left out, and the publics not
+    measurable with the job-seeker table given: they are not secret)."""
+    if "explication" in table.columns:
+        table = table[~table["explication"].astype(str).str.startswith("non mesurable")]
     return charts.bar_chart(
         table,
         "libelle",
@@ -466,7 +591,9 @@ def chart_representation(table: pd.DataFrame) -> charts.Chart:
 def chart_segments(protected: disclosure.DisclosedTable, top: int = 10) -> charts.Chart:
     """Job seekers of the priority publics by segment (first ``top`` segments with job seekers)."""
     table = protected.table
-    table = table[table["demandeurs_publics_prioritaires"].fillna(1) > 0].head(top)
+    counts = table["demandeurs_publics_prioritaires"]
+    measurable = counts.notna() | protected.hidden["demandeurs_publics_prioritaires"]  # missing and not hidden: not measurable
+    table = table[measurable & (counts.fillna(1) > 0)].head(top)
     return charts.bar_chart(
         table,
         "libelle",
@@ -483,6 +610,8 @@ def key_figures(decision: pd.DataFrame, segments: disclosure.DisclosedTable) -> 
         index = "secret ou non calculable" if pd.isna(row.indice_representation) else f"{float(row.indice_representation):.3f}"
         lines.append(f"{int(row.rang)}. {row.public_id} : indice {index}, retenu {'oui' if row.retenu else 'non'}")
     top = segments.table.head(3)
-    shown = ["secret" if pd.isna(n) else str(int(n)) for n in top["demandeurs_publics_prioritaires"]]
+    hidden = segments.hidden["demandeurs_publics_prioritaires"].head(3)
+    shown = [("secret" if h else "non mesurable") if pd.isna(n) else str(int(n))
+             for n, h in zip(top["demandeurs_publics_prioritaires"], hidden)]
     lines.append("segments : " + ", ".join(f"{s} {n}" for s, n in zip(top["segment_id"], shown)))
     return "\n".join(lines)

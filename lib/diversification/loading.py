@@ -51,6 +51,7 @@ from .schemas import (
     SUIVI_CLAUSES,
     TABULAR_INPUTS,
     ColumnSpec,
+    MARGINS_COLUMN,
     InputSpec,
     build_pandera_schema,
 )
@@ -103,6 +104,14 @@ _ROME = re.compile(r"^[A-N]\d{4}$")
 
 #: Values of a total row in a published table (« Total », « Ensemble », « ABC » for the job-seeker categories).
 _TOTAL_LABELS = {"total", "ensemble", "tous", "toutes", "abc", "total_abc", "categories_abc"}
+#: Values that make a row a margin of a margin column (:attr:`ColumnSpec.margin`): the column's values all counted.
+#: A job-seeker category total counts A, B and C only when it says so: « Total » alone may include D and E.
+_MARGIN_LABELS = {"total", "ensemble", "tous", "toutes", "tout", "total_general", "ensemble_des_inscrits",
+                  "tous_metiers", "ensemble_des_metiers", "tous_niveaux", "tous_ages", "toutes_tranches"}
+_CATEGORY_MARGIN_LABELS = {"abc", "a_b_c", "a_b_et_c", "total_abc", "categories_abc", "categories_a_b_c",
+                           "categories_a_b_et_c", "categorie_abc", "categorie_a_b_c", "cat_abc"}
+#: A parsed margin value (the cell is left empty and the column named in :data:`MARGINS_COLUMN`).
+MARGIN = object()
 #: A category written in full with its code at the end (« Entreprise d'insertion (EI) », exports of the Marché de l'inclusion).
 _CODE_IN_PARENTHESES = re.compile(r"\(\s*([^()]{1,12}?)\s*\)\s*$")
 
@@ -135,7 +144,11 @@ def _category_map(col: ColumnSpec) -> dict[str, str]:
 
 
 def _parse_value(col: ColumnSpec, value: str, categories: dict[str, str] | None):
-    """Typed value or ``None``; raises ValueError with a French reason."""
+    """Typed value, ``None`` or :data:`MARGIN`; raises ValueError with a French reason."""
+    if col.margin and not parsing.is_missing(value):
+        key = parsing.normalize_header(value)
+        if key in (_CATEGORY_MARGIN_LABELS if col.name == "categorie" else _MARGIN_LABELS):
+            return MARGIN
     if col.kind == "str":
         return None if parsing.is_missing(value) else str(value).strip()
     if col.kind == "int":
@@ -156,6 +169,9 @@ def _parse_value(col: ColumnSpec, value: str, categories: dict[str, str] | None)
         key = parsing.normalize_header(value)
         if key in categories:
             return categories[key]
+        if key in _TOTAL_LABELS and col.margin:  # a job-seeker category « Total »: with or without D and E?
+            raise ValueError(f"total (« {str(value).strip()} ») sans précision des catégories : il peut compter les "
+                             "catégories D et E ; écrire « ABC » pour l'ensemble des catégories A, B et C")
         if key in _TOTAL_LABELS:
             raise ValueError(f"ligne de total (« {str(value).strip()} ») : elle compterait deux fois les lignes détaillées")
         code = _CODE_IN_PARENTHESES.search(str(value))  # « Entreprise d'insertion (EI) »
@@ -250,9 +266,12 @@ def _load_one_file(path, spec, log, *, today, preprocess):
     today_ts = pd.Timestamp(today or dt.date.today())
     bad_rows: set[int] = set()
     typed = {}
+    margins = {c: [False] * len(frame) for c in spec.margin_columns}
     for col in spec.columns:
         if col.name not in frame.columns:
             typed[col.name] = _typed_series([None] * len(frame), col.kind)
+            if col.margin:
+                margins[col.name] = [True] * len(frame)
             continue
         categories = _category_map(col) if col.kind == "category" else None
         cache: dict[str, object] = {}
@@ -265,6 +284,10 @@ def _load_one_file(path, spec, log, *, today, preprocess):
                 except ValueError as exc:
                     cache[text] = (None, str(exc))
             parsed, error = cache[text]
+            if parsed is MARGIN:
+                margins[col.name][pos] = True
+                values.append(None)
+                continue
             if error is None and parsed is not None and col.kind == "date":
                 if parsed > today_ts:
                     error = f"date dans le futur (après le {today_ts:%d/%m/%Y})"
@@ -283,12 +306,34 @@ def _load_one_file(path, spec, log, *, today, preprocess):
                 notices.append(f"« {path.name} », colonne « {col.title} » : « {text.strip()} » lu comme "
                                f"« {cache[text][0]} » ({approximation}).")
     table = pd.DataFrame(typed)
+    if margins:
+        table[MARGINS_COLUMN] = [",".join(c for c in margins if margins[c][pos]) for pos in range(len(frame))]
     table = _validate_with_pandera(table, spec, path, lines, log, bad_rows)
     _check_sirets(table, spec, path, lines, log, bad_rows)
+    if margins:
+        notices.extend(_margin_notices(path, spec, frame, margins, bad_rows))
     table["fichier"] = path.name
     table["ligne"] = pd.array(lines, dtype="Int64")
     keep = [i for i in range(len(table)) if i not in bad_rows]
     return table.iloc[keep].reset_index(drop=True), notices, len(frame)
+
+
+def _margin_notices(path: Path, spec: InputSpec, frame: pd.DataFrame, margins: dict[str, list[bool]],
+                    bad_rows: set[int]) -> list[str]:
+    """What a facilitator should know of a count table with margins: its margin rows (those kept), and the
+    criteria it lacks."""
+    notices = []
+    absent = [spec.column(c).title for c in margins if c not in frame.columns]
+    rows = sum(1 for pos in range(len(frame))
+               if pos not in bad_rows and any(margins[c][pos] for c in margins if c in frame.columns))
+    if rows:
+        notices.append(f"« {path.name} » : {rows} ligne(s) de marge (« Ensemble », « Total » ou « ABC ») ; chaque "
+                       "public est compté sur les lignes de ses propres critères, sans additionner les marges aux "
+                       "cellules détaillées.")
+    if absent and len(frame):
+        notices.append(f"« {path.name} » : critère(s) absent(s) du fichier : {', '.join(absent)} ; les publics qui en "
+                       "dépendent ne sont pas mesurables (ni comptés zéro).")
+    return notices
 
 
 def _record(log, path, line, col, value, reason, bad_rows, pos):
@@ -345,7 +390,7 @@ def _check_sirets(table, spec, path, lines, log, bad_rows):
 
 def _add_counts(table: pd.DataFrame, spec: InputSpec, log: RejectionLog) -> pd.DataFrame:
     """Rows of a count table that describe the same cell: one row, with the counts added (each merged row is logged)."""
-    key = [c.name for c in spec.columns if c.name != spec.sum_column]
+    key = [c.name for c in spec.columns if c.name != spec.sum_column] + [c for c in [MARGINS_COLUMN] if c in table]
     grouped = table.groupby(key, dropna=False, sort=False)
     first = grouped.cumcount() == 0
     if first.all():
@@ -457,7 +502,7 @@ def load_demandeurs_emploi(paths, *, departements=None, today=None) -> LoadResul
                 f"d'emploi ({', '.join(sorted(table.loc[outside, 'departement'].unique()))}).")
         table = table[~outside]
     if not table.empty:
-        bad = ~table["code_rome"].astype(str).str.upper().str.match(_ROME)
+        bad = table["code_rome"].notna() & ~table["code_rome"].astype(str).str.upper().str.match(_ROME)
         for _, row in table[bad].iterrows():
             result.rejects.add(row["fichier"], row["ligne"], "code_rome", row["code_rome"],
                                "Métier recherché (ROME) : code ROME invalide (une lettre et quatre chiffres attendus)")

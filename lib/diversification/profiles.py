@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from diversification import charts, disclosure, schemas
-from diversification.demand import jobseekers_of_year, participants_of_year
+from diversification.demand import cells_for, jobseekers_of_year, participants_of_year
 
 #: Dimension → (French title, ordered values).
 DIMENSIONS: dict[str, tuple[str, list]] = {
@@ -63,8 +63,9 @@ def compare_profiles(suivi: pd.DataFrame, demandeurs: pd.DataFrame | None, annee
         table = pd.DataFrame({"modalite": part.index, "participants": part.to_numpy()})
         n = int(part.sum())
         table["part_participants"] = table["participants"] / n if n else float("nan")
-        if seekers is not None and column in seekers.columns and len(seekers):
-            dem = _counts(seekers[column], seekers["effectif"], order)
+        cells = None if seekers is None or column not in seekers.columns or not len(seekers) else cells_for(seekers, [column])
+        if cells is not None and len(cells):
+            dem = _counts(cells[column], cells["effectif"], order)
             table["demandeurs"] = table["modalite"].map(dem).fillna(0).astype(int)
             total = int(dem.sum())
             table["part_demandeurs"] = table["demandeurs"] / total if total else float("nan")

@@ -93,6 +93,15 @@ class ColumnSpec:
     #: An unreadable or out-of-list value rejects the row even though the column may be absent (a count whose
     #: category is unknown, e.g. the total « ABC », must not be added to the others).
     invalid_rejects_row: bool = False
+    #: A dimension of a count table that may carry margins: a « Total » / « Ensemble » value counts every value
+    #: of the column (the row is a margin, recorded in :data:`MARGINS_COLUMN`), and the column may be absent
+    #: (every row is then a margin for it). A present column's empty cell follows ``required``.
+    margin: bool = False
+
+
+#: Column added to a count table with margin columns: the margin columns of the row (« Total » / « Ensemble »,
+#: or absent from its file), comma-separated in the order of the input; empty for a detailed cell.
+MARGINS_COLUMN = "marges"
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,11 @@ class InputSpec:
 
     @property
     def required_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        return [c.name for c in self.columns if c.required and not c.margin]
+
+    @property
+    def margin_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.margin]
 
 
 def _c(name, kind, title, description, **kw) -> ColumnSpec:
@@ -186,7 +199,11 @@ DEMANDEURS_EMPLOI = InputSpec(
     title="Demandeurs d'emploi",
     description=(
         "Effectifs de demandeurs d'emploi du territoire par croisement de critères et par "
-        "métier recherché (ROME) : extraction territoriale de France Travail."
+        "métier recherché (ROME) : extraction territoriale de France Travail. Les tableaux publiés (France Travail, "
+        "Dares), qui donnent chaque critère séparément, se lisent aussi : une valeur « Ensemble » ou « Total » "
+        "(« ABC » pour la catégorie) fait de la ligne une marge, qui compte toutes les valeurs de la colonne ; une "
+        "colonne de critère absente vaut « Ensemble » sur toutes les lignes. Chaque public est alors compté sur les "
+        "lignes de ses critères ; un public dont un critère manque est dit non mesurable, jamais compté zéro."
     ),
     default_files=("demandeurs_emploi",),
     sum_column="effectif",
@@ -196,18 +213,20 @@ DEMANDEURS_EMPLOI = InputSpec(
            "Code du département (facultatif) : les lignes d'un autre département que ceux du territoire sont écartées.",
            required=False, aliases=["code_departement", "dept", "dep"]),
         _c("categorie", "category", "Catégorie",
-           "Catégorie de demandeurs d'emploi (A, B, C) ; une ligne d'une autre catégorie (D, E) ou d'un total (« ABC ») "
-           "est écartée, pour ne pas compter deux fois les mêmes demandeurs.", allowed=JOB_SEEKER_CATEGORIES,
-           required=False, invalid_rejects_row=True),
-        _c("sexe", "category", "Sexe", "F (femme) ou H (homme).", allowed=SEXES),
-        _c("tranche_age", "category", "Tranche d'âge", "Tranche d'âge.", allowed=AGE_BANDS),
-        _c("niveau_qualification", "category", "Niveau de qualification", "Niveau de diplôme.", allowed=QUALIFICATION_LEVELS),
-        _c("anciennete", "category", "Ancienneté d'inscription", "Moins d'un an, ou un an ou plus (longue durée).", allowed=SENIORITY),
-        _c("rqth", "bool", "RQTH", "Bénéficiaires de l'obligation d'emploi (oui/non)."),
-        _c("brsa", "bool", "Bénéficiaire du RSA", "Bénéficiaires du RSA (oui/non)."),
-        _c("qpv", "bool", "Résident QPV", "Résidents d'un quartier prioritaire (oui/non)."),
+           "Catégorie de demandeurs d'emploi (A, B, C), ou « ABC » pour leur ensemble ; une ligne d'une autre catégorie "
+           "(D, E) ou d'un total qui ne dit pas s'il compte D et E (« Total », « Ensemble ») est écartée.",
+           allowed=JOB_SEEKER_CATEGORIES, required=False, invalid_rejects_row=True, margin=True),
+        _c("sexe", "category", "Sexe", "F (femme) ou H (homme).", allowed=SEXES, margin=True),
+        _c("tranche_age", "category", "Tranche d'âge", "Tranche d'âge.", allowed=AGE_BANDS, margin=True),
+        _c("niveau_qualification", "category", "Niveau de qualification", "Niveau de diplôme.", allowed=QUALIFICATION_LEVELS,
+           margin=True),
+        _c("anciennete", "category", "Ancienneté d'inscription", "Moins d'un an, ou un an ou plus (longue durée).",
+           allowed=SENIORITY, margin=True),
+        _c("rqth", "bool", "RQTH", "Bénéficiaires de l'obligation d'emploi (oui/non).", margin=True),
+        _c("brsa", "bool", "Bénéficiaire du RSA", "Bénéficiaires du RSA (oui/non).", margin=True),
+        _c("qpv", "bool", "Résident QPV", "Résidents d'un quartier prioritaire (oui/non).", margin=True),
         _c("code_rome", "str", "Métier recherché (ROME)", "Code ROME du métier recherché (une lettre et quatre chiffres).",
-           aliases=["rome", "metier_rome"]),
+           aliases=["rome", "metier_rome"], margin=True),
         _c("effectif", "int", "Effectif", "Nombre de demandeurs d'emploi dans la cellule.", minimum=0, maximum=10_000_000,
            aliases=["nombre", "nb_demandeurs", "nombre_de_demandeurs_d_emploi"]),
     ),
@@ -336,8 +355,8 @@ def build_pandera_schema(spec: InputSpec) -> pa.DataFrameSchema:
         columns[col.name] = pa.Column(
             _dtype(col.kind),
             checks=checks,
-            nullable=not col.required,
-            required=col.required,
+            nullable=not col.required or col.margin,
+            required=col.required and not col.margin,
             coerce=False,
             title=col.title,
             description=col.description,
@@ -364,7 +383,7 @@ def data_dictionary(spec: InputSpec) -> pd.DataFrame:
                 "colonne": col.name,
                 "titre": col.title,
                 "type": kinds[col.kind],
-                "obligatoire": "oui" if col.required else "non",
+                "obligatoire": "non (marge si absente)" if col.margin else ("oui" if col.required else "non"),
                 "valeurs admises": ", ".join(col.allowed),
                 "description": col.description,
             }

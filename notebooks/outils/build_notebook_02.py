@@ -35,7 +35,9 @@ demandeurs = etude.table("demandeurs_emploi")"""),
 
 ### Par public
 
-Le nombre de demandeurs d'emploi de chaque public et sa part dans l'ensemble des demandeurs de l'année. Les publics se recoupent (une femme de 55 ans est à la fois « femme » et « senior ») : les lignes ne s'additionnent pas. Chaque public est repéré par la règle `regle_demandeurs` de `publics.csv`."""),
+Le nombre de demandeurs d'emploi de chaque public et sa part dans l'ensemble des demandeurs de l'année. Les publics se recoupent (une femme de 55 ans est à la fois « femme » et « senior ») : les lignes ne s'additionnent pas. Chaque public est repéré par la règle `regle_demandeurs` de `publics.csv`.
+
+Si les demandeurs d'emploi viennent d'un tableau publié (France Travail, Dares) plutôt que d'une extraction qui croise les critères, chaque public est compté sur les lignes de son propre critère (lignes « Ensemble » ailleurs). Un public dont le critère manque au fichier (RQTH, RSA, QPV, niveau de diplôme…) ou qui croise deux critères non croisés dans le fichier (jeunes diplômés : âge et diplôme) est **non mesurable** : son effectif reste vide, la colonne `explication` dit pourquoi, et il n'est jamais compté zéro."""),
     code("""demande_publics = demand.protect_counts(demand.demand_by_public(demandeurs, annee), "demandeurs", etude.threshold, ["part_demandeurs"], total=False)
 demande_publics.for_display()"""),
     md("""### Par métier recherché

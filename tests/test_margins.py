@@ -1,0 +1,165 @@
+"""Job seekers from a published table with margins (« Ensemble » rows, one criterion at a time), by hand.
+
+The table gives 1 000 job seekers (categories A, B, C): 520 women and 480 men; 150 under 25, 600 aged 25-49,
+250 aged 50 or more; 430 registered for a year or more; 300 seeking F1703, 200 K2204, 500 M1805. It has no
+qualification, RQTH, RSA or QPV criterion, and crosses no two criteria.
+"""
+
+import pandas as pd
+import pytest
+
+from diversification import demand, profiles
+from diversification.loading import load_demandeurs_emploi
+
+ROWS = """annee;categorie;sexe;tranche_age;anciennete;code_rome;effectif
+2025;Catégories A, B, C;Ensemble;Ensemble;Ensemble;Ensemble;1000
+2025;ABC;Femmes;Ensemble;Ensemble;Ensemble;520
+2025;ABC;Hommes;Ensemble;Ensemble;Ensemble;480
+2025;ABC;Ensemble;Moins de 25 ans;Ensemble;Ensemble;150
+2025;ABC;Ensemble;25 à 49 ans;Ensemble;Ensemble;600
+2025;ABC;Ensemble;50 ans ou plus;Ensemble;Ensemble;250
+2025;ABC;Ensemble;Ensemble;Un an ou plus;Ensemble;430
+2025;ABC;Ensemble;Ensemble;Moins d'un an;Ensemble;570
+2025;ABC;Ensemble;Ensemble;Ensemble;F1703;300
+2025;ABC;Ensemble;Ensemble;Ensemble;K2204;200
+2025;ABC;Ensemble;Ensemble;Ensemble;M1805;500
+"""
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    return load_demandeurs_emploi([path])
+
+
+@pytest.fixture
+def suivi():
+    # 10 participants of 2025: 2 women, 5 aged 50 or more
+    rows = [("p1", "F", "50 ans et plus"), ("p2", "F", "26-49 ans")]
+    rows += [(f"p{i}", "H", "50 ans et plus") for i in range(3, 7)]
+    rows += [(f"p{i}", "H", "26-49 ans") for i in range(7, 11)]
+    frame = pd.DataFrame(rows, columns=["participant_id", "sexe", "tranche_age"])
+    frame["niveau_qualification"] = "3 (CAP-BEP)"
+    frame["annee"] = pd.array([2025] * len(frame), dtype="Int64")
+    for col in ("rqth", "qpv"):
+        frame[col] = pd.array([False] * len(frame), dtype="boolean")
+    frame["statut"] = "autre"
+    frame["ligne"] = range(2, len(frame) + 2)
+    return frame
+
+
+def test_margin_rows_are_kept_and_said(loaded):
+    table = loaded.table
+    assert len(table) == 11 and not loaded.rejects.records
+    assert table.loc[1, "marges"] == "categorie,tranche_age,niveau_qualification,anciennete,rqth,brsa,qpv,code_rome"
+    assert table.loc[0, "marges"].split(",") == demand.CRITERIA
+    assert any("11 ligne(s) de marge" in n for n in loaded.notices)
+    assert any("critère(s) absent(s) du fichier : Niveau de qualification, RQTH, Bénéficiaire du RSA, Résident QPV"
+               in n for n in loaded.notices)
+
+
+def test_each_public_is_counted_on_its_own_criterion(loaded):
+    table = demand.demand_by_public(loaded.table, 2025).set_index("public_id")
+    assert demand._total_jobseekers(loaded.table, 2025) == 1000  # the « Ensemble » row, not the sum of 11 rows
+    assert table.at["femmes", "demandeurs"] == 520
+    assert table.at["femmes", "part_demandeurs"] == pytest.approx(0.52)
+    assert table.at["seniors", "demandeurs"] == 250
+    assert table.at["deld", "demandeurs"] == 430
+    # not measurable: missing, never 0, with the reason
+    for public, reason in (("travailleurs_handicapes", "ne donnent pas le critère « RQTH »"),
+                           ("jeunes_diplomes", "ne donnent pas le critère « Niveau de qualification »"),
+                           ("residents_qpv", "ne donnent pas le critère « Résident QPV »")):
+        assert pd.isna(table.at[public, "demandeurs"]), public
+        assert pd.isna(table.at[public, "part_demandeurs"]), public
+        assert reason in table.at[public, "explication"], public
+    assert table.loc[table["demandeurs"].notna(), "explication"].eq("").all()
+
+
+def test_representation_and_decision_with_margins(loaded, suivi):
+    exact = demand.representation_index(suivi, loaded.table, 2025).set_index("public_id")
+    assert exact.at["femmes", "indice_representation"] == pytest.approx(0.2 / 0.52)
+    assert exact.at["seniors", "indice_representation"] == pytest.approx(0.5 / 0.25)
+    assert pd.isna(exact.at["travailleurs_handicapes", "indice_representation"])
+    assert exact.at["travailleurs_handicapes", "explication"].startswith("non mesurable")
+    decision = demand.compute_priority_publics(suivi, loaded.table, 2025, threshold=5).set_index("public_id")
+    assert bool(decision.at["femmes", "retenu"]) and not bool(decision.at["seniors", "retenu"])
+    assert not bool(decision.at["travailleurs_handicapes", "retenu"])
+    # DELD (no participant: index 0) then women (0.38) then seniors; the publics not measurable come last
+    assert decision["rang"].to_dict() == {"deld": 1, "femmes": 2, "seniors": 3, "travailleurs_handicapes": 4,
+                                          "jeunes_diplomes": 5, "jeunes_peu_qualifies": 6, "brsa": 7, "residents_qpv": 8}
+
+
+def test_trades_from_their_own_margin_and_publics_by_trade_not_measurable(loaded):
+    rome = demand.demand_by_rome(loaded.table, 2025, fap_rome=None)
+    assert rome["code_rome"].tolist() == ["M1805", "F1703", "K2204"]
+    assert rome["demandeurs"].tolist() == [500, 300, 200]
+    assert demand.jobseekers_of_publics(loaded.table, 2025, ["femmes"]) is None
+    by_segment = demand.segments_for_publics(loaded.table, 2025, ["femmes"])
+    assert by_segment["demandeurs_publics_prioritaires"].isna().all()  # not 0
+    assert "ne croisent pas les critères « Sexe » et « Métier recherché (ROME) »" in by_segment.attrs["explication"]
+
+
+def test_profiles_from_margins(loaded, suivi):
+    table = profiles.compare_profiles(suivi, loaded.table, 2025)
+    sexe = table[table["dimension"] == "Sexe"].set_index("modalite")
+    assert sexe["demandeurs"].dropna().astype(int).tolist() == [520, 480]
+    age = table[table["dimension"] == "Tranche d'âge"]
+    assert age["demandeurs"].dropna().astype(int).tolist() == [150, 600, 250]
+    level = table[table["dimension"] == "Niveau de qualification"]
+    assert level["demandeurs"].isna().all()  # not given by the table
+
+
+def test_a_cross_table_and_its_margins_give_the_same_counts(tmp_path):
+    """A sex × age cross table with its sex margins: the women are read on the margin (one layout), the
+    young women on the cross table; nothing is added twice."""
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text("annee;sexe;tranche_age;effectif\n"
+                    "2025;F;moins de 26 ans;30\n2025;F;26-49 ans;50\n2025;H;moins de 26 ans;20\n2025;H;26-49 ans;60\n"
+                    "2025;F;Ensemble;80\n2025;H;Ensemble;80\n", encoding="utf-8")
+    table = load_demandeurs_emploi([path]).table
+    assert demand._total_jobseekers(table, 2025) == 160
+    cells = demand.cells_for(table, ["sexe"])
+    assert cells["effectif"].tolist() == [80, 80]
+    young_women = demand.cells_for(table, ["sexe", "tranche_age"])
+    assert young_women["effectif"].tolist() == [30, 50, 20, 60]
+    assert demand.cells_for(table, ["anciennete"]) is None
+
+
+def test_notebook_tables_and_charts_say_not_measurable_not_secret(loaded):
+    """What phase 02 shows when the table has no trades: an empty trade table saying why, no chart bar, and
+    « non mesurable » (not « secret ») in the key figures."""
+    no_trades = loaded.table[loaded.table["code_rome"].isna()]
+    rome = demand.protect_counts(demand.demand_by_rome(no_trades, 2025), "demandeurs", 5, ["part_demandeurs"])
+    assert rome.table.empty
+    assert rome.rule.startswith("*Effectifs non mesurables : les demandeurs d'emploi fournis ne donnent pas le critère "
+                                "« Métier recherché (ROME) ».*")
+    decision = pd.DataFrame({"public_id": ["femmes"], "retenu": [True], "rang": [1], "indice_representation": [0.4]})
+    segments = demand.segments_table(loaded.table, 2025, decision, 5)
+    assert segments.n_hidden == 0 and segments.table["demandeurs_publics_prioritaires"].isna().all()
+    chart = demand.chart_segments(segments)
+    assert chart.table.empty and chart.note == ""
+    assert demand.key_figures(decision, segments).endswith("non mesurable, autres_services non mesurable, "
+                                                           "blanchisserie_nettoyage_vetements non mesurable")
+    by_public = demand.protect_counts(demand.demand_by_public(loaded.table, 2025), "demandeurs", 5, ["part_demandeurs"],
+                                      total=False)
+    assert by_public.n_hidden == 0  # 520, 250, 430 shown; the others missing, not hidden
+    representation = demand.representation_table(
+        pd.DataFrame({"participant_id": ["p1"], "annee": pd.array([2025], dtype="Int64"), "sexe": ["F"],
+                      "tranche_age": ["26-49 ans"], "niveau_qualification": ["4 (bac)"], "statut": ["autre"],
+                      "rqth": pd.array([False], dtype="boolean"), "qpv": pd.array([False], dtype="boolean"),
+                      "ligne": [2]}), loaded.table, 2025, 1)
+    assert demand.chart_representation(representation).table["libelle"].tolist() == [
+        "Femmes", "Seniors", "Demandeurs d'emploi de longue durée"]
+
+
+def test_a_public_without_its_margin_row_is_missing_not_zero(tmp_path):
+    """A published table whose « Femmes » row is secret (« * », rejected and said): women are not measurable,
+    not 0; men are still counted."""
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text("annee;sexe;effectif\n2025;Ensemble;1000\n2025;Femmes;*\n2025;Hommes;480\n", encoding="utf-8")
+    result = load_demandeurs_emploi([path])
+    assert [(r["ligne"], r["colonne"]) for r in result.rejects.records] == [(3, "effectif")]
+    table = demand.demand_by_public(result.table, 2025).set_index("public_id")
+    assert pd.isna(table.at["femmes", "demandeurs"])
+    assert table.at["femmes", "explication"] == "non mesurable : aucune ligne des demandeurs d'emploi fournis ne donne ce public"
