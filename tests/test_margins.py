@@ -160,6 +160,7 @@ def test_a_public_without_its_margin_row_is_missing_not_zero(tmp_path):
     path.write_text("annee;sexe;effectif\n2025;Ensemble;1000\n2025;Femmes;*\n2025;Hommes;480\n", encoding="utf-8")
     result = load_demandeurs_emploi([path])
     assert [(r["ligne"], r["colonne"]) for r in result.rejects.records] == [(3, "effectif")]
+    assert "secret statistique dans le fichier source (« * »)" in result.rejects.records[0]["motif"]
     table = demand.demand_by_public(result.table, 2025).set_index("public_id")
     assert pd.isna(table.at["femmes", "demandeurs"])
     assert table.at["femmes", "explication"] == "non mesurable : aucune ligne des demandeurs d'emploi fournis ne donne ce public"

@@ -110,6 +110,8 @@ _MARGIN_LABELS = {"total", "ensemble", "tous", "toutes", "tout", "total_general"
                   "tous_metiers", "ensemble_des_metiers", "tous_niveaux", "tous_ages", "toutes_tranches"}
 _CATEGORY_MARGIN_LABELS = {"abc", "a_b_c", "a_b_et_c", "total_abc", "categories_abc", "categories_a_b_c",
                            "categories_a_b_et_c", "categorie_abc", "categorie_a_b_c", "cat_abc"}
+#: How published statistics write a count under statistical secrecy.
+_SECRET_TOKENS = {"*", "s", "secret", "ss", "(s)"}
 #: A parsed margin value (the cell is left empty and the column named in :data:`MARGINS_COLUMN`).
 MARGIN = object()
 #: A category written in full with its code at the end (« Entreprise d'insertion (EI) », exports of the Marché de l'inclusion).
@@ -152,6 +154,9 @@ def _parse_value(col: ColumnSpec, value: str, categories: dict[str, str] | None)
     if col.kind == "str":
         return None if parsing.is_missing(value) else str(value).strip()
     if col.kind == "int":
+        if str(value).strip().lower() in _SECRET_TOKENS:
+            raise ValueError(f"valeur soumise au secret statistique dans le fichier source (« {str(value).strip()} ») : "
+                             "elle n'est pas comptée, ni comme zéro")
         return parsing.parse_int(value)
     if col.kind == "float":
         return parsing.parse_number(value)
