@@ -164,3 +164,27 @@ def test_a_public_without_its_margin_row_is_missing_not_zero(tmp_path):
     table = demand.demand_by_public(result.table, 2025).set_index("public_id")
     assert pd.isna(table.at["femmes", "demandeurs"])
     assert table.at["femmes", "explication"] == "non mesurable : aucune ligne des demandeurs d'emploi fournis ne donne ce public"
+
+
+def test_shares_of_a_published_table_whose_criteria_cover_category_a_only(tmp_path):
+    """As the quarterly table of France Travail: sex and age for category A only (2 928, of which 1 428 women and
+    802 aged 50 or more), the total and the long-term job seekers for A, B, C (5 216, of which 2 261). Women are a
+    share of category A (1 428 / 2 928), not of A, B, C; long-term job seekers a share of A, B, C."""
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text(
+        "annee;categorie;sexe;tranche_age;anciennete;effectif\n"
+        "2025;Catégorie A;Ensemble;Ensemble;Ensemble;2928\n"
+        "2025;A;Hommes;Ensemble;Ensemble;1500\n2025;A;Femmes;Ensemble;Ensemble;1428\n"
+        "2025;A;Ensemble;Moins de 25 ans;Ensemble;418\n2025;A;Ensemble;25 à 49 ans;Ensemble;1708\n"
+        "2025;A;Ensemble;50 ans ou plus;Ensemble;802\n"
+        "2025;Catégories A,B,C;Ensemble;Ensemble;Ensemble;5216\n"
+        "2025;Catégories A,B,C;Ensemble;Ensemble;Un an ou plus;2261\n", encoding="utf-8")
+    result = load_demandeurs_emploi([path])
+    assert not result.rejects.records
+    table = demand.demand_by_public(result.table, 2025).set_index("public_id")
+    assert demand._total_jobseekers(result.table, 2025) == 5216
+    assert table.at["femmes", "demandeurs"] == 1428
+    assert table.at["femmes", "part_demandeurs"] == pytest.approx(1428 / 2928)
+    assert table.at["seniors", "part_demandeurs"] == pytest.approx(802 / 2928)
+    assert table.at["deld", "demandeurs"] == 2261
+    assert table.at["deld", "part_demandeurs"] == pytest.approx(2261 / 5216)  # no « moins d'un an » row: the total

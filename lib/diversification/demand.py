@@ -145,6 +145,16 @@ def unmeasurable_reason(rows: pd.DataFrame, columns: list[str]) -> str:
     return "non mesurable : " + missing_criteria(rows, columns)
 
 
+def _denominator(cells: pd.DataFrame, columns: list[str], total: int) -> int:
+    """The job seekers a public's share is taken of: the whole table (``total``) when its cells detail only the
+    public's criteria (« Femmes », « Hommes », « Ensemble » elsewhere: a missing row must not change the others'
+    shares), else the cells' own total — they detail another criterion too, which may cover part of the job
+    seekers only (the sex of category A alone in a published table whose total counts A, B and C)."""
+    layout = _layouts(cells).iloc[0] if len(cells) else ""
+    detailed = set(CRITERIA) - set(filter(None, layout.split(",")))
+    return _count(cells) if detailed - set(columns) else total
+
+
 def _count(cells: pd.DataFrame, mask: pd.Series | None = None) -> int:
     values = cells["effectif"] if mask is None else cells.loc[mask, "effectif"]
     return int(values.astype("Int64").fillna(0).sum())
@@ -178,8 +188,9 @@ def demand_by_public(demandeurs: pd.DataFrame, annee: int, publics: pd.DataFrame
                 why = "non mesurable : aucune ligne des demandeurs d'emploi fournis ne donne ce public"
             else:
                 n = _count(cells, mask)
+        base = total if cells is None else _denominator(cells, columns, total)
         records.append({"public_id": public.public_id, "libelle": public.libelle, "demandeurs": n,
-                        "part_demandeurs": n / total if total and n is not None else None, "explication": why})
+                        "part_demandeurs": n / base if base and n is not None else None, "explication": why})
     table = pd.DataFrame(records, columns=["public_id", "libelle", "demandeurs", "part_demandeurs", "explication"])
     table["demandeurs"] = table["demandeurs"].astype("Int64")
     table["part_demandeurs"] = table["part_demandeurs"].astype("Float64")

@@ -89,6 +89,8 @@ CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
                    "de_6_a_moins_de_12_mois": "moins d'un an", "de_1_an_a_moins_de_2_ans": "un an ou plus",
                    "de_2_ans_a_moins_de_3_ans": "un an ou plus", "3_ans_ou_plus": "un an ou plus",
                    "2_ans_ou_plus": "un an ou plus"},
+    # « Catégorie A » of France Travail / Dares tables
+    "categorie": {f"{prefix}_{c.lower()}": c for prefix in ("categorie", "cat") for c in "ABC"},
     "nature": {"travaux": "travaux", "services": "services", "service": "services", "fournitures": "fournitures",
                "fourniture": "fournitures"},
 }
