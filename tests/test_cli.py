@@ -21,6 +21,22 @@ def test_valider_reports_defects_without_writing(tmp_path):
     assert "Contrôle terminé." in result.output
 
 
+def test_valider_says_how_the_files_were_read(tmp_path):
+    """A published job-seeker table (margins, no RQTH column): the facilitator preparing the files is told."""
+    import shutil
+
+    territory = tmp_path / "territoire"
+    shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)
+    (territory / "demandeurs_emploi.csv").write_text(
+        "annee;sexe;effectif\n2025;Ensemble;100\n2025;Femmes;55\n2025;Hommes;45\n", encoding="utf-8")
+    result = runner.invoke(app, ["valider", "--territoire", str(territory)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "Remarques sur la lecture des fichiers" in output
+    assert "« demandeurs_emploi.csv » : 1 ligne(s) de marge" in output
+    assert "critère(s) absent(s) du fichier : Catégorie, Tranche d'âge" in output
+
+
 def test_valider_missing_territory_is_a_french_error():
     result = runner.invoke(app, ["valider", "--territoire", "/nulle/part"])
     assert result.exit_code == 2

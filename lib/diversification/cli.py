@@ -190,6 +190,10 @@ def valider(
             console.print(f"- {message}", markup=False, soft_wrap=True)
     for warning in check.avertissements:
         console.print(f"[yellow]Attention :[/] {warning}")
+    if check.notices:  # what the reading did of the files (encoding, labels read as the kit's, margins...)
+        console.print("[bold]Remarques sur la lecture des fichiers[/]")
+        for notice in check.notices:
+            console.print(f"- {notice}", markup=False, soft_wrap=True)
     blocking = [w for w in check.avertissements if "obligatoire" in w or "illisible" in w]
     if blocking:
         raise typer.Exit(1)
