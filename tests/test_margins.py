@@ -188,3 +188,25 @@ def test_shares_of_a_published_table_whose_criteria_cover_category_a_only(tmp_pa
     assert table.at["seniors", "part_demandeurs"] == pytest.approx(802 / 2928)
     assert table.at["deld", "demandeurs"] == 2261
     assert table.at["deld", "part_demandeurs"] == pytest.approx(2261 / 5216)  # no « moins d'un an » row: the total
+
+
+def test_report_and_workbook_say_not_measurable_not_secret():
+    """A public not measurable: its index is « non mesurable » in the report and the workbook, while a hidden
+    participant count stays « secret statistique »."""
+    from diversification import report
+
+    table = pd.DataFrame({
+        "libelle": ["Femmes", "Travailleurs handicapés"], "participants": pd.array([12, pd.NA], dtype="Int64"),
+        "part_participants": pd.array([0.4, pd.NA], dtype="Float64"), "demandeurs": pd.array([520, pd.NA], dtype="Int64"),
+        "part_demandeurs": pd.array([0.52, pd.NA], dtype="Float64"),
+        "indice_representation": pd.array([0.77, pd.NA], dtype="Float64"),
+        "explication": ["", "non mesurable : les demandeurs d'emploi fournis ne donnent pas le critère « RQTH »"]})
+    spec = next(s for s in report.SECTION_TABLES["02"] if s.name == "besoins_emploi_representation")
+    rows = report.format_table(table, spec)["rows"]
+    assert [c["text"] for c in rows[1]] == ["Travailleurs handicapés", "secret statistique", "secret statistique",
+                                            "non mesurable", "non mesurable", "non mesurable"]
+    sheets, _ = report.workbook_sheets({"besoins_emploi_representation": table})
+    sheet = sheets[spec.title[:31]]
+    assert sheet.iloc[1].tolist() == ["Travailleurs handicapés", "secret statistique", "secret statistique",
+                                      "non mesurable", "non mesurable", "non mesurable"]
+    assert sheet.iloc[0, 1] == 12

@@ -529,15 +529,20 @@ def segments_for_publics(
     (job seekers of at least one priority public whose sought ROME is a trade of
     the segment), ``part_demandeurs_publics`` (share of all the job seekers of
     the priority publics), ``metiers_principaux`` (the three ROME codes with the
-    most such job seekers). A ROME code may belong to several segments: the
-    column does not add up across segments. Sorted by count (descending) then id. When the job-seeker
-    table does not cross the publics' criteria with the trades, the counts are missing (not 0) and
-    ``attrs["explication"]`` says why.
+    most such job seekers), ``explication`` (empty, or why the counts are not measurable). A ROME code may
+    belong to several segments: the column does not add up across segments. Sorted by count (descending) then
+    id. When the job-seeker table does not cross the publics' criteria with the trades, the counts are missing
+    (not 0) and ``attrs["explication"]`` says why.
     """
     segments = load_referentiel("segments") if segments is None else segments
     rows = jobseekers_of_publics(demandeurs, annee, public_ids, publics)
     unmeasurable = rows is None
+    why = ""
     if unmeasurable:
+        chosen = publics if publics is not None else load_referentiel("publics")
+        columns = sorted({c for r in chosen.loc[chosen["public_id"].isin(public_ids), "regle_demandeurs"]
+                          for c in rule_columns(r)} | {"code_rome"}, key=CRITERIA.index)
+        why = missing_criteria(jobseekers_of_year(demandeurs, annee), columns)
         rows = jobseekers_of_year(demandeurs, annee).iloc[0:0]
     counts = rows["effectif"].astype("Int64").fillna(0).astype(int)
     by_rome = counts.groupby(rows["code_rome"].astype(str)).sum()
@@ -554,6 +559,7 @@ def segments_for_publics(
             "demandeurs_publics_prioritaires": None if unmeasurable else n,
             "part_demandeurs_publics": n / total if total else None,
             "metiers_principaux": ", ".join(found.index[:3]),
+            "explication": f"non mesurable : {why}" if unmeasurable else "",
         })
     table = pd.DataFrame(records)
     table["demandeurs_publics_prioritaires"] = table["demandeurs_publics_prioritaires"].astype("Int64")
@@ -561,10 +567,7 @@ def segments_for_publics(
     table = table.sort_values(["demandeurs_publics_prioritaires", "segment_id"], ascending=[False, True], kind="stable")
     table = table.reset_index(drop=True)
     if unmeasurable:
-        chosen = publics if publics is not None else load_referentiel("publics")
-        columns = sorted({c for r in chosen.loc[chosen["public_id"].isin(public_ids), "regle_demandeurs"]
-                          for c in rule_columns(r)} | {"code_rome"}, key=CRITERIA.index)
-        table.attrs["explication"] = missing_criteria(jobseekers_of_year(demandeurs, annee), columns)
+        table.attrs["explication"] = why
     return table
 
 

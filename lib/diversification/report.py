@@ -123,6 +123,9 @@ class TableSpec:
     secret_columns: tuple[str, ...] = ()
     max_rows: int = 15
     only_retained: bool = False
+    #: Columns computed from the job seekers: missing on a row whose ``explication`` says « non mesurable »,
+    #: they are shown as such, not as secret.
+    demand_columns: tuple[str, ...] = ()
 
 
 _HOURS = {
@@ -166,11 +169,13 @@ SECTION_TABLES: dict[str, list[TableSpec]] = {
             "part_participants": ("Part des participants", "pourcent"), "demandeurs": ("Demandeurs d'emploi", "entier"),
             "part_demandeurs": ("Part des demandeurs", "pourcent"),
             "indice_representation": ("Indice de représentation", "indice")},
-            ("participants", "part_participants", "indice_representation")),
+            ("participants", "part_participants", "indice_representation"),
+            demand_columns=("demandeurs", "part_demandeurs", "indice_representation")),
         TableSpec("besoins_emploi_segments", "Segments où cherchent les demandeurs des publics prioritaires", {
             "libelle": ("Segment", "texte"), "demandeurs_publics_prioritaires": ("Demandeurs", "entier"),
             "part_demandeurs_publics": ("Part", "pourcent"), "metiers_principaux": ("Métiers (ROME)", "texte")},
-            ("demandeurs_publics_prioritaires", "part_demandeurs_publics"), max_rows=10),
+            ("demandeurs_publics_prioritaires", "part_demandeurs_publics"), max_rows=10,
+            demand_columns=("demandeurs_publics_prioritaires", "part_demandeurs_publics")),
     ],
     "03": [
         TableSpec("opportunites_segments", "Besoins de recrutement par segment (BMO)", {
@@ -325,6 +330,21 @@ def _indicator_text(value: object, unit: object) -> str:
     return fr_number(value, 2)
 
 
+UNMEASURABLE_TEXT = "non mesurable"
+
+
+def _unmeasurable(record: pd.Series) -> bool:
+    reason = record.get("explication")
+    return isinstance(reason, str) and reason.startswith(UNMEASURABLE_TEXT)
+
+
+def _unmeasurable_rows(table: pd.DataFrame) -> pd.Series:
+    """Rows whose ``explication`` says « non mesurable » (positional index)."""
+    if "explication" not in table.columns:
+        return pd.Series(False, index=range(len(table)))
+    return table["explication"].reset_index(drop=True).map(lambda v: isinstance(v, str) and v.startswith(UNMEASURABLE_TEXT))
+
+
 def format_table(table: pd.DataFrame, spec: TableSpec) -> dict:
     """Headers and rows (text) of one table; hidden participant counts shown as « secret statistique »."""
     if spec.only_retained and "retenu" in table.columns:
@@ -341,6 +361,9 @@ def format_table(table: pd.DataFrame, spec: TableSpec) -> dict:
         row = []
         for col in columns:
             value, kind = record[col], spec.columns[col][1]
+            if _is_missing(value) and col in spec.demand_columns and _unmeasurable(record):
+                row.append({"text": UNMEASURABLE_TEXT, "num": False, "secret": False})
+                continue
             if _is_missing(value) and col in spec.secret_columns:
                 row.append({"text": disclosure.SECRET_LABEL, "num": False, "secret": True})
                 continue
@@ -659,7 +682,8 @@ _EXCEL_KINDS = {"euro": "euro_entier", "pourcent": "pourcent", "entier": "entier
 
 
 def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
-    """Key tables with French headers, hidden cells as « secret statistique », and their Excel formats."""
+    """Key tables with French headers, hidden cells as « secret statistique » (« non mesurable » where the
+    job-seeker table could not give them), and their Excel formats."""
     sheets, formats = {}, {}
     for specs in SECTION_TABLES.values():
         for spec in specs:
@@ -675,8 +699,15 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
                 label, kind = spec.columns[col]
                 if kind == "oui_non":
                     out[col] = out[col].map(lambda v: MISSING_TEXT if _is_missing(v) else ("oui" if v else "non"))
-                elif col in spec.secret_columns and out[col].isna().any():
-                    out[col] = out[col].astype(object).where(out[col].notna(), disclosure.SECRET_LABEL)
+                elif col in spec.secret_columns + spec.demand_columns and out[col].isna().any():
+                    unmeasurable = (_unmeasurable_rows(table) if col in spec.demand_columns
+                                    else pd.Series(False, index=out.index))
+                    missing = out[col].isna()
+                    text = out[col].astype(object)
+                    text = text.where(~(missing & unmeasurable), UNMEASURABLE_TEXT)
+                    if col in spec.secret_columns:
+                        text = text.where(~(missing & ~unmeasurable), disclosure.SECRET_LABEL)
+                    out[col] = text
                 if kind in _EXCEL_KINDS:
                     kinds[label] = _EXCEL_KINDS[kind]
             out.columns = [spec.columns[c][0] for c in columns]
