@@ -94,6 +94,8 @@ def year_note(suivi: pd.DataFrame | None, demandeurs: pd.DataFrame | None, annee
 
 # --- layouts of a table with margins ----------------------------------------------------------
 
+#: How the reason (``explication``) of a count the job-seeker table cannot give starts.
+UNMEASURABLE = disclosure.UNMEASURABLE_LABEL
 #: The criteria of the job-seeker table (the columns that may be margins).
 CRITERIA = DEMANDEURS_EMPLOI.margin_columns
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -142,7 +144,7 @@ def missing_criteria(rows: pd.DataFrame, columns: list[str]) -> str:
 
 def unmeasurable_reason(rows: pd.DataFrame, columns: list[str]) -> str:
     """French reason why job seekers cannot be counted by ``columns`` (:func:`cells_for` gave ``None``)."""
-    return "non mesurable : " + missing_criteria(rows, columns)
+    return f"{UNMEASURABLE} : " + missing_criteria(rows, columns)
 
 
 def _denominator(cells: pd.DataFrame, columns: list[str], total: int) -> int:
@@ -185,7 +187,7 @@ def demand_by_public(demandeurs: pd.DataFrame, annee: int, publics: pd.DataFrame
             if not mask.any() and (_layouts(cells) != "").any():
                 # a published table lists every value of a criterion: a public without a row is missing (a row
                 # rejected, a secret cell), not a count of 0
-                why = "non mesurable : aucune ligne des demandeurs d'emploi fournis ne donne ce public"
+                why = f"{UNMEASURABLE} : aucune ligne des demandeurs d'emploi fournis ne donne ce public"
             else:
                 n = _count(cells, mask)
         base = total if cells is None else _denominator(cells, columns, total)
@@ -335,7 +337,7 @@ def protect_representation(
             out[col] = disclosure.hide_derived(out[col], either)
     if "explication" in out.columns:
         text = out["explication"].astype(object)
-        unmeasurable = text.astype(str).str.startswith("non mesurable")  # no index anyway: the reason stays
+        unmeasurable = text.astype(str).str.startswith(UNMEASURABLE)  # no index anyway: the reason stays
         out["explication"] = text.where(~either | unmeasurable, "effectif soumis au secret statistique")
     return out
 
@@ -498,6 +500,11 @@ def decision_markdown(decision: pd.DataFrame) -> str:
 
 # --- trades of the priority publics → segments --------------------------------------------------
 
+def _trade_columns(publics: pd.DataFrame) -> list[str]:
+    """The criteria of these publics' rules and the sought trade (the cells of :func:`jobseekers_of_publics`)."""
+    return [c for c in CRITERIA if c == "code_rome" or any(c in rule_columns(r) for r in publics["regle_demandeurs"])]
+
+
 def jobseekers_of_publics(demandeurs: pd.DataFrame, annee: int, public_ids: list[str],
                           publics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Job-seeker cells of the year belonging to at least one of ``public_ids`` (no double count), by sought
@@ -505,8 +512,7 @@ def jobseekers_of_publics(demandeurs: pd.DataFrame, annee: int, public_ids: list
     table does not cross them (not measurable)."""
     publics = load_referentiel("publics") if publics is None else publics
     chosen = publics.loc[publics["public_id"].isin(public_ids)]
-    columns = [c for c in CRITERIA if c == "code_rome" or any(c in rule_columns(r) for r in chosen["regle_demandeurs"])]
-    rows = cells_for(jobseekers_of_year(demandeurs, annee), columns)
+    rows = cells_for(jobseekers_of_year(demandeurs, annee), _trade_columns(chosen))
     if rows is None:
         return None
     mask = pd.Series(False, index=rows.index)
@@ -540,9 +546,8 @@ def segments_for_publics(
     why = ""
     if unmeasurable:
         chosen = publics if publics is not None else load_referentiel("publics")
-        columns = sorted({c for r in chosen.loc[chosen["public_id"].isin(public_ids), "regle_demandeurs"]
-                          for c in rule_columns(r)} | {"code_rome"}, key=CRITERIA.index)
-        why = missing_criteria(jobseekers_of_year(demandeurs, annee), columns)
+        why = missing_criteria(jobseekers_of_year(demandeurs, annee),
+                               _trade_columns(chosen.loc[chosen["public_id"].isin(public_ids)]))
         rows = jobseekers_of_year(demandeurs, annee).iloc[0:0]
     counts = rows["effectif"].astype("Int64").fillna(0).astype(int)
     by_rome = counts.groupby(rows["code_rome"].astype(str)).sum()
@@ -559,7 +564,7 @@ def segments_for_publics(
             "demandeurs_publics_prioritaires": None if unmeasurable else n,
             "part_demandeurs_publics": n / total if total else None,
             "metiers_principaux": ", ".join(found.index[:3]),
-            "explication": f"non mesurable : {why}" if unmeasurable else "",
+            "explication": f"{UNMEASURABLE} : {why}" if unmeasurable else "",
         })
     table = pd.DataFrame(records)
     table["demandeurs_publics_prioritaires"] = table["demandeurs_publics_prioritaires"].astype("Int64")
@@ -591,7 +596,7 @@ def chart_representation(table: pd.DataFrame) -> charts.Chart:
     """Shares among participants and job seekers, per public (hidden values left out, and the publics not
     measurable with the job-seeker table given: they are not secret)."""
     if "explication" in table.columns:
-        table = table[~table["explication"].astype(str).str.startswith("non mesurable")]
+        table = table[~table["explication"].astype(str).str.startswith(UNMEASURABLE)]
     return charts.bar_chart(
         table,
         "libelle",
@@ -625,7 +630,7 @@ def key_figures(decision: pd.DataFrame, segments: disclosure.DisclosedTable) -> 
         lines.append(f"{int(row.rang)}. {row.public_id} : indice {index}, retenu {'oui' if row.retenu else 'non'}")
     top = segments.table.head(3)
     hidden = segments.hidden["demandeurs_publics_prioritaires"].head(3)
-    shown = [("secret" if h else "non mesurable") if pd.isna(n) else str(int(n))
+    shown = [("secret" if h else UNMEASURABLE) if pd.isna(n) else str(int(n))
              for n, h in zip(top["demandeurs_publics_prioritaires"], hidden)]
     lines.append("segments : " + ", ".join(f"{s} {n}" for s, n in zip(top["segment_id"], shown)))
     return "\n".join(lines)

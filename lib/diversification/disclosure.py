@@ -47,6 +47,8 @@ from diversification.errors import ConfigError
 
 #: What a hidden cell shows in a published table.
 SECRET_LABEL = "secret statistique"
+#: A count the input cannot give (a criterion missing from the job-seeker table): neither 0 nor secret.
+UNMEASURABLE_LABEL = "non mesurable"
 #: Default threshold (the territory configuration may pass another).
 DEFAULT_THRESHOLD = 5
 #: Label of the margins added by :func:`add_margins`.

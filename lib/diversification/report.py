@@ -330,7 +330,7 @@ def _indicator_text(value: object, unit: object) -> str:
     return fr_number(value, 2)
 
 
-UNMEASURABLE_TEXT = "non mesurable"
+UNMEASURABLE_TEXT = disclosure.UNMEASURABLE_LABEL
 
 
 def _unmeasurable(record: pd.Series) -> bool:
