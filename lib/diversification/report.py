@@ -333,8 +333,8 @@ def _indicator_text(value: object, unit: object) -> str:
 UNMEASURABLE_TEXT = disclosure.UNMEASURABLE_LABEL
 
 
-def _unmeasurable(record: pd.Series) -> bool:
-    reason = record.get("explication")
+def _says_unmeasurable(reason: object) -> bool:
+    """Whether an ``explication`` says « non mesurable »."""
     return isinstance(reason, str) and reason.startswith(UNMEASURABLE_TEXT)
 
 
@@ -342,7 +342,7 @@ def _unmeasurable_rows(table: pd.DataFrame) -> pd.Series:
     """Rows whose ``explication`` says « non mesurable » (positional index)."""
     if "explication" not in table.columns:
         return pd.Series(False, index=range(len(table)))
-    return table["explication"].reset_index(drop=True).map(lambda v: isinstance(v, str) and v.startswith(UNMEASURABLE_TEXT))
+    return table["explication"].reset_index(drop=True).map(_says_unmeasurable)
 
 
 def format_table(table: pd.DataFrame, spec: TableSpec) -> dict:
@@ -361,7 +361,7 @@ def format_table(table: pd.DataFrame, spec: TableSpec) -> dict:
         row = []
         for col in columns:
             value, kind = record[col], spec.columns[col][1]
-            if _is_missing(value) and col in spec.demand_columns and _unmeasurable(record):
+            if _is_missing(value) and col in spec.demand_columns and _says_unmeasurable(record.get("explication")):
                 row.append({"text": UNMEASURABLE_TEXT, "num": False, "secret": False})
                 continue
             if _is_missing(value) and col in spec.secret_columns:
