@@ -210,3 +210,27 @@ def test_report_and_workbook_say_not_measurable_not_secret():
     assert sheet.iloc[1].tolist() == ["Travailleurs handicapés", "secret statistique", "secret statistique",
                                       "non mesurable", "non mesurable", "non mesurable"]
     assert sheet.iloc[0, 1] == 12
+
+
+def test_a_share_of_category_a_is_protected_against_its_complement_in_category_a(tmp_path, suivi):
+    """A small territory's published table: 43 job seekers of category A (40 women, 3 men), 100 of categories
+    A, B, C. The women's count (40) is not small, but its complement among those it is a share of (category A)
+    is 3 men: with a threshold of 5 it is hidden. Against the whole table (100 - 40 = 60) it would be shown and
+    give away the 3 men of category A."""
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text(
+        "annee;categorie;sexe;anciennete;effectif\n"
+        "2025;Catégorie A;Ensemble;Ensemble;43\n2025;A;Femmes;Ensemble;40\n2025;A;Hommes;Ensemble;3\n"
+        "2025;Catégories A,B,C;Ensemble;Ensemble;100\n2025;ABC;Ensemble;Un an ou plus;30\n", encoding="utf-8")
+    table = load_demandeurs_emploi([path]).table
+    exact = demand.representation_index(suivi, table, 2025)
+    assert exact.attrs["demandeurs_bases"]["femmes"] == 43 and exact.attrs["demandeurs_bases"]["deld"] == 100
+    protected = demand.representation_table(suivi, table, 2025, 5).set_index("public_id")
+    assert pd.isna(protected.at["femmes", "demandeurs"]) and pd.isna(protected.at["femmes", "part_demandeurs"])
+    assert protected.at["femmes", "explication"] == "effectif soumis au secret statistique"
+    assert protected.at["deld", "demandeurs"] == 30  # 30 of 100: neither it nor 70 is small
+    decision = demand.compute_priority_publics(suivi, table, 2025, threshold=5).set_index("public_id")
+    assert pd.isna(decision.at["femmes", "demandeurs"]) and decision.at["deld", "demandeurs"] == 30
+    # the same count against the whole table is shown: the base is what changed
+    whole = demand.protect_representation(exact, 5, participants_total=10, demandeurs_total=100).set_index("public_id")
+    assert whole.at["femmes", "demandeurs"] == 40

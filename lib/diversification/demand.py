@@ -172,11 +172,14 @@ def _public_hidden(count: int, total: int, threshold: int) -> bool:
 
 def demand_by_public(demandeurs: pd.DataFrame, annee: int, publics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Job seekers of each public (``publics.csv`` order): ``demandeurs``, ``part_demandeurs``, and
-    ``explication`` (why a public is not measurable, :func:`cells_for`; its count is then missing, not 0)."""
+    ``explication`` (why a public is not measurable, :func:`cells_for`; its count is then missing, not 0).
+
+    ``attrs["bases"]``: public_id → the job seekers its share is taken of (:func:`_denominator`), whose
+    complement the disclosure control checks (:func:`protect_representation`)."""
     publics = load_referentiel("publics") if publics is None else publics
     rows = jobseekers_of_year(demandeurs, annee)
     total = _count(cells_for(rows, []))
-    records = []
+    records, bases = [], {}
     for public in publics.itertuples(index=False):
         columns = rule_columns(public.regle_demandeurs)
         cells = cells_for(rows, columns)
@@ -191,11 +194,13 @@ def demand_by_public(demandeurs: pd.DataFrame, annee: int, publics: pd.DataFrame
             else:
                 n = _count(cells, mask)
         base = total if cells is None else _denominator(cells, columns, total)
+        bases[public.public_id] = base
         records.append({"public_id": public.public_id, "libelle": public.libelle, "demandeurs": n,
                         "part_demandeurs": n / base if base and n is not None else None, "explication": why})
     table = pd.DataFrame(records, columns=["public_id", "libelle", "demandeurs", "part_demandeurs", "explication"])
     table["demandeurs"] = table["demandeurs"].astype("Int64")
     table["part_demandeurs"] = table["part_demandeurs"].astype("Float64")
+    table.attrs["bases"] = bases
     return table
 
 
@@ -303,24 +308,30 @@ def representation_index(
     for col in ("part_participants", "part_demandeurs", "indice_representation"):
         table[col] = table[col].astype("Float64")
     table.attrs["participants_total"] = n_people
+    table.attrs["demandeurs_bases"] = demand.attrs["bases"]
     return table
 
 
-def _hidden_rows(table: pd.DataFrame, threshold: int, participants_total: int, demandeurs_total: int):
+def _hidden_rows(table: pd.DataFrame, threshold: int, participants_total: int,
+                 demandeurs_total: int | dict[str, int]):
     hide_p = [_public_hidden(int(n), participants_total, threshold) if pd.notna(n) else False
               for n in table["participants"]]
-    hide_d = [_public_hidden(int(n), demandeurs_total, threshold) if pd.notna(n) else False
-              for n in table["demandeurs"]]
+    bases = (demandeurs_total if isinstance(demandeurs_total, dict)
+             else dict.fromkeys(table["public_id"], demandeurs_total))
+    hide_d = [_public_hidden(int(n), bases[public], threshold) if pd.notna(n) else False
+              for public, n in zip(table["public_id"], table["demandeurs"])]
     return pd.Series(hide_p, index=table.index), pd.Series(hide_d, index=table.index)
 
 
 def protect_representation(
-    table: pd.DataFrame, threshold: int, *, participants_total: int, demandeurs_total: int
+    table: pd.DataFrame, threshold: int, *, participants_total: int, demandeurs_total: int | dict[str, int]
 ) -> pd.DataFrame:
     """Hide the participant / job-seeker counts (and what derives from them) that could identify someone.
 
     A count is hidden when it, or its complement in the published total, lies
-    between 1 and ``threshold - 1``. Derived columns hidden with the participant
+    between 1 and ``threshold - 1``. ``demandeurs_total``: the job seekers of the table, or, by public_id, those
+    each public's share is taken of (``attrs["demandeurs_bases"]`` of :func:`representation_index`: category A
+    alone for the women of a published table whose sex is given for category A only). Derived columns hidden with the participant
     count: ``part_participants``, ``indice_representation``, ``score``; with the
     job-seeker count: ``part_demandeurs``, ``indice_representation``, ``score``.
     The ``explication`` column says « secret statistique » where the index is hidden.
@@ -350,7 +361,7 @@ def representation_table(
     return protect_representation(
         table, threshold,
         participants_total=table.attrs["participants_total"],
-        demandeurs_total=_total_jobseekers(demandeurs, annee),
+        demandeurs_total=table.attrs["demandeurs_bases"],
     )
 
 
@@ -454,7 +465,7 @@ def compute_priority_publics(
     return protect_representation(
         ranked, threshold,
         participants_total=exact.attrs["participants_total"],
-        demandeurs_total=_total_jobseekers(demandeurs, annee),
+        demandeurs_total=exact.attrs["demandeurs_bases"],
     )
 
 
