@@ -37,6 +37,25 @@ def test_valider_says_how_the_files_were_read(tmp_path):
     assert "critère(s) absent(s) du fichier : Catégorie, Tranche d'âge" in output
 
 
+def test_valider_says_an_absent_or_unreadable_file_once(tmp_path):
+    """An absent optional input and a missing declared file are warnings (« Attention »), not repeated among the
+    remarks on how the files were read, which still list the files read."""
+    import shutil
+
+    territory = tmp_path / "territoire"
+    shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)
+    (territory / "structures_inclusives.csv").unlink()
+    result = runner.invoke(app, ["valider", "--territoire", str(territory)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output  # a declared file unreadable: to be mended before the study
+    assert output.count("« Achats prévus » absente") == 1
+    assert output.count("Attention : « Structures inclusives » illisible : Le fichier « structures_inclusives.csv » "
+                        "déclaré dans la configuration est introuvable.") == 1
+    remarks = output.split("Remarques sur la lecture des fichiers")[1]
+    assert "introuvable" not in remarks and "absente" not in remarks
+    assert "« metiers_tension.csv » : 27 effectif(s) sous secret statistique" in remarks
+
+
 def test_valider_missing_territory_is_a_french_error():
     result = runner.invoke(app, ["valider", "--territoire", "/nulle/part"])
     assert result.exit_code == 2

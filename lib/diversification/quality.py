@@ -182,10 +182,21 @@ class DataCheck:
     notices: list[str]
 
 
+def file_notices(data: TerritoryData) -> list[str]:
+    """What the reading did of each file (encodings, labels read as the kit's, margins...), in the order of the
+    inputs; an absent input and the reason a file is unreadable are left out: :func:`collect_warnings` says them."""
+    notices = []
+    for key in INPUT_ORDER:
+        result = data.inputs[key]
+        if result.status == "absente":
+            continue
+        notices.extend(result.notices[:-1] if result.status == "illisible" else result.notices)
+    return notices
+
+
 def check_territory(territoire: str | Path, annee: int | None = None, *, today=None) -> DataCheck:
     data = load_territory(Path(territoire), today=today)
     annee = int(annee or data.config.annee)
-    notices = [n for key in INPUT_ORDER for n in data.inputs[key].notices]
     return DataCheck(
         data=data,
         annee=annee,
@@ -195,7 +206,7 @@ def check_territory(territoire: str | Path, annee: int | None = None, *, today=N
         acheteurs=coverage_buyers(data),
         segments=coverage_segments(data),
         avertissements=collect_warnings(data, annee),
-        notices=notices,
+        notices=file_notices(data),
     )
 
 
