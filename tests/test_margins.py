@@ -234,3 +234,18 @@ def test_a_share_of_category_a_is_protected_against_its_complement_in_category_a
     # the same count against the whole table is shown: the base is what changed
     whole = demand.protect_representation(exact, 5, participants_total=10, demandeurs_total=100).set_index("public_id")
     assert whole.at["femmes", "demandeurs"] == 40
+
+
+def test_a_published_table_with_its_title_and_notes_loads_without_rejects(tmp_path):
+    """The table as downloaded (saved as CSV by a spreadsheet, which quotes a cell holding the separator): a title
+    above the header and the source under it; no row rejected, both said."""
+    path = tmp_path / "demandeurs_emploi.csv"
+    path.write_text("Demandeurs d'emploi inscrits en fin de trimestre, catégories A, B, C\n\n" + ROWS
+                    + '\n"Source : France Travail, STMT ; traitement Dares."\n', encoding="utf-8")
+    loaded = load_demandeurs_emploi([path])
+    assert not loaded.rejects.records and len(loaded.table) == 11
+    assert loaded.table["ligne"].iloc[0] == 4
+    assert demand.demand_by_public(loaded.table, 2025).set_index("public_id").at["femmes", "demandeurs"] == 520
+    assert "« demandeurs_emploi.csv » : 1 ligne(s) de titre avant la ligne d'en-tête ignorée(s) (ligne 1)." in loaded.notices
+    assert ("« demandeurs_emploi.csv » : 1 ligne(s) de notes sous le tableau ignorée(s) (ligne 16), par exemple "
+            "« Source : France Travail, STMT ; traitement Dares. ».") in loaded.notices

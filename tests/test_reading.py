@@ -91,3 +91,64 @@ def test_excel_merged_header_and_formula(tmp_path):
     # openpyxl never computes formulas: no cached value → the cell is empty and reported
     assert raw.frame.iloc[1]["Heures_2"] == ""
     assert raw.cell_notes == [(3, "Heures_2", "=A3*2", "formule sans valeur calculée enregistrée : cellule considérée vide")]
+
+
+PUBLISHED = ("Demandeurs d'emploi inscrits à France Travail, par sexe\n"
+             "Source : France Travail, STMT ; traitement Dares\n"
+             "\n"
+             "annee;sexe;effectif\n"
+             "2025;Femmes;520\n"
+             "2025;Hommes;480\n"
+             "Champ : France métropolitaine, catégories A, B, C. Effectifs bruts arrondis à la dizaine, "
+             "hors Mayotte, en fin de trimestre.\n"
+             ";;\n"
+             "Lecture : 520 femmes.\n")
+
+
+def test_a_published_csv_table_titles_and_notes_are_left_out_and_said(tmp_path):
+    """Title lines above the header (one with a comma, not the separator) and note lines under the table."""
+    path = tmp_path / "demandeurs.csv"
+    path.write_text(PUBLISHED, encoding="utf-8")
+    raw = read_raw_table(path, ["annee", "sexe", "effectif"])
+    assert raw.separator == ";"
+    assert raw.frame.to_dict("records") == [{"annee": "2025", "sexe": "Femmes", "effectif": "520"},
+                                            {"annee": "2025", "sexe": "Hommes", "effectif": "480"}]
+    assert raw.lines == [5, 6]
+    assert raw.notices == [
+        "« demandeurs.csv » : 2 ligne(s) de titre avant la ligne d'en-tête ignorée(s) (lignes 1 et 2).",
+        "« demandeurs.csv » : 2 ligne(s) de notes sous le tableau ignorée(s) (lignes 7 et 9), par exemple "
+        "« Champ : France métropolitaine, catégories A, B, C. Effectifs bruts arrondis à l… »."]
+
+
+def test_a_published_excel_table_titles_and_notes_are_left_out_and_said(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    for row in ([["Demandeurs d'emploi inscrits"], [], ["annee", "sexe", "effectif"], [2025, "Femmes", 520],
+                 [2025, "Hommes", "=480"], [], ["Source : Dares"]]):
+        ws.append(row)
+    path = tmp_path / "demandeurs.xlsx"
+    wb.save(path)
+    raw = read_raw_table(path, ["annee", "sexe", "effectif"])
+    assert raw.frame["sexe"].tolist() == ["Femmes", "Hommes"] and raw.lines == [4, 5]
+    assert raw.notices == [
+        "« demandeurs.xlsx » : 1 ligne(s) de titre avant la ligne d'en-tête ignorée(s) (ligne 1).",
+        "« demandeurs.xlsx » : 1 ligne(s) de notes sous le tableau ignorée(s) (ligne 7), par exemple « Source : Dares »."]
+    assert [n[0] for n in raw.cell_notes] == [5]  # the formula of a kept row is still said
+
+
+def test_a_row_of_one_cell_among_data_rows_is_not_a_note(tmp_path):
+    """Only the last rows can be notes: a row of one cell followed by data is kept (the loader rejects it)."""
+    path = tmp_path / "t.csv"
+    path.write_text("a;b\n1;2\n3;\n4;5\n6\n", encoding="utf-8")
+    raw = read_raw_table(path, ["a", "b"])
+    assert raw.frame["a"].tolist() == ["1", "3", "4"] and raw.lines == [2, 3, 4]
+    assert raw.notices == ["« t.csv » : 1 ligne(s) de notes sous le tableau ignorée(s) (ligne 5), par exemple « 6 »."]
+
+
+def test_every_input_requires_two_columns_so_a_row_of_one_cell_is_never_data():
+    """The ground on which the reader leaves out the rows of one cell under a table."""
+    from diversification import schemas
+
+    specs = [v for v in vars(schemas).values() if isinstance(v, schemas.InputSpec)]
+    assert len(specs) == 5
+    assert all(len(spec.required_columns) >= 2 for spec in specs)

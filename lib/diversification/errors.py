@@ -64,7 +64,7 @@ class RejectionLog:
                 "fichier": Path(fichier).name if fichier else "",
                 "ligne": None if ligne is None else int(ligne),
                 "colonne": colonne or "",
-                "valeur": "" if valeur is None else _short(valeur),
+                "valeur": "" if valeur is None else shorten(valeur),
                 "motif": motif,
                 "action": action,
             }
@@ -86,7 +86,8 @@ class RejectionLog:
         }
 
 
-def _short(value: object, limit: int = 120) -> str:
+def shorten(value: object, limit: int = 120) -> str:
+    """The text of ``value``, cut to ``limit`` characters (ending with « … » when cut)."""
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, describe_lines, shorten
 from .parsing import normalize_header
 
 SEPARATORS = [";", ",", "\t", "|"]
@@ -78,13 +78,24 @@ def sniff_separator(text: str) -> str:
             return dialect.delimiter
     except csv.Error:
         pass
-    header = text.splitlines()[0] if text.strip() else ""
-    counts = {sep: header.count(sep) for sep in SEPARATORS}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] > 0 else ";"
+    # the separator found the same number of times on the most lines (title or note lines above or under a
+    # table have none, or another count); ties go to the order of SEPARATORS
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    best, best_lines = ";", 0
+    for sep in SEPARATORS:
+        counts = pd.Series([line.count(sep) for line in lines], dtype=int)
+        counts = counts[counts > 0]
+        if counts.empty:
+            continue
+        same = int(counts.value_counts().iloc[0])
+        if same > best_lines:
+            best, best_lines = sep, same
+    return best
 
 
-def read_delimited(path: Path) -> RawTable:
+def read_delimited(path: Path, expected_columns: list[str] | None = None) -> RawTable:
+    """Read a delimited text file; the header is the line, among the first ten, that names the most
+    ``expected_columns`` (title lines above it and note lines under the table are left out, and said)."""
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"Le fichier « {path.name} » est vide.")
@@ -99,21 +110,18 @@ def read_delimited(path: Path) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[list[str]] = []
     lines: list[int] = []
-    header: list[str] | None = None
     for row in reader:
-        line_no = reader.line_num
-        if header is None:
-            if not any(cell.strip() for cell in row):
-                continue
-            header = [cell.strip() for cell in row]
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        rows.append(row)
-        lines.append(line_no)
-    if header is None:
+        if any(cell.strip() for cell in row):
+            rows.append(row)
+            lines.append(reader.line_num)
+    if not rows:
         raise InputError(f"Le fichier « {path.name} » est vide.")
-    notices = []
+    start = _header_row(rows, expected_columns or [])
+    header = [cell.strip() for cell in rows[start]]
+    notices = _title_notice(path, lines[:start])
+    rows, lines = rows[start + 1:], lines[start + 1:]
+    rows, lines, note = _drop_notes(path, rows, lines, len(header))
+    notices += note
     cell_notes = []
     if encoding == "cp1252":
         notices.append(f"« {path.name} » : encodage Windows-1252 détecté et converti.")
@@ -181,6 +189,7 @@ def read_excel(path: Path, expected_columns: list[str] | None = None) -> RawTabl
             "chaque colonne reprend le libellé de la cellule fusionnée."
         )
     header = _unique([("" if v is None else str(v)).strip() for v in header_cells])
+    notices += _title_notice(path, [i + 1 for i in range(header_idx) if any(_cell_text(v).strip() for v in grid_v[i])])
     # Two header cells with the same merged label: suffix them so both columns survive.
     rows, lines, cell_notes = [], [], []
     for i in range(header_idx + 1, len(grid_v)):
@@ -202,6 +211,9 @@ def read_excel(path: Path, expected_columns: list[str] | None = None) -> RawTabl
             out.append(_cell_text(value))
         rows.append(out)
         lines.append(i + 1)
+    rows, lines, note = _drop_notes(path, rows, lines, len(header))
+    notices += note
+    cell_notes = [n for n in cell_notes if n[0] in set(lines)]
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
     return RawTable(path, frame, lines, notices, cell_notes, sheet=sheet_name)
 
@@ -218,7 +230,36 @@ def read_raw_table(path: Path, expected_columns: list[str] | None = None) -> Raw
         raise InputError(
             f"Le fichier « {path.name} » est au format Excel 97-2003 (.xls) : enregistrez-le en .xlsx ou en CSV."
         )
-    return read_delimited(path)
+    return read_delimited(path, expected_columns)
+
+
+def _title_notice(path: Path, title_lines: list[int]) -> list[str]:
+    """French notice of the lines read above the header (titles of a published table)."""
+    if not title_lines:
+        return []
+    return [f"« {path.name} » : {len(title_lines)} ligne(s) de titre avant la ligne d'en-tête ignorée(s) "
+            f"({describe_lines(title_lines)})."]
+
+
+#: Longest quote of a note line in a notice.
+_NOTE_QUOTE = 80
+
+
+def _drop_notes(path: Path, rows: list[list], lines: list[int], width: int) -> tuple[list[list], list[int], list[str]]:
+    """Leave out the note lines under a table (« Source : … », « Champ : … »): the last rows, each with one
+    non-empty cell at most, of a table of two columns or more; said in a French notice that quotes the first.
+    A row of one cell among data rows stays (it is rejected, with its line, by the loader)."""
+    end = len(rows)
+    if width < 2:
+        return rows, lines, []
+    while end and sum(1 for cell in rows[end - 1] if _cell_text(cell).strip()) <= 1:
+        end -= 1
+    if end == len(rows):
+        return rows, lines, []
+    quote = shorten(next(_cell_text(c).strip() for c in rows[end] if _cell_text(c).strip()), _NOTE_QUOTE)
+    notice = (f"« {path.name} » : {len(rows) - end} ligne(s) de notes sous le tableau ignorée(s) "
+              f"({describe_lines(lines[end:])}), par exemple « {quote} ».")
+    return rows[:end], lines[:end], [notice]
 
 
 def _cell_text(value: object) -> str:
