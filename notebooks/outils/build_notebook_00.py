@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -52,10 +53,9 @@ Les tables contrôlées (Parquet) sont écrites dans `donnees/` (et `prive/` pou
 print(f"{len(ecrits)} fichier(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
     md("""## Pour aller plus loin : le format attendu du suivi des clauses
 
-Le dictionnaire des colonnes ci-dessous sert aussi aux messages d'erreur. Les autres entrées ont le leur (`schemas.data_dictionary(schemas.DEMANDEURS_EMPLOI)`, etc.).
-
-*Exercice (formation)* : ouvrez le territoire `exports-bruts`, relancez ce notebook et retrouvez dans `prive/rejets.csv` chacun des défauts décrits dans son fichier `DEFAUTS.md`."""),
+Le dictionnaire des colonnes ci-dessous sert aussi aux messages d'erreur. Les autres entrées ont le leur (`schemas.data_dictionary(schemas.DEMANDEURS_EMPLOI)`, etc.)."""),
     code("""schemas.data_dictionary(schemas.SUIVI_CLAUSES)"""),
+    *exercise_cells(md, code, "00", "controle.synthese"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "00_controle_donnees.ipynb")  # anchored on this file, not the cwd

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
-from cellules_communes import report_charts_cells
+from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -99,6 +99,7 @@ etude.publish("etat_des_lieux_profil", profil.table)
 etude.publish("etat_des_lieux_axes_progres", axes)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
     *report_charts_cells(md, code, "01"),
+    *exercise_cells(md, code, "01", "indicateurs"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "01_etat_des_lieux.ipynb")  # anchored on this file, not the cwd

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
-from cellules_communes import report_charts_cells
+from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -78,6 +78,7 @@ etude.publish("besoins_emploi_representation", representation)
 etude.publish("besoins_emploi_segments", segments_publics.table)
 print("Tables écrites dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
     *report_charts_cells(md, code, "02"),
+    *exercise_cells(md, code, "02", "representation"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "02_besoins_emploi_insertion.ipynb")  # anchored on this file, not the cwd

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
-from cellules_communes import report_charts_cells
+from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -74,9 +74,7 @@ figure_opportunites"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(purchases.key_figures(decp, acheteurs, achats_prevus, metiers))""", metadata={"keep_output": True}),
     *report_charts_cells(md, code, "03"),
-    md("""## Pour aller plus loin
-
-*Exercice (formation)* : ouvrez le territoire `rural-exemple` (sans programmation des achats) et relancez ce notebook : quelles conclusions restent possibles avec les seuls marchés passés ?"""),
+    *exercise_cells(md, code, "03", "opportunites"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "03_besoins_economiques.ipynb")  # anchored on this file, not the cwd

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
-from cellules_communes import report_charts_cells
+from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -75,9 +75,7 @@ ecosystem.ecosystem_summary(ecosystem.study_structures(etude), decp, retenus, et
     code("""# NBVAL_CHECK_OUTPUT
 print(scoring.key_figures(segments, top_n))""", metadata={"keep_output": True}),
     *report_charts_cells(md, code, "04"),
-    md("""## Pour aller plus loin
-
-*Exercice (formation)* : doublez le poids de la priorité politique avec les curseurs, puis dans `territoire.yaml` (`poids_criteres: {priorite_politique: 2}`) ; comparez les deux classements et la robustesse."""),
+    *exercise_cells(md, code, "04", "segments"),
 ]
 nb.cells = cells
 nbf.write(nb, Path(__file__).resolve().parent.parent / "04_secteurs_prioritaires.ipynb")  # anchored on this file, not the cwd

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -56,5 +57,6 @@ Ce qui s'affiche ci-dessous est exactement ce qu'ouvrira l'acheteur (toutes les 
 Chaque fiche est écrite dans `argumentaires/<siret de l'acheteur>_<segment>.html`. En exploration (`dossier_run` vide), rien n'est écrit."""),
     code("""ecrits = arguments.write_sheets(fiches, dossier_run)
 print(f"{len(ecrits)} argumentaire(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
+    *exercise_cells(md, code, "05", "arguments.sheets_table(fiches)"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "05_argumentaire.ipynb")  # anchored on this file, not the cwd

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -60,5 +61,6 @@ sourcing"""),
 Une feuille par acheteur (achats, recommandation, motif, points d'attention, structures à contacter) et la feuille des règles, écrites dans `acheteurs/reunion_acheteurs.xlsx` du dossier du run. En exploration, rien n'est écrit."""),
     code("""classeur = buyer_workbook.write_workbook(reperage, sourcing, etude.config.acheteurs, dossier_run, rules=regles)
 print(f"Classeur écrit : {classeur.name}" if classeur else "Exploration : aucun fichier écrit.")"""),
+    *exercise_cells(md, code, "06", "screening.recommendation_counts(reperage)"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "06_mobilisation_acheteurs.ipynb")  # anchored on this file, not the cwd

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
-from cellules_communes import report_charts_cells
+from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -58,5 +58,6 @@ figure"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(partnership.key_figures(segments, plan, partnership.local_structures(structures, segments)))""", metadata={"keep_output": True}),
     *report_charts_cells(md, code, "07"),
+    *exercise_cells(md, code, "07", "plan"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "07_partenariat_territorial.ipynb")  # anchored on this file, not the cwd

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -62,5 +63,6 @@ calculatrice.widget"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(hours.key_figures(volumes))""", metadata={"keep_output": True}),
+    *exercise_cells(md, code, "08", "volumes"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "08_volumes_insertion.ipynb")  # anchored on this file, not the cwd

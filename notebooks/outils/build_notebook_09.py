@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
-from cellules_communes import report_charts_cells
+from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -70,5 +70,6 @@ avant_apres"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(evaluation.key_figures(suivi, etude.annee, etude.threshold))""", metadata={"keep_output": True}),
     *report_charts_cells(md, code, "09"),
+    *exercise_cells(md, code, "09", "avant_apres"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "09_evaluation.ipynb")  # anchored on this file, not the cwd

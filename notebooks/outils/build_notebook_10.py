@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
 nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -52,5 +53,6 @@ print(report.key_figures_text(tables))""", metadata={"keep_output": True}),
 Le rapport est écrit dans le dossier `rapport/` du run. Si WeasyPrint ou ses bibliothèques système (Pango) manquent, le PDF n'est pas produit : le fichier `PDF_NON_PRODUIT.txt` l'explique et le rapport HTML reste complet (il s'imprime en PDF depuis un navigateur). En exploration, rien n'est écrit."""),
     code("""resultat = report.build_report(etude, tables, contexte)
 Markdown(report.report_markdown(resultat))"""),
+    *exercise_cells(md, code, "10", "report.sections_overview(sections)"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "10_synthese.ipynb")  # anchored on this file, not the cwd

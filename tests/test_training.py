@@ -1,0 +1,97 @@
+"""Training exercises (:mod:`diversification.training`): the answers on metropole-exemple, read by hand in its
+report (HTML / PDF of a run), the forms of an answer accepted, and no hidden value ever given."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from diversification import arguments, report, screening, training
+from diversification.paths import NOTEBOOKS_DIR, TERRITOIRES_DIR
+from diversification.study import open_study
+
+
+@pytest.fixture(scope="module")
+def metropole(sample_runs):
+    """The table each notebook checks its exercise against, as the notebook has it (from the sample run)."""
+    run = sample_runs["metropole-exemple"]
+    table = lambda name: pd.read_parquet(run / "tables" / f"{name}.parquet")  # noqa: E731
+    etude = open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, run)
+    reperage = screening.screen_study(etude)
+    fiches = arguments.build_sheets(etude, table("decision_publics_prioritaires"), table("decision_segments_prioritaires"),
+                                    reperage)
+    return {"00": table("controle_synthese"), "01": table("etat_des_lieux_indicateurs"),
+            "02": table("besoins_emploi_representation"), "03": table("opportunites_segments"),
+            "04": table("decision_segments_prioritaires"), "05": arguments.sheets_table(fiches),
+            "06": screening.recommendation_counts(reperage), "07": table("plan_actions_partenariat"),
+            "08": table("volumes_insertion"), "09": table("evaluation_avant_apres"),
+            "10": report.sections_overview(report.study_sections(etude, report.study_tables(etude)))}
+
+
+# read in the report of metropole-exemple: synthesis of the check, concentration indicators, representation
+# (Femmes 0,35, the lowest), BMO by segment (Restauration 543), ranking, 7 buyers × 5 segments, the screening
+# (« non retenu » 15), the action plan (« 20 premières lignes sur 40 »), PA2026-001 (70 h), before / after
+# (+3,2 points for women), 10 phases « réalisée »
+ANSWERS = {"00": "3 076", "01": "82,1 %", "02": "« Femmes »", "03": "« Restauration »",
+           "04": "« Services aux entreprises et aux particuliers »", "05": "35", "06": "15", "07": "40", "08": "70",
+           "09": "3,2 point(s)", "10": "10"}
+
+
+@pytest.mark.parametrize("phase", sorted(ANSWERS))
+def test_the_answer_of_each_exercise_on_metropole(metropole, phase):
+    shown = training.check(phase, "?", metropole[phase])
+    assert shown.replace("\u202f", " ").replace("\u00a0", " ").startswith(f"Réponse : {ANSWERS[phase]}. Elle se lit dans ")
+
+
+@pytest.mark.parametrize("phase, right, wrong", [
+    ("00", ["3076", "3 076", 3076], [3075, "3 000"]),
+    ("01", ["82,1", 82.1, "82,1 %", " 82.1% ", 0.821, "82,14"], [82.3, 80, "18"]),
+    ("02", ["Femmes", "femmes", "FEMMES ", "femmes"], ["Seniors", "Hommes"]),
+    ("04", ["services aux entreprises et aux particuliers", "services_entreprises_particuliers"], ["Restauration"]),
+    ("08", [70, "70", "70,0"], [79, 276]),
+    ("09", ["3,2", 3.2, "+3,2"], [-3.2, 0.032, 8.6]),
+])
+def test_right_and_wrong_answers(metropole, phase, right, wrong):
+    for answer in right:
+        assert training.check(phase, answer, metropole[phase]).startswith("Juste : "), answer
+    for answer in wrong:
+        said = training.check(phase, answer, metropole[phase])
+        assert said.startswith("Pas encore : relisez "), answer
+        assert ANSWERS[phase].strip("« »") not in said  # the answer is not given away
+
+
+def test_no_answer_yet_and_unreadable_answers(metropole):
+    assert training.check("01", None, metropole["01"]) == (
+        "Exercice : écrivez votre réponse dans « reponse » puis exécutez à nouveau cette cellule "
+        "(reponse = \"?\" affiche la réponse).")
+    assert training.check("01", "  ", metropole["01"]).startswith("Exercice : ")
+    assert training.check("01", "beaucoup", metropole["01"]) == (
+        "Réponse illisible (« beaucoup ») : un nombre est attendu, par exemple reponse = 12.")
+
+
+def test_a_hidden_value_is_never_the_answer():
+    """On a small territory every index is hidden by the statistical secrecy: the exercise says the answer is not
+    available there, whatever is answered, and never gives it."""
+    hidden = pd.DataFrame({"public_id": ["femmes", "seniors"], "libelle": ["Femmes", "Seniors"],
+                           "indice_representation": pd.array([pd.NA, pd.NA], dtype="Float64")})
+    for answer in ("?", "Femmes", "Seniors"):
+        assert training.check("02", answer, hidden) == (
+            "Sur ce territoire, la réponse n'est pas disponible : aucun indice de représentation n'est affiché "
+            "(secret statistique ou demandeurs non mesurables). Ouvrez le territoire d'exemple « metropole-exemple » "
+            "pour faire l'exercice.")
+    # the lowest index among those shown only: a hidden lower index is not the answer
+    partly = hidden.assign(indice_representation=pd.array([pd.NA, 0.74], dtype="Float64"))
+    assert training.check("02", "Seniors", partly).startswith("Juste : « Seniors »")
+
+
+def test_every_notebook_states_its_exercise_and_checks_it():
+    """Each phase notebook has the statement of :func:`training.statement_markdown` and a check cell, whose
+    pinned output (no answer under papermill) gives nothing away."""
+    for phase in training.EXERCISES:
+        path = next(NOTEBOOKS_DIR.glob(f"{phase}_*.ipynb"))
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) for c in cells]
+        assert training.statement_markdown(phase) in sources, path.name
+        check = next(c for c, s in zip(cells, sources) if f'training.check("{phase}", reponse,' in s)
+        assert check["metadata"].get("keep_output") and "reponse = None" in "".join(check["source"])
+        assert "".join(check["outputs"][0]["text"]).startswith("Exercice : écrivez votre réponse"), path.name
