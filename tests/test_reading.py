@@ -1,5 +1,7 @@
 """Raw reading of real-world exports: encodings, separators, Excel quirks."""
 
+from pathlib import Path
+
 import pytest
 from openpyxl import Workbook
 
@@ -52,11 +54,49 @@ def test_blank_lines_keep_true_line_numbers(tmp_path):
     assert read_raw_table(path).lines == [2, 4]
 
 
-def test_xls_is_refused_with_advice(tmp_path):
-    path = tmp_path / "vieux.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError, match=r"\.xls"):
+SPREADSHEETS = Path(__file__).parent / "fixtures" / "tableurs"
+
+
+@pytest.mark.parametrize("name, sheet, others, lines, title, note", [
+    ("demandeurs_emploi.xls", "Données", "« Notes »", [4, 5, 6], "ligne 1", "ligne 8"),
+    ("demandeurs_emploi.ods", "Données", "« Description »", [3, 4, 5], "ligne 1", "ligne 7"),
+])
+def test_excel_97_and_opendocument_workbooks_are_read(name, sheet, others, lines, title, note):
+    """An Excel 97-2003 and a LibreOffice workbook (fixtures/tableurs/README.md): the data sheet, its header under a
+    title line, the note under the table left out; the numbers read as written (2025, not 2025.0)."""
+    raw = read_raw_table(SPREADSHEETS / name, ["annee", "sexe", "effectif"])
+    assert raw.sheet == sheet and raw.lines == lines
+    assert raw.frame[["annee", "sexe", "effectif"]].to_dict("records") == [
+        {"annee": "2025", "sexe": "Ensemble", "effectif": "1000"}, {"annee": "2025", "sexe": "Femmes", "effectif": "520"},
+        {"annee": "2025", "sexe": "Hommes", "effectif": "480"}]
+    assert f"« {name} » : classeur à 2 feuilles ; feuille lue : « Données » (ignorées : {others})." in raw.notices
+    assert f"« {name} » : 1 ligne(s) de titre avant la ligne d'en-tête ignorée(s) ({title})." in raw.notices
+    assert (f"« {name} » : 1 ligne(s) de notes sous le tableau ignorée(s) ({note}), par exemple « Source : France "
+            "Travail, STMT ; traitement Dares. ».") in raw.notices
+
+
+def test_a_merged_header_of_an_excel_97_workbook_is_unmerged():
+    raw = read_raw_table(SPREADSHEETS / "demandeurs_emploi.xls", ["annee", "sexe", "effectif"])
+    assert list(raw.frame.columns) == ["annee", "sexe", "sexe_2", "effectif"]
+    assert ("« demandeurs_emploi.xls » : cellules d'en-tête fusionnées (B3:C3) défusionnées ; chaque colonne reprend "
+            "le libellé de la cellule fusionnée.") in raw.notices
+
+
+@pytest.mark.parametrize("name, kind", [("vieux.xls", "Excel 97-2003"), ("calc.ods", "OpenDocument")])
+def test_an_unreadable_excel_97_or_opendocument_file_is_a_french_error(tmp_path, name, kind):
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0 ceci n'est pas un classeur")
+    with pytest.raises(InputError, match=f"« {name} » n'est pas un classeur {kind} lisible"):
         read_raw_table(path)
+
+
+def test_the_job_seekers_of_a_libreoffice_workbook_load_as_a_published_table(tmp_path):
+    from diversification import demand
+    from diversification.loading import load_demandeurs_emploi
+
+    loaded = load_demandeurs_emploi([SPREADSHEETS / "demandeurs_emploi.ods"])
+    assert not loaded.rejects.records and loaded.table["ligne"].tolist() == [3, 4, 5]
+    assert demand.demand_by_public(loaded.table, 2025).set_index("public_id").at["femmes", "demandeurs"] == 520
 
 
 def test_excel_chooses_the_sheet_with_expected_columns(tmp_path):

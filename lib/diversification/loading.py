@@ -41,7 +41,7 @@ from .errors import (
     RejectionLog,
     describe_lines,
 )
-from .reading import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_raw_table
+from .reading import EXCEL_SUFFIXES, SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, read_raw_table
 from .results import LoadResult
 from .schemas import (
     ACHATS_PREVUS,
@@ -622,7 +622,7 @@ def load_structures_inclusives(paths, *, today=None) -> LoadResult:
 
 # --- a whole territory --------------------------------------------------------------------------
 
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXCEL_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | EXCEL_SUFFIXES | SPREADSHEET_SUFFIXES
 INPUT_ORDER = ["suivi_clauses", "demandeurs_emploi", "metiers_tension", "decp", "achats_prevus", "structures_inclusives"]
 INPUT_TITLES = {**{k: s.title for k, s in TABULAR_INPUTS.items()}, "decp": "Données de la commande publique (DECP)"}
 REQUIRED_INPUTS = {"suivi_clauses", "demandeurs_emploi", "decp"}

@@ -5,7 +5,11 @@ encodings through charset-normalizer), separator sniffed among ``;``, ``,``,
 tab and ``|``. Excel ``.xlsx``: the sheet that holds the expected columns is
 chosen (not blindly the first one), merged header cells are unmerged, a cell
 holding a formula is replaced by the value Excel cached for it (reported), or
-treated as missing when no value was cached.
+treated as missing when no value was cached. Excel 97-2003 ``.xls`` and
+OpenDocument ``.ods`` (LibreOffice) workbooks are read by calamine, the same
+way (values as saved). The header is the row, among the first ten, that names
+the most expected columns; title lines above it and note lines under the table
+are left out, and said.
 
 Everything is read as text; typed parsing happens in :mod:`loading`.
 """
@@ -28,6 +32,8 @@ SEPARATORS = [";", ",", "\t", "|"]
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e]")
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+#: Read by calamine (values only): Excel 97-2003 and OpenDocument (LibreOffice) workbooks.
+SPREADSHEET_SUFFIXES = {".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 
@@ -156,46 +162,81 @@ def read_excel(path: Path, expected_columns: list[str] | None = None) -> RawTabl
         wb_values = load_workbook(path, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputError(f"Le fichier « {path.name} » n'est pas un classeur Excel lisible ({type(exc).__name__}).") from None
-    notices: list[str] = []
-    sheet_name = _choose_sheet(wb_formulas, expected_columns or [])
-    if len(wb_formulas.sheetnames) > 1:
-        others = [s for s in wb_formulas.sheetnames if s != sheet_name]
-        notices.append(
-            f"« {path.name} » : classeur à {len(wb_formulas.sheetnames)} feuilles ; feuille lue : « {sheet_name} » "
-            f"(ignorées : {', '.join('« ' + s + ' »' for s in others)})."
-        )
+    sheet_name = _choose_sheet({ws.title: ws.iter_rows(max_row=10, values_only=True) for ws in wb_formulas.worksheets},
+                               expected_columns or [])
     ws_f = wb_formulas[sheet_name]
     ws_v = wb_values[sheet_name]
-    merged = list(ws_f.merged_cells.ranges)
-    merged_values = {}
-    for rng in merged:
-        top_left = ws_v.cell(rng.min_row, rng.min_col).value
-        for row in range(rng.min_row, rng.max_row + 1):
-            for col in range(rng.min_col, rng.max_col + 1):
-                merged_values[(row, col)] = top_left
+    merged = [(rng.min_row, rng.min_col, rng.max_row, rng.max_col, str(rng)) for rng in ws_f.merged_cells.ranges]
     grid_f = [list(r) for r in ws_f.iter_rows(values_only=True)]
     grid_v = [list(r) for r in ws_v.iter_rows(values_only=True)]
-    for (row, col), value in merged_values.items():
-        if row - 1 < len(grid_v) and col - 1 < len(grid_v[row - 1]):
-            grid_v[row - 1][col - 1] = value
-    header_idx = _header_row(grid_v, expected_columns or [])
+    return _from_grid(path, grid_v, expected_columns or [], sheet_name, wb_formulas.sheetnames, merged, grid_f)
+
+
+def read_spreadsheet(path: Path, expected_columns: list[str] | None = None) -> RawTable:
+    """Read the sheet of an Excel 97-2003 (``.xls``) or OpenDocument (``.ods``, LibreOffice) workbook that holds
+    the expected columns, by calamine (the values saved in the file; merged cells unmerged as in ``.xlsx``)."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    kind = "OpenDocument" if path.suffix.lower() == ".ods" else "Excel 97-2003"
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = {name: workbook.get_sheet_by_name(name) for name in workbook.sheet_names}
+        grids = {name: [list(r) for r in sheet.to_python(skip_empty_area=False)] for name, sheet in sheets.items()}
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InputError(f"Le fichier « {path.name} » n'est pas un classeur {kind} lisible ({type(exc).__name__}).") from None
+    sheet_name = _choose_sheet({name: grid[:10] for name, grid in grids.items()}, expected_columns or [])
+    merged = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1, f"{_column_letter(c0)}{r0 + 1}:{_column_letter(c1)}{r1 + 1}")
+              for (r0, c0), (r1, c1) in (sheets[sheet_name].merged_cell_ranges or []) if (r0, c0) != (r1, c1)]
+    return _from_grid(path, grids[sheet_name], expected_columns or [], sheet_name, list(grids), merged)
+
+
+def _column_letter(index: int) -> str:
+    """0 → « A », 26 → « AA » (as a spreadsheet names its columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _from_grid(path: Path, grid_v: list[list], expected_columns: list[str], sheet_name: str, sheet_names: list[str],
+               merged: list[tuple[int, int, int, int, str]], grid_f: list[list] | None = None) -> RawTable:
+    """The table of one sheet (cell values ``grid_v``, formulas ``grid_f`` when the format keeps them; merged ranges
+    as 1-based ``(first row, first column, last row, last column, name)``): header row found among the first ten,
+    merged cells unmerged, title lines and notes left out, every step said in a French notice."""
+    notices: list[str] = []
+    if len(sheet_names) > 1:
+        others = [s for s in sheet_names if s != sheet_name]
+        notices.append(
+            f"« {path.name} » : classeur à {len(sheet_names)} feuilles ; feuille lue : « {sheet_name} » "
+            f"(ignorées : {', '.join('« ' + s + ' »' for s in others)})."
+        )
+    grid_f = grid_f or []
+    for r0, c0, r1, c1, _ in merged:
+        top_left = grid_v[r0 - 1][c0 - 1] if r0 - 1 < len(grid_v) and c0 - 1 < len(grid_v[r0 - 1]) else None
+        for row in range(r0, r1 + 1):
+            for col in range(c0, c1 + 1):
+                if row - 1 < len(grid_v) and col - 1 < len(grid_v[row - 1]):
+                    grid_v[row - 1][col - 1] = top_left
+    header_idx = _header_row(grid_v, expected_columns)
     if header_idx is None:
         raise InputError(f"Le fichier « {path.name} » est vide (feuille « {sheet_name} »).")
     header_cells = grid_v[header_idx]
-    header_merged = [rng for rng in merged if rng.min_row <= header_idx + 1 <= rng.max_row]
+    header_merged = [name for r0, _, r1, _, name in merged if r0 <= header_idx + 1 <= r1]
     if header_merged:
         notices.append(
-            f"« {path.name} » : cellules d'en-tête fusionnées ({', '.join(str(r) for r in header_merged)}) défusionnées ; "
+            f"« {path.name} » : cellules d'en-tête fusionnées ({', '.join(header_merged)}) défusionnées ; "
             "chaque colonne reprend le libellé de la cellule fusionnée."
         )
-    header = _unique([("" if v is None else str(v)).strip() for v in header_cells])
+    # Two header cells with the same merged label: suffixed so both columns survive.
+    header = _unique([_cell_text(v).strip() for v in header_cells])
     notices += _title_notice(path, [i + 1 for i in range(header_idx) if any(_cell_text(v).strip() for v in grid_v[i])])
-    # Two header cells with the same merged label: suffix them so both columns survive.
     rows, lines, cell_notes = [], [], []
     for i in range(header_idx + 1, len(grid_v)):
         values = grid_v[i]
         formulas = grid_f[i] if i < len(grid_f) else []
-        if not any(v is not None and str(v).strip() for v in values) and not any(
+        if not any(_cell_text(v).strip() for v in values) and not any(
             isinstance(f, str) and f.startswith("=") for f in formulas
         ):
             continue
@@ -226,10 +267,8 @@ def read_raw_table(path: Path, expected_columns: list[str] | None = None) -> Raw
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return read_excel(path, expected_columns)
-    if suffix == ".xls":
-        raise InputError(
-            f"Le fichier « {path.name} » est au format Excel 97-2003 (.xls) : enregistrez-le en .xlsx ou en CSV."
-        )
+    if suffix in SPREADSHEET_SUFFIXES:
+        return read_spreadsheet(path, expected_columns)
     return read_delimited(path, expected_columns)
 
 
@@ -290,15 +329,14 @@ def _score_header(cells: list[object], expected: set[str]) -> int:
     return sum(1 for c in cells if c is not None and normalize_header(c) in expected)
 
 
-def _choose_sheet(workbook, expected_columns: list[str]) -> str:
+def _choose_sheet(first_rows: dict[str, object], expected_columns: list[str]) -> str:
+    """The sheet (name → its first rows) whose first ten rows name the most expected columns; the first on a tie."""
     expected = {normalize_header(c) for c in expected_columns}
-    best, best_score = workbook.sheetnames[0], -1
-    for ws in workbook.worksheets:
-        score = 0
-        for row in ws.iter_rows(min_row=1, max_row=10, values_only=True):
-            score = max(score, _score_header(list(row), expected))
+    best, best_score = next(iter(first_rows)), -1
+    for name, rows in first_rows.items():
+        score = max((_score_header(list(row), expected) for row in list(rows)[:10]), default=0)
         if score > best_score:
-            best, best_score = ws.title, score
+            best, best_score = name, score
     return best
 
 
