@@ -1,6 +1,7 @@
 """The study report (phase 10): sections, « non réalisée », French numbers, escaping, PDF fallback, Excel."""
 
 import base64
+import datetime as dt
 import json
 import re
 import shutil
@@ -171,6 +172,18 @@ def test_rule_sentence_and_manifest(rural):
     etude, result = rural
     assert disclosure.describe_rule(etude.threshold).replace("'", "&#39;") in result.html
     assert "suivi_clauses.csv" in result.html and "Versions des logiciels" in result.html
+    # the run is still going while phase 10 writes the report: its start, not a status « en cours »
+    start = dt.datetime.fromisoformat(json.loads((etude.run_dir / "manifest.json").read_text(encoding="utf-8"))["debut"])
+    assert f"Run commencé le {start:%d/%m/%Y} à {start:%H:%M} ; ce rapport est écrit par sa dernière phase" in result.html
+    assert "en cours" not in result.html
+
+
+def test_manifest_summary_for_the_report():
+    summary = report.manifest_summary({"debut": "2026-12-02T00:40:18", "entrees": {"b.csv": "f" * 64, "a.csv": "0" * 64},
+                                       "versions": {"pandas": "3.1.1"}})
+    assert summary == {"inputs": [{"file": "a.csv", "sha": "0" * 16}, {"file": "b.csv", "sha": "f" * 16}],
+                       "versions": [{"name": "pandas", "version": "3.1.1"}], "start": "02/12/2026 à 00:40"}
+    assert report.manifest_summary(None) == {"inputs": [], "versions": [], "start": ""}
 
 
 def test_workbook_opens_with_french_headers_and_formats(rural):

@@ -605,8 +605,11 @@ def manifest_summary(manifest: dict | None) -> dict:
     manifest = manifest or {}
     inputs = [{"file": k, "sha": str(v)[:16]} for k, v in sorted((manifest.get("entrees") or {}).items())]
     versions = [{"name": k, "version": str(v)} for k, v in (manifest.get("versions") or {}).items()]
-    return {"inputs": inputs, "versions": versions, "status": manifest.get("statut", ""),
-            "start": manifest.get("debut", "")}
+    start = manifest.get("debut", "")
+    if start:
+        moment = dt.datetime.fromisoformat(start)
+        start = f"{moment:%d/%m/%Y} à {moment:%H:%M}"
+    return {"inputs": inputs, "versions": versions, "start": start}
 
 
 def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, territoire: str, annee: int,
