@@ -102,3 +102,52 @@ def test_help_is_french():
     assert "Affiche cette aide et quitte." in result.output and "Show this message" not in result.output
     sub = runner.invoke(app, ["etude", "--help"])
     assert "Affiche cette aide et quitte." in sub.output and "Show this message" not in sub.output
+
+
+def test_nouveau_creates_an_empty_territory_that_loads(tmp_path):
+    """A new territory: its configuration loads as given, the templates carry the kit's columns and no data, and
+    `valider` says the required files are still to be put there."""
+    from diversification.config import load_config
+    from diversification.loading import load_demandeurs_emploi
+    from diversification.scaffold import template_columns
+
+    folder = tmp_path / "bocage"
+    result = runner.invoke(app, ["nouveau", str(folder), "--nom", "Communauté de communes du Bocage Vendéen",
+                                 "--annee", "2025", "-d", "85", "-d", "9"])
+    assert result.exit_code == 0, result.output
+    assert "Territoire créé" in result.output
+    config = load_config(folder)
+    assert (config.nom, config.identifiant, config.annee) == ("Communauté de communes du Bocage Vendéen",
+                                                              "communaute-de-communes-du-bocage-vendeen", 2025)
+    assert config.departements == ["85", "09"] and config.acheteurs == [] and config.secret_threshold == 5
+    assert config.get("bmo") == {"departements": ["85", "09"], "bassins_emploi": []}
+    assert sorted(p.name for p in (folder / "modeles").iterdir()) == [
+        "achats_prevus.csv", "demandeurs_emploi.csv", "dictionnaire_des_donnees.md", "metiers_tension.csv",
+        "structures_inclusives.csv", "suivi_clauses.csv"]
+    header = (folder / "modeles" / "demandeurs_emploi.csv").read_text(encoding="utf-8-sig")
+    assert header == ("annee;departement;categorie;sexe;tranche_age;niveau_qualification;anciennete;rqth;brsa;qpv;"
+                      "code_rome;effectif\n")
+    assert "projets_recrutement_secret" not in template_columns("metiers_tension")
+    # a template filled in and put in place loads
+    filled = folder / "demandeurs_emploi.csv"
+    filled.write_text(header + "2025;85;A;F;50 ans et plus;4 (bac);un an ou plus;non;non;non;K2204;12\n",
+                      encoding="utf-8-sig")
+    loaded = load_demandeurs_emploi([filled])
+    assert not loaded.rejects.records and int(loaded.table["effectif"].sum()) == 12
+    checked = runner.invoke(app, ["valider", "--territoire", str(folder)])
+    assert checked.exit_code == 1 and "Traceback" not in checked.output
+    assert "Entrée obligatoire « Suivi des clauses sociales » absente" in " ".join(checked.output.split())
+
+
+def test_nouveau_refuses_a_folder_in_use_and_a_bad_identifier(tmp_path):
+    (tmp_path / "pris").mkdir()
+    (tmp_path / "pris" / "notes.txt").write_text("à garder", encoding="utf-8")
+    result = runner.invoke(app, ["nouveau", str(tmp_path / "pris"), "--nom", "Pris"])
+    assert result.exit_code == 2 and "existe déjà et n'est pas vide" in " ".join(result.output.split())
+    assert [p.name for p in (tmp_path / "pris").iterdir()] == ["notes.txt"]  # nothing written
+    result = runner.invoke(app, ["nouveau", str(tmp_path / "neuf"), "--nom", "Neuf", "--identifiant", "Mon Territoire"])
+    assert result.exit_code == 2 and "Identifiant « Mon Territoire » refusé" in " ".join(result.output.split())
+    assert not (tmp_path / "neuf").exists()
+    result = runner.invoke(app, ["nouveau", str(tmp_path / "ete"), "--nom", "Été 2026 : Pays d'Œ"])
+    assert result.exit_code == 0, result.output
+    assert 'identifiant: "ete-2026-pays-d-oe"' in (tmp_path / "ete" / "territoire.yaml").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Command line: ``diversification etude``, ``lot``, ``valider``, ``exemples``. All messages in French."""
+"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``exemples``. All messages in French."""
 
 from __future__ import annotations
 
@@ -198,6 +198,33 @@ def valider(
     if blocking:
         raise typer.Exit(1)
     console.print("Contrôle terminé.")
+
+
+@app.command("nouveau", cls=FrenchCommand)
+def nouveau(
+    dossier: Path = typer.Argument(..., help="Dossier du nouveau territoire (absent ou vide)."),
+    nom: str = typer.Option(..., "--nom", help="Nom affiché du territoire, ex. « Communauté de communes du Bocage »."),
+    identifiant: str = typer.Option(None, "--identifiant",
+                                    help="Identifiant court (minuscules, chiffres, tirets) ; par défaut tiré du nom."),
+    annee: int = typer.Option(None, "--annee", help="Année étudiée ; par défaut l'année dernière."),
+    departement: list[str] = typer.Option(None, "--departement", "-d",
+                                          help="Code d'un département du territoire (option répétable)."),
+) -> None:
+    """Crée un territoire vide : configuration commentée et modèles des fichiers d'entrée, sans aucune donnée."""
+    import datetime as dt
+
+    from .scaffold import README_NAME, TEMPLATES_DIR, create_territory
+
+    try:
+        written = create_territory(dossier, nom, identifiant=identifiant, annee=annee or dt.date.today().year - 1,
+                                   departements=departement or [])
+    except KitError as exc:
+        _fail(str(exc))
+    console.print(f"Territoire créé : {dossier.resolve()} ({len(written)} fichiers).", soft_wrap=True)
+    console.print(f"- territoire.yaml : à compléter (acheteurs partenaires, communes, priorités).", soft_wrap=True)
+    console.print(f"- {README_NAME} : où déposer chaque fichier ; {TEMPLATES_DIR}/ : les modèles de colonnes.",
+                  soft_wrap=True)
+    console.print(f"Ensuite : diversification valider --territoire {dossier}", soft_wrap=True, markup=False)
 
 
 @app.command("exemples", cls=FrenchCommand)
