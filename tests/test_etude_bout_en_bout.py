@@ -128,3 +128,29 @@ def test_study_with_a_published_job_seeker_table(tmp_path):
     html = (run_dir / "rapport" / "rapport.html").read_text(encoding="utf-8")
     assert "non mesurable : les demandeurs d&#39;emploi fournis ne donnent pas le critère « RQTH »" in html \
         or "non mesurable : les demandeurs d'emploi fournis ne donnent pas le critère « RQTH »" in html
+
+
+def test_study_of_a_new_territory_without_partner_buyers(tmp_path):
+    """A territory made by `nouveau`, its files put in place but no partner buyer declared yet: the study ends
+    (it used to fail in phase 04: no partner name to map), segments are still ranked, and the report says why
+    there is no argument sheet."""
+    import shutil
+
+    territory = tmp_path / "nouveau"
+    assert runner.invoke(app, ["nouveau", str(territory), "--nom", "Sans acheteur", "--annee", "2025",
+                               "-d", "99"]).exit_code == 0
+    source = TERRITOIRES_DIR / "rural-exemple"
+    for name in ("suivi_clauses.csv", "demandeurs_emploi.csv", "metiers_tension.csv", "structures_inclusives.csv"):
+        shutil.copy(source / name, territory / name)
+    for path in (source / "decp").iterdir():
+        shutil.copy(path, territory / "decp" / path.name)
+    checked = runner.invoke(app, ["valider", "--territoire", str(territory)])
+    assert "Aucun acheteur partenaire n'est déclaré dans territoire.yaml" in " ".join(checked.output.split())
+    result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
+    assert result.exit_code == 0, result.output
+    run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
+    assert pd.read_parquet(run_dir / "tables" / "decision_segments_prioritaires.parquet")["retenu"].any()
+    html = (run_dir / "rapport" / "rapport.html").read_text(encoding="utf-8")
+    assert "Aucun acheteur partenaire n&#39;est déclaré dans territoire.yaml (clé « acheteurs ») : pas de fiche " \
+           "argumentaire." in html
+    assert not (run_dir / "argumentaires").exists() or not any((run_dir / "argumentaires").iterdir())

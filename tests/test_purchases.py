@@ -35,6 +35,14 @@ def decp_fixture() -> pd.DataFrame:
     return df
 
 
+def test_prepare_decp_without_partner_buyers():
+    """A territory with no partner declared yet: every contract is one of « Autres acheteurs » (the map of no
+    name used to give numbers, and the fill with a text failed)."""
+    prep = P.prepare_decp(decp_fixture(), [])
+    assert prep["acheteur"].tolist() == [P.OTHER_BUYERS] * len(prep) and not prep["partenaire"].any()
+    assert P.purchases_by_buyer(decp_fixture(), [])["acheteur"].tolist() == [P.OTHER_BUYERS]
+
+
 def test_prepare_decp_partner_and_segments():
     prep = P.prepare_decp(decp_fixture(), BUYERS)
     assert prep["acheteur"].tolist() == ["Ville A"] * 3 + [P.OTHER_BUYERS] * 2

@@ -323,6 +323,16 @@ def build_sheets(etude, publics: pd.DataFrame, segments: pd.DataFrame,
     return sheets
 
 
+NO_BUYER = ("Aucun acheteur partenaire n'est déclaré dans territoire.yaml (clé « acheteurs ») : pas de fiche "
+            "argumentaire.")
+NO_SEGMENT = "Aucun segment prioritaire retenu : pas de fiche argumentaire."
+
+
+def no_sheet_note(buyers: list[dict]) -> str:
+    """Why no argument sheet is written (French, for the notebook and the report)."""
+    return NO_BUYER if not buyers else NO_SEGMENT
+
+
 def sheets_table(sheets: list[ArgumentSheet]) -> pd.DataFrame:
     """List of the sheets (French headers)."""
     return pd.DataFrame([{"Acheteur": s.acheteur_nom, "Segment": s.segment_libelle,

@@ -58,7 +58,7 @@ def prepare_decp(decp: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
     names = _partner_names(acheteurs)
     ids = out["acheteur_id"].astype("string")
     out["partenaire"] = ids.isin(list(names)).fillna(False).astype(bool)
-    out["acheteur"] = ids.map(names).fillna(OTHER_BUYERS).astype("string")
+    out["acheteur"] = ids.map(names).astype("string").fillna(OTHER_BUYERS)  # no partner: a map of NAs, not text
     out["segment"] = map_cpv_series(out["codeCPV"]).fillna(UNKNOWN_SEGMENT).astype("string")
     return out
 

@@ -157,6 +157,10 @@ def collect_warnings(data: TerritoryData, annee: int) -> list[str]:
                 f"« {title} » : {result.rows_rejected} ligne(s) rejetée(s) sur {result.rows_read} "
                 f"({result.rows_rejected / result.rows_read:.0%}) : vérifiez le fichier avant de poursuivre."
             )
+    if not data.config.acheteurs:
+        warnings.append("Aucun acheteur partenaire n'est déclaré dans territoire.yaml (clé « acheteurs ») : tous les "
+                        "marchés publiés compteront parmi les « Autres acheteurs » et aucune fiche argumentaire ne "
+                        "sera écrite.")
     suivi = data.inputs["suivi_clauses"].table
     if "annee" in suivi and not suivi.empty and annee not in set(suivi["annee"].dropna().astype(int)):
         warnings.append(f"Le suivi des clauses ne contient aucune ligne pour l'année étudiée {annee}.")

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import disclosure
+from .arguments import NO_BUYER
 from .runner import PHASES
 
 REPORT_DIR = "rapport"
@@ -564,7 +565,8 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
             if key == "05":
                 section["links"] = sheet_links(sheets or [], buyers or [])
                 if not sheets:
-                    section["reasons"].append("Aucune fiche argumentaire n'a été écrite dans le dossier du run.")
+                    section["reasons"].append(NO_BUYER if buyers is not None and not buyers else
+                                              "Aucune fiche argumentaire n'a été écrite dans le dossier du run.")
             if key == "06" and buyer_workbook:
                 section["links"] = [{"title": "", "links": [{"href": f"../acheteurs/{buyer_workbook}",
                                                              "text": "Classeur de la réunion acheteurs"}]}]

@@ -51,7 +51,7 @@ print(arguments.key_figures(fiches, chiffres, laisses))""", metadata={"keep_outp
     md("""### Exemple : la première fiche
 
 Ce qui s'affiche ci-dessous est exactement ce qu'ouvrira l'acheteur (toutes les valeurs venant des fichiers sont échappées : un nom contenant du code HTML s'affiche comme du texte)."""),
-    code("""display(HTML(fiches[0].fragment) if fiches else Markdown("*Aucun segment prioritaire retenu : pas d'argumentaire.*"))"""),
+    code("""display(HTML(fiches[0].fragment) if fiches else Markdown(arguments.no_sheet_note(etude.config.acheteurs)))"""),
     md("""## 4. Écriture dans le dossier du run
 
 Chaque fiche est écrite dans `argumentaires/<siret de l'acheteur>_<segment>.html`. En exploration (`dossier_run` vide), rien n'est écrit."""),
