@@ -154,3 +154,33 @@ def test_study_of_a_new_territory_without_partner_buyers(tmp_path):
     assert "Aucun acheteur partenaire n&#39;est déclaré dans territoire.yaml (clé « acheteurs ») : pas de fiche " \
            "argumentaire." in html
     assert not (run_dir / "argumentaires").exists() or not any((run_dir / "argumentaires").iterdir())
+
+
+@pytest.mark.parametrize("missing, config_key, phase, reason", [
+    ("suivi_clauses.csv", "suivi_clauses", "01", "Suivi des clauses sociales"),
+    ("demandeurs_emploi.csv", "demandeurs_emploi", "02", "Demandeurs d'emploi"),
+    ("decp", "decp", "03", "Données de la commande publique (DECP)"),
+])
+def test_study_ends_when_a_required_input_is_absent(tmp_path, missing, config_key, phase, reason):
+    """A required input absent (the three used to stop the study on a missing column): the study ends, the phases
+    that need it are « non réalisée » with the reason, and the others are done."""
+    import shutil
+
+    from diversification import report
+    from diversification.study import open_study
+
+    territory = tmp_path / "territoire"
+    shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)
+    target = territory / missing
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    config = territory / "territoire.yaml"
+    config.write_text("".join(line for line in config.read_text(encoding="utf-8").splitlines(keepends=True)
+                              if not line.startswith(f"  {config_key}:")), encoding="utf-8")
+    result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
+    assert result.exit_code == 0, result.output
+    run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
+    etude = open_study(territory, 2025, run_dir)
+    sections = {s["key"]: s for s in report.study_sections(etude, report.study_tables(etude))}
+    assert sections[phase]["status"] == report.NOT_DONE
+    assert any(f"« {reason} » est absente" in r for r in sections[phase]["reasons"])
+    assert sections["07"]["status"] == report.DONE

@@ -263,3 +263,22 @@ def test_job_seekers_of_other_departments_left_out_and_said(tmp_path):
     assert any("1 ligne(s) de demandeurs d'emploi hors du territoire (départements 01, 2A) écartées : "
                "7 demandeur(s) d'emploi (69)" in n for n in result.notices)
     assert int(load_demandeurs_emploi([path]).table["effectif"].sum()) == 27  # no territory: all kept
+
+
+@pytest.mark.parametrize("key", ["suivi_clauses", "demandeurs_emploi", "metiers_tension", "achats_prevus",
+                                 "structures_inclusives", "decp"])
+def test_an_absent_input_gives_an_empty_table_with_the_columns_of_a_loaded_file(key, tmp_path):
+    """What the phases read for an absent input: no row, but the columns and types of the sample's loaded file."""
+    from diversification.config import load_config
+    from diversification.loading import empty_table, load_input
+    from diversification.paths import TERRITOIRES_DIR
+
+    loaded = load_input(load_config(TERRITOIRES_DIR / "metropole-exemple"), key, salt=b"sel-de-seize-octets")
+    empty = empty_table(key)
+    assert empty.empty and list(empty.columns) == list(loaded.table.columns)
+    assert empty.dtypes.astype(str).tolist() == loaded.table.dtypes.astype(str).tolist()
+    (tmp_path / "territoire.yaml").write_text('nom: "Vide"\nidentifiant: vide\nannee: 2025\n', encoding="utf-8")
+    absent = load_input(load_config(tmp_path), key)
+    assert absent.status == "absente" and list(absent.table.columns) == list(loaded.table.columns)
+    empty["colonne_ajoutee"] = []  # a copy: the cached table is never changed
+    assert "colonne_ajoutee" not in empty_table(key).columns

@@ -17,7 +17,9 @@ happened). Rules:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -314,7 +316,8 @@ def _load_one_file(path, spec, log, *, today, preprocess):
                                f"« {cache[text][0]} » ({approximation}).")
     table = pd.DataFrame(typed)
     if margins:
-        table[MARGINS_COLUMN] = [",".join(c for c in margins if margins[c][pos]) for pos in range(len(frame))]
+        table[MARGINS_COLUMN] = pd.Series([",".join(c for c in margins if margins[c][pos]) for pos in range(len(frame))],
+                                          index=table.index, dtype="str")
     table = _validate_with_pandera(table, spec, path, lines, log, bad_rows)
     _check_sirets(table, spec, path, lines, log, bad_rows)
     if margins:
@@ -440,11 +443,12 @@ def load_suivi_clauses(paths, *, salt: bytes | None = None, today=None) -> LoadR
     """Clause follow-up: typed, participant ids pseudonymised, segment derived from the CPV code."""
     result = load_table(paths, SUIVI_CLAUSES, today=today)
     table = result.table
-    if salt is not None and not table.empty:
+    if salt is not None:
         from .pseudonymisation import pseudonymize_series
 
         table["participant_id"] = pseudonymize_series(table["participant_id"], salt)
-        result.notices.append("Identifiants des participants pseudonymisés (HMAC-SHA-256, sel propre au territoire).")
+        if not table.empty:
+            result.notices.append("Identifiants des participants pseudonymisés (HMAC-SHA-256, sel propre au territoire).")
     result.table = _assign_segments(table, result.rejects)
     _check_date_order(result)
     return result
@@ -615,8 +619,9 @@ def load_structures_inclusives(paths, *, today=None) -> LoadResult:
     table = result.table
     if not table.empty:
         table["secteurs"] = table["secteurs"].map(split_sectors)
-        if "departement" in table:
-            table["departement"] = table["departement"].map(department_code)
+    if "departement" in table:
+        codes = table["departement"].map(department_code)
+        table["departement"] = codes if len(codes) else codes.astype("str")  # an empty map infers no type
     return result
 
 
@@ -680,13 +685,38 @@ def _is_national_decp(path: Path) -> bool:
             or path.stat().st_size > NATIONAL_DECP_MIN_BYTES)
 
 
+@functools.lru_cache(maxsize=None)
+def _empty(key: str) -> pd.DataFrame:
+    with tempfile.TemporaryDirectory(prefix="diversification-vide-") as tmp:
+        if key == "decp":
+            from .decp import load_decp
+
+            path = Path(tmp) / "decp.json"
+            path.write_text('{"marches": []}', encoding="utf-8")
+            return load_decp([path]).table
+        path = Path(tmp) / f"{key}.csv"
+        path.write_text(";".join(TABULAR_INPUTS[key].file_columns) + "\n", encoding="utf-8")
+        if key == "suivi_clauses":  # pseudonymised like a loaded file (no row: the salt is never used)
+            return load_suivi_clauses([path], salt=bytes(16)).table
+        loader = {"demandeurs_emploi": load_demandeurs_emploi, "metiers_tension": load_metiers_tension,
+                  "achats_prevus": load_achats_prevus, "structures_inclusives": load_structures_inclusives}[key]
+        return loader([path]).table
+
+
+def empty_table(key: str) -> pd.DataFrame:
+    """The table of an input without any row, with the columns and types of a loaded file (its loader reads a
+    file of the header only): what an absent or unreadable input gives the phases, which then show empty tables
+    and say why, rather than fail on a missing column."""
+    return _empty(key).copy()
+
+
 def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, today=None) -> LoadResult:
     """Load one input of the territory; never raises for a user mistake."""
     files = find_input_files(config, key)
     title = INPUT_TITLES[key]
     if not files:
         needed = "obligatoire" if key in REQUIRED_INPUTS else "facultative"
-        result = LoadResult(key, pd.DataFrame(), RejectionLog(key), [], 0,
+        result = LoadResult(key, empty_table(key), RejectionLog(key), [], 0,
                             [f"Entrée {needed} « {title} » absente du dossier du territoire : les analyses qui en dépendent ne seront pas réalisées."],
                             status="absente")
         return result
@@ -720,7 +750,7 @@ def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, 
     except InputError as exc:
         log = RejectionLog(key)
         log.add(files[0], None, "", "", str(exc), ACTION_FILE_REJECTED)
-        return LoadResult(key, pd.DataFrame(), log, files, 0, [str(exc)], status="illisible")
+        return LoadResult(key, empty_table(key), log, files, 0, [str(exc)], status="illisible")
     raise KeyError(key)
 
 

@@ -30,8 +30,8 @@ def identifier_from_name(nom: str) -> str:
 
 
 def template_columns(key: str) -> list[str]:
-    """The columns of an input's template: those of its schema, less those the loader derives (``*_secret``)."""
-    return [c.name for c in TABULAR_INPUTS[key].columns if not c.name.endswith("_secret")]
+    """The columns of an input's template (:attr:`~diversification.schemas.InputSpec.file_columns`)."""
+    return TABULAR_INPUTS[key].file_columns
 
 
 def _yaml_text(value: str) -> str:

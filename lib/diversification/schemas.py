@@ -134,6 +134,12 @@ class InputSpec:
     def margin_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.margin]
 
+    @property
+    def file_columns(self) -> list[str]:
+        """The columns a file of this input may carry: all but those the loader derives (``*_secret``, from a
+        « * » in the count columns)."""
+        return [c.name for c in self.columns if not c.name.endswith("_secret")]
+
 
 def _c(name, kind, title, description, **kw) -> ColumnSpec:
     for key in ("allowed", "aliases"):
