@@ -11,12 +11,11 @@ from diversification.paths import NOTEBOOKS_DIR, TERRITOIRES_DIR
 from diversification.study import open_study
 
 
-@pytest.fixture(scope="module")
-def metropole(sample_runs):
-    """The table each notebook checks its exercise against, as the notebook has it (from the sample run)."""
-    run = sample_runs["metropole-exemple"]
-    table = lambda name: pd.read_parquet(run / "tables" / f"{name}.parquet")  # noqa: E731
-    etude = open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, run)
+def _tables(run, territory: str) -> dict[str, pd.DataFrame]:
+    """The table each notebook checks its exercise against, as the notebook has it (from a sample run)."""
+    table = lambda name: (pd.read_parquet(run / "tables" / f"{name}.parquet")  # noqa: E731
+                          if (run / "tables" / f"{name}.parquet").exists() else pd.DataFrame())
+    etude = open_study(TERRITOIRES_DIR / territory, 2025, run)
     reperage = screening.screen_study(etude)
     fiches = arguments.build_sheets(etude, table("decision_publics_prioritaires"), table("decision_segments_prioritaires"),
                                     reperage)
@@ -26,6 +25,25 @@ def metropole(sample_runs):
             "06": screening.recommendation_counts(reperage), "07": table("plan_actions_partenariat"),
             "08": table("volumes_insertion"), "09": table("evaluation_avant_apres"),
             "10": report.sections_overview(report.study_sections(etude, report.study_tables(etude)))}
+
+
+@pytest.fixture(scope="module")
+def metropole(sample_runs):
+    return _tables(sample_runs["metropole-exemple"], "metropole-exemple")
+
+
+@pytest.mark.parametrize("territory", ["rural-exemple", "exports-bruts"])
+def test_every_exercise_answers_or_says_why_on_the_other_samples(sample_runs, territory):
+    """On a small territory (secrecy, no planned purchases) or raw exports, each exercise gives its answer or says
+    it is not available there; never an error."""
+    tables = _tables(sample_runs[territory], territory)
+    for phase in training.EXERCISES:
+        said = training.check(phase, "?", tables[phase])
+        assert said.startswith(("Réponse : ", "Sur ce territoire, la réponse n'est pas disponible : ")), (phase, said)
+    rural = _tables(sample_runs["rural-exemple"], "rural-exemple") if territory == "rural-exemple" else None
+    if rural is not None:  # rural-exemple has no planned purchases: no screening, no volumes
+        assert training.check("06", "?", rural["06"]).endswith("pas d'achats prévus examinés. Ouvrez le territoire "
+                                                                 "d'exemple « metropole-exemple » pour faire l'exercice.")
 
 
 # read in the report of metropole-exemple: synthesis of the check, concentration indicators, representation
