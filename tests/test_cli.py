@@ -151,3 +151,21 @@ def test_nouveau_refuses_a_folder_in_use_and_a_bad_identifier(tmp_path):
     result = runner.invoke(app, ["nouveau", str(tmp_path / "ete"), "--nom", "Été 2026 : Pays d'Œ"])
     assert result.exit_code == 0, result.output
     assert 'identifiant: "ete-2026-pays-d-oe"' in (tmp_path / "ete" / "territoire.yaml").read_text(encoding="utf-8")
+
+
+def test_phases_not_done_and_done_count_from_the_table_of_phase_10(tmp_path):
+    import pandas as pd
+
+    from diversification import report
+    from diversification.cli import _phases_done
+
+    assert report.phases_not_done(tmp_path) is None and _phases_done(str(tmp_path)) == "—" and _phases_done(None) == "—"
+    (tmp_path / "tables").mkdir()
+    pd.DataFrame({"Phase": ["00 – Contrôle des données", "06 – Mobilisation des acheteurs", "07 – Partenariat"],
+                  "Statut": ["réalisée", "non réalisée", "partiellement réalisée"], "Tables": [2, 0, 1],
+                  "Graphiques": [0, 0, 1], "Motif": ["", "L'entrée facultative « Achats prévus » est absente.", ""]}
+                 ).to_parquet(tmp_path / "tables" / f"{report.PHASES_TABLE}.parquet")
+    assert report.phases_not_done(tmp_path) == [
+        "06 – Mobilisation des acheteurs : non réalisée — L'entrée facultative « Achats prévus » est absente.",
+        "07 – Partenariat : partiellement réalisée"]
+    assert _phases_done(str(tmp_path)) == "1 sur 3"

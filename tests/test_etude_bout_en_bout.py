@@ -184,3 +184,8 @@ def test_study_ends_when_a_required_input_is_absent(tmp_path, missing, config_ke
     assert sections[phase]["status"] == report.NOT_DONE
     assert any(f"« {reason} » est absente" in r for r in sections[phase]["reasons"])
     assert sections["07"]["status"] == report.DONE
+    # the command says it too, under « Étude terminée »
+    said = " ".join(result.output.split())
+    assert "Phases non réalisées ou réalisées en partie :" in said
+    assert f"- {sections[phase]['title']} : non réalisée — L'entrée obligatoire « {reason} » est absente" in said
+    assert f"- {sections['07']['title']}" not in said

@@ -95,6 +95,15 @@ def etude(
     if result.status != STATUS_DONE:
         _fail(result.message + f"\nDossier du run (statut « échec ») : {result.run_dir}", code=1)
     console.print(f"Étude terminée. Rapport : {result.run_dir}")
+    from .report import phases_not_done
+
+    missing = phases_not_done(result.run_dir)
+    if missing:
+        console.print("Phases non réalisées ou réalisées en partie :")
+        for line in missing:
+            console.print(f"- {line}", markup=False, soft_wrap=True)
+    elif missing is not None:
+        console.print("Toutes les phases de l'étude sont réalisées.")
     html = result.run_dir / "rapport" / "rapport.html"
     if html.exists():
         console.print(f"Rapport à ouvrir dans un navigateur : {html}")
@@ -142,13 +151,13 @@ def lot(
     except KitError as exc:
         _fail(str(exc))
     table = Table(title="Synthèse du lot")
-    for column in ("Territoire", "Statut", "Durée", "Dossier du rapport"):
+    for column in ("Territoire", "Statut", "Phases réalisées", "Durée", "Dossier du rapport"):
         table.add_column(column)
     colours = {STATUS_DONE: "green", STATUS_SKIPPED: "cyan"}
     for outcome in outcomes:
         colour = colours.get(outcome.statut, "red")
-        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", _duration(outcome.duree_s),
-                      outcome.dossier or "—")
+        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", _phases_done(outcome.dossier),
+                      _duration(outcome.duree_s), outcome.dossier or "—")
     console.print(table)
     failed = [o for o in outcomes if o.statut not in (STATUS_DONE, STATUS_SKIPPED)]
     for outcome in failed:
@@ -157,6 +166,23 @@ def lot(
         err_console.print(f"[bold red]Erreur :[/] {len(failed)} territoire(s) en échec sur {len(outcomes)}.")
         raise typer.Exit(1)
     console.print(f"Lot terminé : {len(outcomes)} territoire(s).")
+
+
+def _phases_done(run_dir: str | None) -> str:
+    """« 10 sur 10 », « 7 sur 10 » (phases entirely done, from the table phase 10 publishes), or « — »."""
+    if not run_dir:
+        return "—"
+    from .report import PHASES_TABLE
+
+    path = Path(run_dir) / "tables" / f"{PHASES_TABLE}.parquet"
+    if not path.exists():
+        return "—"
+    import pandas as pd
+
+    from .report import DONE
+
+    statuses = pd.read_parquet(path)["Statut"]
+    return f"{int((statuses == DONE).sum())} sur {len(statuses)}"
 
 
 def _duration(seconds: float) -> str:

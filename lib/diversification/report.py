@@ -817,6 +817,21 @@ def study_sections(etude, tables: dict[str, pd.DataFrame]) -> list[dict]:
     return report_context(etude, tables)["sections"]
 
 
+#: The table of the phases' statuses, published by phase 10 (:func:`sections_overview`).
+PHASES_TABLE = "synthese_phases"
+
+
+def phases_not_done(run_dir: str | Path) -> list[str] | None:
+    """French lines for the phases of a finished run not (fully) done, with their reasons; ``None`` when the run
+    has no table of the phases (phase 10 not run)."""
+    path = Path(run_dir) / "tables" / f"{PHASES_TABLE}.parquet"
+    if not path.exists():
+        return None
+    phases = pd.read_parquet(path)
+    return [f"{row.Phase} : {row.Statut}" + (f" — {row.Motif}" if row.Motif else "")
+            for row in phases.itertuples(index=False) if row.Statut != DONE]
+
+
 def sections_overview(sections: list[dict]) -> pd.DataFrame:
     """One row per phase: status and, when not fully done, the French reason."""
     return pd.DataFrame({

@@ -150,7 +150,7 @@ EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
         missing="l'évolution est masquée (secret statistique) ou le suivi ne couvre qu'une année"),
     Exercise(
         "10", "Combien de phases de l'étude sont entièrement réalisées ?",
-        "le tableau des phases (`report.sections_overview(sections)`), colonne « Statut »", NUMBER,
+        "le tableau des phases (`phases`), colonne « Statut »", NUMBER,
         lambda t: int((t["Statut"] == "réalisée").sum()),
         "Quelle décision de l'étude (publics, segments, marchés ciblés) épingleriez-vous dans `territoire.yaml` "
         "après la réunion avec les acheteurs, et pourquoi ?"),

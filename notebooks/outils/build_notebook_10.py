@@ -33,7 +33,9 @@ sections = contexte["sections"]"""),
     md("""## 1. L'avancement de l'étude
 
 Une ligne par phase : réalisée, réalisée en partie (une entrée facultative manquait) ou non réalisée (une entrée indispensable manquait). Le rapport dit pourquoi, plutôt que de montrer une table vide."""),
-    code("""report.sections_overview(sections)"""),
+    code("""phases = report.sections_overview(sections)
+etude.publish(report.PHASES_TABLE, phases)  # read by the command line to say which phases were not done
+phases"""),
     code("""Markdown(report.not_done_markdown(sections))"""),
     md("""## 2. Le point de départ : la concentration des heures d'insertion
 
@@ -53,6 +55,6 @@ print(report.key_figures_text(tables))""", metadata={"keep_output": True}),
 Le rapport est écrit dans le dossier `rapport/` du run. Si WeasyPrint ou ses bibliothèques système (Pango) manquent, le PDF n'est pas produit : le fichier `PDF_NON_PRODUIT.txt` l'explique et le rapport HTML reste complet (il s'imprime en PDF depuis un navigateur). En exploration, rien n'est écrit."""),
     code("""resultat = report.build_report(etude, tables, contexte)
 Markdown(report.report_markdown(resultat))"""),
-    *exercise_cells(md, code, "10", "report.sections_overview(sections)"),
+    *exercise_cells(md, code, "10", "phases"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "10_synthese.ipynb")  # anchored on this file, not the cwd
