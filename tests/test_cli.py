@@ -1,7 +1,5 @@
 """Command line: French messages, exit codes, no traceback for a user mistake."""
 
-from pathlib import Path
-
 from typer.testing import CliRunner
 
 from diversification.cli import app

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from diversification.errors import InputError
-from diversification.reading import detect_encoding, read_raw_table, sniff_separator
+from diversification.reading import read_raw_table, sniff_separator
 
 TEXT = "commune;montant\nSaint-Étienne;1\u00a0234,5\nÉvreux;12\n"
 

@@ -6,25 +6,13 @@ import json
 import pandas as pd
 import pytest
 
-from diversification import arguments, report, screening, training
-from diversification.paths import NOTEBOOKS_DIR, TERRITOIRES_DIR
-from diversification.study import open_study
+from diversification import training
+from diversification.paths import NOTEBOOKS_DIR
 
 
 def _tables(run, territory: str) -> dict[str, pd.DataFrame]:
-    """The table each notebook checks its exercise against, as the notebook has it (from a sample run)."""
-    table = lambda name: (pd.read_parquet(run / "tables" / f"{name}.parquet")  # noqa: E731
-                          if (run / "tables" / f"{name}.parquet").exists() else pd.DataFrame())
-    etude = open_study(TERRITOIRES_DIR / territory, 2025, run)
-    reperage = screening.screen_study(etude)
-    fiches = arguments.build_sheets(etude, table("decision_publics_prioritaires"), table("decision_segments_prioritaires"),
-                                    reperage)
-    return {"00": table("controle_synthese"), "01": table("etat_des_lieux_indicateurs"),
-            "02": table("besoins_emploi_representation"), "03": table("opportunites_segments"),
-            "04": table("decision_segments_prioritaires"), "05": arguments.sheets_table(fiches),
-            "06": screening.recommendation_counts(reperage), "07": table("plan_actions_partenariat"),
-            "08": table("volumes_insertion"), "09": table("evaluation_avant_apres"),
-            "10": report.sections_overview(report.study_sections(etude, report.study_tables(etude)))}
+    """The table each notebook checks its exercise against, rebuilt from a sample run."""
+    return training.run_tables(run)
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +101,18 @@ def test_every_notebook_states_its_exercise_and_checks_it():
         check = next(c for c, s in zip(cells, sources) if f'training.check("{phase}", reponse,' in s)
         assert check["metadata"].get("keep_output") and "reponse = None" in "".join(check["source"])
         assert "".join(check["outputs"][0]["text"]).startswith("Exercice : écrivez votre réponse"), path.name
+
+
+def test_the_answer_key_of_a_run_for_the_trainer(sample_runs):
+    """`diversification corrige` on the metropole-exemple run: every answer, as the notebooks give it on « ? »."""
+    from typer.testing import CliRunner
+
+    from diversification.cli import app
+
+    result = CliRunner().invoke(app, ["corrige", str(sample_runs["metropole-exemple"])], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.replace("│", " ").split()).replace("\u202f", " ").replace("\u00a0", " ")
+    for answer in ANSWERS.values():
+        assert f"Réponse : {answer}." in said, answer
+    missing = CliRunner().invoke(app, ["corrige", str(sample_runs["metropole-exemple"].parent)])
+    assert missing.exit_code == 2 and "n'est pas un dossier de run" in " ".join(missing.output.split())

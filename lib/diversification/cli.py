@@ -1,4 +1,5 @@
-"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``exemples``. All messages in French."""
+"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``corrige``, ``exemples``. All messages
+in French."""
 
 from __future__ import annotations
 
@@ -251,6 +252,34 @@ def nouveau(
     console.print(f"- {README_NAME} : où déposer chaque fichier ; {TEMPLATES_DIR}/ : les modèles de colonnes.",
                   soft_wrap=True)
     console.print(f"Ensuite : diversification valider --territoire {dossier}", soft_wrap=True, markup=False)
+
+
+@app.command("corrige", cls=FrenchCommand)
+def corrige(
+    run: Path = typer.Argument(..., help="Dossier d'un run terminé (reports/<territoire>/<année>/<run-id>)."),
+) -> None:
+    """Affiche la réponse de chaque exercice de formation sur le territoire d'un run terminé (pour le formateur)."""
+    import json
+
+    from .runner import STATUS_DONE
+    from .training import answer_key
+
+    manifest = run / "manifest.json"
+    if not manifest.is_file():
+        _fail(f"« {run} » n'est pas un dossier de run (manifest.json introuvable).")
+    status = json.loads(manifest.read_text(encoding="utf-8")).get("statut")
+    if status != STATUS_DONE:
+        _fail(f"Le run « {run.name} » n'est pas terminé (statut « {status} ») : relancez l'étude.")
+    try:
+        key = answer_key(run)
+    except KitError as exc:
+        _fail(str(exc))
+    table = Table(title=f"Réponses des exercices — {run.parent.parent.name} {run.parent.name}")
+    for column in key.columns:
+        table.add_column(column, overflow="fold")
+    for row in key.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
 
 
 @app.command("exemples", cls=FrenchCommand)

@@ -7,6 +7,7 @@ computed from the same table as the notebook shows it (protected by the statisti
 reveals a hidden value), says where to look when it is wrong, and gives the answer on ``reponse = "?"``.
 Under papermill ``reponse`` stays ``None`` and the cell only says what to do. The statements are written into
 the notebooks by their builders (``notebooks/outils``) from :func:`statement_markdown`; a test keeps both equal.
+:func:`answer_key` gives every answer on the territory of a finished run (``diversification corrige``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -151,7 +153,7 @@ EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "10", "Combien de phases de l'étude sont entièrement réalisées ?",
         "le tableau des phases (`phases`), colonne « Statut »", NUMBER,
-        lambda t: int((t["Statut"] == "réalisée").sum()),
+        lambda t: int((t["Statut"] == "réalisée").sum()) if "Statut" in t else None,
         "Quelle décision de l'étude (publics, segments, marchés ciblés) épingleriez-vous dans `territoire.yaml` "
         "après la réunion avec les acheteurs, et pourquoi ?"),
 ]}
@@ -221,3 +223,41 @@ def check(phase: str, reponse: object, table: pd.DataFrame) -> str:
     if right:
         return f"Juste : {_shown(expected, exercise.kind)}. Passez à la question de discussion."
     return f"Pas encore : relisez {where}. Vous pouvez réessayer."
+
+
+# --- answer key (trainers) ------------------------------------------------------------------------
+
+def run_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The table each notebook checks its exercise against, rebuilt from a finished run (its published tables;
+    the screening and the argument sheets computed again from the territory the run was made on)."""
+    import json
+
+    from . import arguments, report, screening
+    from .study import open_study
+
+    run_dir = Path(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    etude = open_study(manifest["parametres"]["territoire"], manifest["annee"], run_dir)
+
+    def table(name: str) -> pd.DataFrame:
+        path = run_dir / "tables" / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+    reperage = screening.screen_study(etude)
+    fiches = arguments.build_sheets(etude, table("decision_publics_prioritaires"), table("decision_segments_prioritaires"),
+                                    reperage)
+    return {"00": table("controle_synthese"), "01": table("etat_des_lieux_indicateurs"),
+            "02": table("besoins_emploi_representation"), "03": table("opportunites_segments"),
+            "04": table("decision_segments_prioritaires"), "05": arguments.sheets_table(fiches),
+            "06": screening.recommendation_counts(reperage), "07": table("plan_actions_partenariat"),
+            "08": table("volumes_insertion"), "09": table("evaluation_avant_apres"),
+            "10": table(report.PHASES_TABLE)}
+
+
+def answer_key(run_dir: str | Path) -> pd.DataFrame:
+    """One row per exercise: the phase, the question and the answer on the run's territory (or why there is
+    none), for the trainer preparing a session."""
+    tables = run_tables(run_dir)
+    rows = [{"Phase": phase, "Question": exercise.question, "Réponse": check(phase, SHOW_ANSWER, tables[phase])}
+            for phase, exercise in EXERCISES.items()]
+    return pd.DataFrame(rows, columns=["Phase", "Question", "Réponse"])
