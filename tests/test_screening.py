@@ -1,5 +1,4 @@
 """Screening of planned purchases: thresholds, rules (one fixture row per rule), flags, decision, sourcing."""
-import math
 
 import pandas as pd
 import pytest

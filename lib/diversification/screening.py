@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from diversification.hours import HourParameters, load_parameters
 from diversification.referentiels import load_referentiel, split_list
-from diversification.segments import map_cpv_series, segment_labels
+from diversification.segments import map_cpv_series
 
 RULES_TABLE = "regles_recommandation"
 NOT_RETAINED = "non retenu"

@@ -2,7 +2,6 @@
 the valid rows kept; the rejected rows counted and listed in the rejects file; never a traceback."""
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
