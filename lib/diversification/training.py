@@ -85,6 +85,12 @@ def _first_recommended(table: pd.DataFrame) -> float | None:
     return float(table["heures_recommandees"].iloc[0])
 
 
+def _phases_done(table: pd.DataFrame) -> int | None:
+    from .report import DONE
+
+    return int((table["Statut"] == DONE).sum()) if "Statut" in table else None
+
+
 EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "00", "Combien de lignes du suivi des clauses sociales ont été acceptées ?",
@@ -153,7 +159,7 @@ EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "10", "Combien de phases de l'étude sont entièrement réalisées ?",
         "le tableau des phases (`phases`), colonne « Statut »", NUMBER,
-        lambda t: int((t["Statut"] == "réalisée").sum()) if "Statut" in t else None,
+        _phases_done,
         "Quelle décision de l'étude (publics, segments, marchés ciblés) épingleriez-vous dans `territoire.yaml` "
         "après la réunion avec les acheteurs, et pourquoi ?"),
 ]}
