@@ -171,19 +171,12 @@ def lot(
 
 def _phases_done(run_dir: str | None) -> str:
     """« 10 sur 10 », « 7 sur 10 » (phases entirely done, from the table phase 10 publishes), or « — »."""
-    if not run_dir:
+    from .report import DONE, run_phases
+
+    phases = run_phases(run_dir) if run_dir else None
+    if phases is None:
         return "—"
-    from .report import PHASES_TABLE
-
-    path = Path(run_dir) / "tables" / f"{PHASES_TABLE}.parquet"
-    if not path.exists():
-        return "—"
-    import pandas as pd
-
-    from .report import DONE
-
-    statuses = pd.read_parquet(path)["Statut"]
-    return f"{int((statuses == DONE).sum())} sur {len(statuses)}"
+    return f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
 
 
 def _duration(seconds: float) -> str:

@@ -821,13 +821,18 @@ def study_sections(etude, tables: dict[str, pd.DataFrame]) -> list[dict]:
 PHASES_TABLE = "synthese_phases"
 
 
+def run_phases(run_dir: str | Path) -> pd.DataFrame | None:
+    """The table of the phases of a run (:data:`PHASES_TABLE`), ``None`` when phase 10 did not write it."""
+    path = Path(run_dir) / "tables" / f"{PHASES_TABLE}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
 def phases_not_done(run_dir: str | Path) -> list[str] | None:
     """French lines for the phases of a finished run not (fully) done, with their reasons; ``None`` when the run
     has no table of the phases (phase 10 not run)."""
-    path = Path(run_dir) / "tables" / f"{PHASES_TABLE}.parquet"
-    if not path.exists():
+    phases = run_phases(run_dir)
+    if phases is None:
         return None
-    phases = pd.read_parquet(path)
     return [f"{row.Phase} : {row.Statut}" + (f" — {row.Motif}" if row.Motif else "")
             for row in phases.itertuples(index=False) if row.Statut != DONE]
 
