@@ -107,7 +107,7 @@ def test_nouveau_creates_an_empty_territory_that_loads(tmp_path):
     `valider` says the required files are still to be put there."""
     from diversification.config import load_config
     from diversification.loading import load_demandeurs_emploi
-    from diversification.scaffold import template_columns
+    from diversification.schemas import METIERS_TENSION
 
     folder = tmp_path / "bocage"
     result = runner.invoke(app, ["nouveau", str(folder), "--nom", "Communauté de communes du Bocage Vendéen",
@@ -125,7 +125,7 @@ def test_nouveau_creates_an_empty_territory_that_loads(tmp_path):
     header = (folder / "modeles" / "demandeurs_emploi.csv").read_text(encoding="utf-8-sig")
     assert header == ("annee;departement;categorie;sexe;tranche_age;niveau_qualification;anciennete;rqth;brsa;qpv;"
                       "code_rome;effectif\n")
-    assert "projets_recrutement_secret" not in template_columns("metiers_tension")
+    assert "projets_recrutement_secret" not in METIERS_TENSION.file_columns
     # a template filled in and put in place loads
     filled = folder / "demandeurs_emploi.csv"
     filled.write_text(header + "2025;85;A;F;50 ans et plus;4 (bac);un an ou plus;non;non;non;K2204;12\n",

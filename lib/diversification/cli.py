@@ -241,7 +241,7 @@ def nouveau(
     except KitError as exc:
         _fail(str(exc))
     console.print(f"Territoire créé : {dossier.resolve()} ({len(written)} fichiers).", soft_wrap=True)
-    console.print(f"- territoire.yaml : à compléter (acheteurs partenaires, communes, priorités).", soft_wrap=True)
+    console.print("- territoire.yaml : à compléter (acheteurs partenaires, communes, priorités).", soft_wrap=True)
     console.print(f"- {README_NAME} : où déposer chaque fichier ; {TEMPLATES_DIR}/ : les modèles de colonnes.",
                   soft_wrap=True)
     console.print(f"Ensuite : diversification valider --territoire {dossier}", soft_wrap=True, markup=False)

@@ -29,11 +29,6 @@ def identifier_from_name(nom: str) -> str:
     return slug[:63].rstrip("-")
 
 
-def template_columns(key: str) -> list[str]:
-    """The columns of an input's template (:attr:`~diversification.schemas.InputSpec.file_columns`)."""
-    return TABULAR_INPUTS[key].file_columns
-
-
 def _yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
@@ -117,7 +112,7 @@ def create_territory(folder: str | Path, nom: str, *, identifiant: str | None = 
     written[1].write_text(readme_text(nom, folder), encoding="utf-8")
     for key, spec in TABULAR_INPUTS.items():
         path = templates / f"{spec.default_files[0]}.csv"
-        path.write_text(";".join(template_columns(key)) + "\n", encoding="utf-8-sig")
+        path.write_text(";".join(spec.file_columns) + "\n", encoding="utf-8-sig")
         written.append(path)
     dictionary = templates / "dictionnaire_des_donnees.md"
     dictionary.write_text("# Dictionnaire des données\n\n" + dictionary_markdown(), encoding="utf-8")
