@@ -40,7 +40,7 @@ def test_every_exercise_answers_or_says_why_on_the_other_samples(sample_runs, te
 # (+3,2 points for women), 10 phases « réalisée »
 ANSWERS = {"00": "3 076", "01": "82,1 %", "02": "« Femmes »", "03": "« Restauration »",
            "04": "« Services aux entreprises et aux particuliers »", "05": "35", "06": "15", "07": "40", "08": "70",
-           "09": "3,2 point(s)", "10": "10"}
+           "09": "3,2 points", "10": "10"}
 
 
 @pytest.mark.parametrize("phase", sorted(ANSWERS))

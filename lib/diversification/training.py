@@ -180,14 +180,15 @@ def _fold(text: object) -> str:
 
 
 def _shown(value: object, kind: str) -> str:
-    from .report import fr_number
+    from .report import fr_number, fr_percent
 
     if kind == LABEL:
         return f"« {value[0]} »"
     if kind == PERCENT:
-        return f"{fr_number(float(value) * 100, 1)} %"
+        return fr_percent(value, 1)
     if kind == POINTS:
-        return f"{fr_number(float(value) * 100, 1)} point(s)"
+        points = float(value) * 100
+        return f"{fr_number(points, 1)} {'point' if abs(points) < 2 else 'points'}"  # French: 1,5 point ; 3,2 points
     return fr_number(value, 0 if float(value).is_integer() else 1)
 
 
