@@ -28,6 +28,19 @@ def test_separators_are_sniffed(sep):
     assert sniff_separator(text) == sep
 
 
+@pytest.mark.parametrize("text, sep", [
+    # one data row under a header, three notes with a comma each (found by hypothesis: « , » on 3 lines won)
+    ("a;b;c;d\n1;2;3;4\n,\nSource : Dares, Insee\nChamp : A, B\n", ";"),
+    # commas inside quoted values do not count, decimal commas neither
+    ('objet;montant;lieu\n"Nettoyage, vitrerie";1234,5;"Nantes, 44"\n"Repas, portage";12,0;Rezé\n', ";"),
+    # a title with commas above a comma-separated table of two columns
+    ("Demandeurs, par sexe, catégories A, B, C\nsexe,effectif\nF,10\nH,12\n", ","),
+    ("une seule colonne\nsans séparateur\n", ";"),
+])
+def test_the_separator_is_the_one_that_splits_the_table(text, sep):
+    assert sniff_separator(text) == sep
+
+
 def test_cp1252_is_reported_in_a_notice(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(TEXT.encode("cp1252"))
