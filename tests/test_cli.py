@@ -167,3 +167,16 @@ def test_phases_not_done_and_done_count_from_the_table_of_phase_10(tmp_path):
         "06 – Mobilisation des acheteurs : non réalisée — L'entrée facultative « Achats prévus » est absente.",
         "07 – Partenariat : partiellement réalisée"]
     assert _phases_done(str(tmp_path)) == "1 sur 3"
+
+
+def test_valider_checks_the_year_to_be_studied():
+    """`--annee`: the files are checked against the year the study will be run for, and a year out of range is
+    refused as `etude` refuses it."""
+    rural = str(TERRITOIRES_DIR / "rural-exemple")
+    result = runner.invoke(app, ["valider", "--territoire", rural, "--annee", "2023"])
+    assert result.exit_code == 0, result.output
+    assert "Le suivi des clauses ne contient aucune ligne pour l'année étudiée 2023." in " ".join(result.output.split())
+    assert "aucune ligne pour l'année étudiée" not in runner.invoke(app, ["valider", "--territoire", rural]).output
+    refused = runner.invoke(app, ["valider", "--territoire", rural, "--annee", "1850"])
+    assert refused.exit_code == 2
+    assert "Année « 1850 » refusée : une année entre 2000 et 2100 est attendue." in " ".join(refused.output.split())

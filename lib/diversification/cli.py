@@ -189,12 +189,16 @@ def _duration(seconds: float) -> str:
 @app.command("valider", cls=FrenchCommand)
 def valider(
     territoire: Path = typer.Option(..., "--territoire", "-t", help="Dossier du territoire à contrôler."),
+    annee: int = typer.Option(None, "--annee", "-a", help="Année qui sera étudiée (par défaut : celle de la configuration)."),
 ) -> None:
     """Contrôle seulement les fichiers du territoire (contrôles du notebook 00), sans rien écrire."""
+    from .config import year_problem
     from .quality import check_territory, reject_messages
 
+    if annee is not None and (problem := year_problem(annee)):
+        _fail(problem)
     try:
-        check = check_territory(territoire)
+        check = check_territory(territoire, annee)
     except KitError as exc:
         _fail(str(exc))
     table = Table(title=f"Contrôle des données — {check.data.config.nom}")

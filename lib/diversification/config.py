@@ -44,6 +44,13 @@ SECRET_KEYS = {"seuil"}
 BMO_KEYS = {"departements", "bassins_emploi"}
 
 
+def year_problem(annee: int) -> str | None:
+    """French reason why ``annee`` cannot be the year studied (a run, or the check of its files), else ``None``."""
+    if not 2000 <= annee <= 2100:
+        return f"Année « {annee} » refusée : une année entre 2000 et 2100 est attendue."
+    return None
+
+
 @dataclass
 class TerritoryConfig:
     """The parsed configuration of one territory."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .engine import CELL_TIMEOUT, sliced_manager_class
-from .config import TerritoryConfig, load_config
+from .config import TerritoryConfig, load_config, year_problem
 from .errors import KitError
 from .paths import NOTEBOOKS_DIR, REPORTS_DIR
 from .pseudonymisation import SALT_FILE_NAME
@@ -168,8 +168,8 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 def prepare_run(territoire: Path, annee: int | None, reports_dir: Path) -> tuple[TerritoryConfig, int, str, Path, Path]:
     config = load_config(territoire)
     annee = int(annee if annee is not None else config.annee)
-    if not 2000 <= annee <= 2100:
-        raise RunError(f"Année « {annee} » refusée : une année entre 2000 et 2100 est attendue.")
+    if problem := year_problem(annee):
+        raise RunError(problem)
     run_id = new_run_id()
     final = safe_join(Path(reports_dir), config.identifiant, str(annee), run_id)
     tmp = final.parent / f".{run_id}{IN_PROGRESS_SUFFIX}"
