@@ -180,3 +180,23 @@ def test_valider_checks_the_year_to_be_studied():
     refused = runner.invoke(app, ["valider", "--territoire", rural, "--annee", "1850"])
     assert refused.exit_code == 2
     assert "Année « 1850 » refusée : une année entre 2000 et 2100 est attendue." in " ".join(refused.output.split())
+
+
+def test_comparer_puts_the_key_figures_of_runs_side_by_side(sample_runs):
+    from diversification import report
+
+    metropole, rural = sample_runs["metropole-exemple"], sample_runs["rural-exemple"]
+    table = report.compare_runs([metropole, rural]).set_index("Chiffre clé")
+    assert list(table.columns) == [f"metropole-exemple 2025 ({metropole.name})", f"rural-exemple 2025 ({rural.name})"]
+    first, second = table.columns
+    assert table.at["Heures d'insertion réalisées", first] == "231\u00a0180"  # French: no-break space
+    assert table.at["Part des heures BTP et nettoyage", first] == "82,1\u00a0%"
+    assert table.at["Phases réalisées", first] == "10 sur 10"
+    assert table.at["Phases réalisées", second] == "5 sur 10"  # no planned purchases: 03, 04, 05 partly, 06 and 08 not
+    result = runner.invoke(app, ["comparer", str(metropole), str(rural)], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert "Chiffres clés comparés" in result.output and "10 sur 10" in result.output
+    one = runner.invoke(app, ["comparer", str(metropole)])
+    assert one.exit_code == 2 and "au moins deux dossiers" in one.output
+    not_a_run = runner.invoke(app, ["comparer", str(metropole), str(metropole.parent)])
+    assert not_a_run.exit_code == 2 and "n'est pas un dossier de run" in " ".join(not_a_run.output.split())

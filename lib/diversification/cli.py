@@ -1,5 +1,5 @@
-"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``corrige``, ``exemples``. All messages
-in French."""
+"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``corrige``, ``comparer``, ``exemples``.
+All messages in French."""
 
 from __future__ import annotations
 
@@ -256,17 +256,9 @@ def corrige(
     run: Path = typer.Argument(..., help="Dossier d'un run terminé (reports/<territoire>/<année>/<run-id>)."),
 ) -> None:
     """Affiche la réponse de chaque exercice de formation sur le territoire d'un run terminé (pour le formateur)."""
-    import json
-
-    from .runner import STATUS_DONE
     from .training import answer_key
 
-    manifest = run / "manifest.json"
-    if not manifest.is_file():
-        _fail(f"« {run} » n'est pas un dossier de run (manifest.json introuvable).")
-    status = json.loads(manifest.read_text(encoding="utf-8")).get("statut")
-    if status != STATUS_DONE:
-        _fail(f"Le run « {run.name} » n'est pas terminé (statut « {status} ») : relancez l'étude.")
+    _check_finished_run(run)
     try:
         key = answer_key(run)
     except KitError as exc:
@@ -275,6 +267,41 @@ def corrige(
     for column in key.columns:
         table.add_column(column, overflow="fold")
     for row in key.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+
+
+def _check_finished_run(run: Path) -> None:
+    """French error (exit 2) unless ``run`` is the folder of a finished run."""
+    import json
+
+    from .runner import STATUS_DONE
+
+    manifest = run / "manifest.json"
+    if not manifest.is_file():
+        _fail(f"« {run} » n'est pas un dossier de run (manifest.json introuvable).")
+    status = json.loads(manifest.read_text(encoding="utf-8")).get("statut")
+    if status != STATUS_DONE:
+        _fail(f"Le run « {run.name} » n'est pas terminé (statut « {status} ») : relancez l'étude.")
+
+
+@app.command("comparer", cls=FrenchCommand)
+def comparer(
+    runs: list[Path] = typer.Argument(..., help="Dossiers de runs terminés (reports/<territoire>/<année>/<run-id>), "
+                                               "deux ou plus : par exemple l'étude de l'an dernier et celle de cette année."),
+) -> None:
+    """Met côte à côte les chiffres clés de plusieurs runs terminés (années ou territoires)."""
+    from .report import compare_runs
+
+    if len(runs) < 2:
+        _fail("Donnez au moins deux dossiers de runs à comparer.")
+    for run in runs:
+        _check_finished_run(run)
+    table = Table(title="Chiffres clés comparés")
+    comparison = compare_runs(runs)
+    for column in comparison.columns:
+        table.add_column(column, overflow="fold")
+    for row in comparison.itertuples(index=False):
         table.add_row(*[str(v) for v in row])
     console.print(table)
 

@@ -598,6 +598,24 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return figures
 
 
+def compare_runs(runs: list[str | Path]) -> pd.DataFrame:
+    """The key figures of several finished runs side by side (one column a run: its territory, year and id, in the
+    order given), with the phases done; « — » where a run has no such figure."""
+    columns, figures = [], []
+    for run in map(Path, runs):
+        values = key_figures(tables_from_run(run))
+        phases = run_phases(run)
+        if phases is not None:
+            values["Phases réalisées"] = f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
+        columns.append(f"{run.parent.parent.name} {run.parent.name} ({run.name})")
+        figures.append(values)
+    labels = list(dict.fromkeys(label for values in figures for label in values))
+    table = pd.DataFrame({"Chiffre clé": labels})
+    for column, values in zip(columns, figures):
+        table[column] = [values.get(label, MISSING_TEXT) for label in labels]
+    return table
+
+
 def key_figures_text(tables: dict[str, pd.DataFrame]) -> str:
     return "\n".join(f"{k} : {v}" for k, v in key_figures(tables).items())
 
