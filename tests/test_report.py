@@ -241,3 +241,26 @@ def test_argument_sheets_are_named_by_buyer_and_segment():
     assert [link["text"] for link in groups[0]["links"]] == sorted([labels["restauration"], labels["nettoyage_locaux"]])
     assert groups[0]["links"][0]["href"] == "../argumentaires/222_nettoyage_locaux.html"
     assert groups[2]["links"] == [{"href": "../argumentaires/999_segment_inconnu.html", "text": "segment_inconnu"}]
+
+
+def test_the_report_shows_last_year_key_figures_beside_this_year(sample_runs, tmp_path):
+    """The annual run: the latest finished run of the year before, in the same reports folder, gives the key
+    figures shown beside this year's; a failed run of that year is not used."""
+    source = sample_runs["metropole-exemple"]
+    last_year = tmp_path / "metropole-exemple" / "2024" / "20250110-090000-aaaaaa"
+    failed = tmp_path / "metropole-exemple" / "2024" / "20250111-090000-bbbbbb"
+    this_year = tmp_path / "metropole-exemple" / "2025" / "20260110-090000-cccccc"
+    for target in (last_year, failed, this_year):
+        shutil.copytree(source, target)
+    manifest = json.loads((failed / "manifest.json").read_text(encoding="utf-8"))
+    (failed / "manifest.json").write_text(json.dumps({**manifest, "statut": "échec"}), encoding="utf-8")
+    etude = open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, this_year)
+    context = report.run_context(this_year, etude)
+    assert context["previous"]["annee"] == 2024 and context["previous"]["run_id"] == last_year.name
+    assert context["previous"]["figures"]["Heures d'insertion réalisées"] == "231\u00a0180"
+    html = report.render_html(context)
+    assert '<span class="precedent">en 2024 : 231\u00a0180</span>' in html
+    assert f"Chiffres de 2024 : run {last_year.name}, le dernier terminé" in html
+    # no run the year before: nothing beside the figures
+    alone = report.run_context(source, open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, source))
+    assert alone["previous"] is None and 'class="precedent"' not in report.render_html(alone)

@@ -635,8 +635,10 @@ def manifest_summary(manifest: dict | None) -> dict:
 def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, territoire: str, annee: int,
                   threshold: int, run_id: str = "", manifest: dict | None = None, data_date: str = "",
                   sheets: list[str] | None = None, buyer_workbook: str | None = None,
-                  charts_dir: Path | None = None, buyers: list[dict] | None = None) -> dict:
-    """Everything the template needs (values raw: the template escapes them)."""
+                  charts_dir: Path | None = None, buyers: list[dict] | None = None,
+                  previous: Path | None = None) -> dict:
+    """Everything the template needs (values raw: the template escapes them). ``previous``: the run of the year
+    before, whose key figures are shown beside this year's."""
     sections = build_sections(tables, inputs, annee=annee, threshold=threshold, sheets=sheets,
                               buyer_workbook=buyer_workbook, charts_dir=charts_dir, buyers=buyers)
     return {
@@ -648,6 +650,8 @@ def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, terri
         "threshold": threshold,
         "rule": disclosure.describe_rule(threshold),
         "key_figures": key_figures(tables),
+        "previous": None if previous is None else {"annee": annee - 1, "run_id": previous.name,
+                                                   "figures": key_figures(tables_from_run(previous))},
         "sections": sections,
         "manifest": manifest_summary(manifest),
     }
@@ -768,7 +772,22 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
         annee=etude.annee, threshold=etude.threshold, run_id=str(manifest.get("run_id", run_dir.name)),
         manifest=manifest, data_date=data_date(etude), sheets=sheets,
         buyer_workbook=workbook.name if workbook.exists() else None, charts_dir=run_dir / CHARTS_DIR,
-        buyers=etude.config.acheteurs)
+        buyers=etude.config.acheteurs, previous=previous_year_run(run_dir, etude.annee))
+
+
+def previous_year_run(run_dir: str | Path, annee: int) -> Path | None:
+    """The latest finished run of the same territory for the year before (``reports/<territoire>/<annee - 1>/``),
+    or ``None``: its key figures stand beside this year's in the report."""
+    from .runner import STATUS_DONE
+
+    folder = Path(run_dir).parent.parent / str(annee - 1)
+    runs = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True) \
+        if folder.is_dir() else []
+    for run in runs:
+        manifest = run / "manifest.json"
+        if manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get("statut") == STATUS_DONE:
+            return run
+    return None
 
 
 def data_date(etude) -> str:
