@@ -171,12 +171,9 @@ def lot(
 
 def _phases_done(run_dir: str | None) -> str:
     """« 10 sur 10 », « 7 sur 10 » (phases entirely done, from the table phase 10 publishes), or « — »."""
-    from .report import DONE, run_phases
+    from .report import phases_done
 
-    phases = run_phases(run_dir) if run_dir else None
-    if phases is None:
-        return "—"
-    return f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
+    return (phases_done(run_dir) if run_dir else None) or "—"
 
 
 def _duration(seconds: float) -> str:

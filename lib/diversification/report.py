@@ -604,9 +604,9 @@ def compare_runs(runs: list[str | Path]) -> pd.DataFrame:
     columns, figures = [], []
     for run in map(Path, runs):
         values = key_figures(tables_from_run(run))
-        phases = run_phases(run)
-        if phases is not None:
-            values["Phases réalisées"] = f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
+        done = phases_done(run)
+        if done is not None:
+            values["Phases réalisées"] = done
         columns.append(f"{run.parent.parent.name} {run.parent.name} ({run.name})")
         figures.append(values)
     labels = list(dict.fromkeys(label for values in figures for label in values))
@@ -862,6 +862,12 @@ def run_phases(run_dir: str | Path) -> pd.DataFrame | None:
     """The table of the phases of a run (:data:`PHASES_TABLE`), ``None`` when phase 10 did not write it."""
     path = Path(run_dir) / "tables" / f"{PHASES_TABLE}.parquet"
     return pd.read_parquet(path) if path.exists() else None
+
+
+def phases_done(run_dir: str | Path) -> str | None:
+    """« 10 sur 10 », « 5 sur 10 »: the phases of a run entirely done; ``None`` without the table of the phases."""
+    phases = run_phases(run_dir)
+    return None if phases is None else f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
 
 
 def phases_not_done(run_dir: str | Path) -> list[str] | None:
