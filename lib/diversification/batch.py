@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -72,22 +71,12 @@ def find_territories(source: str | Path) -> list[Path]:
 def finished_run(territoire: str | Path, annee: int | None, reports_dir: str | Path = REPORTS_DIR) -> Path | None:
     """The latest finished run (manifest « terminé ») of the territory for the year, or ``None``."""
     from .config import load_config
-    from .runner import STATUS_DONE
+    from .runner import latest_finished_run
     from .safe_output import safe_join
 
     config = load_config(Path(territoire))
     year = int(annee if annee is not None else config.annee)
-    folder = safe_join(Path(reports_dir), config.identifiant, str(year))
-    if not folder.is_dir():
-        return None
-    for run_dir in sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
-        try:
-            manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if manifest.get("statut") == STATUS_DONE:
-            return run_dir
-    return None
+    return latest_finished_run(safe_join(Path(reports_dir), config.identifiant, str(year)))
 
 
 def run_territory(

@@ -778,16 +778,9 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
 def previous_year_run(run_dir: str | Path, annee: int) -> Path | None:
     """The latest finished run of the same territory for the year before (``reports/<territoire>/<annee - 1>/``),
     or ``None``: its key figures stand beside this year's in the report."""
-    from .runner import STATUS_DONE
+    from .runner import latest_finished_run
 
-    folder = Path(run_dir).parent.parent / str(annee - 1)
-    runs = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True) \
-        if folder.is_dir() else []
-    for run in runs:
-        manifest = run / "manifest.json"
-        if manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get("statut") == STATUS_DONE:
-            return run
-    return None
+    return latest_finished_run(Path(run_dir).parent.parent / str(annee - 1))
 
 
 def data_date(etude) -> str:

@@ -165,6 +165,22 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         raise RunError(f"Le notebook « {notebook.name} » attend le(s) paramètre(s) {', '.join(missing)}.")
 
 
+def latest_finished_run(year_folder: str | Path) -> Path | None:
+    """The latest finished run (manifest « terminé ») in ``reports/<territoire>/<année>/``, or ``None`` (runs in
+    progress, failed or with an unreadable manifest are skipped)."""
+    folder = Path(year_folder)
+    if not folder.is_dir():
+        return None
+    for run_dir in sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
+        try:
+            manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if manifest.get("statut") == STATUS_DONE:
+            return run_dir
+    return None
+
+
 def prepare_run(territoire: Path, annee: int | None, reports_dir: Path) -> tuple[TerritoryConfig, int, str, Path, Path]:
     config = load_config(territoire)
     annee = int(annee if annee is not None else config.annee)
