@@ -66,8 +66,8 @@ def _settle() -> None:
 def bench_study(tmp: Path) -> list[tuple]:
     import papermill as pm
 
-    from diversification import runner
-    from diversification.paths import TERRITOIRES_DIR
+    from diversification.run import runner
+    from diversification.inputs.paths import TERRITOIRES_DIR
 
     folder = tmp / "triviaux"
     _trivial_notebooks(folder)
@@ -102,7 +102,7 @@ def _row(key, description, times, floor_label, floors, target, ratio, met) -> tu
 
 
 def _copies(tmp: Path, n: int) -> Path:
-    from diversification.paths import TERRITOIRES_DIR
+    from diversification.inputs.paths import TERRITOIRES_DIR
 
     parent = tmp / "lot"
     samples = ["metropole-exemple", "rural-exemple", "exports-bruts"]
@@ -117,7 +117,7 @@ def _copies(tmp: Path, n: int) -> Path:
 
 
 def bench_batch(tmp: Path) -> list[tuple]:
-    from diversification.batch import find_territories, run_batch
+    from diversification.run.batch import find_territories, run_batch
 
     territories = find_territories(_copies(tmp, 8))
     times = {}
@@ -136,7 +136,7 @@ def generate_decp(path: Path, rows: int) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from diversification.siret import complete_luhn
+    from diversification.inputs.siret import complete_luhn
 
     rng = np.random.default_rng(20261125)
     contracts = rows * 9 // 10
@@ -181,7 +181,7 @@ import resource, sys, time
 kind, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 import pyarrow.csv as pacsv
 if kind != "pyarrow":
-    from diversification import national  # imports outside the measure, as for pyarrow
+    from diversification.inputs import national
 start = time.perf_counter()
 if kind == "pyarrow":
     n = pacsv.read_csv(path).num_rows

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from diversification.paths import TERRITOIRES_DIR
+from diversification.inputs.paths import TERRITOIRES_DIR
 
 SAMPLES = ["metropole-exemple", "rural-exemple", "exports-bruts"]
 
@@ -12,7 +12,7 @@ SAMPLES = ["metropole-exemple", "rural-exemple", "exports-bruts"]
 @pytest.fixture(scope="session")
 def sample_runs(tmp_path_factory) -> dict[str, Path]:
     """Run folder of a complete study of every sample territory (status checked)."""
-    from diversification.runner import run_study
+    from diversification.run.runner import run_study
 
     reports = tmp_path_factory.mktemp("rapports")
     runs = {}

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from diversification import arguments as a
-from diversification.errors import InputError
+from diversification.decisions import arguments as a
+from diversification.inputs.errors import InputError
 
 EVIL = "<script>alert(1)</script>"
 

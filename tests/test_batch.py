@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from diversification import batch
-from diversification.cli import app
+from diversification.run import batch
+from diversification.run.cli import app
 
 PARAMS = 'territoire = ""  # dossier\nannee = 2025  # année\ndossier_run = ""  # run'
 cli = CliRunner()
@@ -124,13 +124,13 @@ def test_dask_executor_on_a_local_cluster(territories, notebooks, tmp_path):
     assert [(o.identifiant, o.statut) for o in outcomes] == [("alpha", "terminé"), ("beta", "terminé")], [o.message for o in outcomes]
     for o in outcomes:
         assert Path(o.dossier, "annee.txt").read_text() == "2022"
-    from diversification.engine import close_thread_session
+    from diversification.run.engine import close_thread_session
 
     close_thread_session()
 
 
 def test_threads_per_worker_share_the_cores():
-    from diversification.batch import threads_per_worker
+    from diversification.run.batch import threads_per_worker
 
     assert threads_per_worker(1, cores=2) == 2
     assert threads_per_worker(2, cores=2) == 1

@@ -2,8 +2,8 @@
 import openpyxl
 import pandas as pd
 
-from diversification import buyer_workbook as bw
-from diversification import screening as s
+from diversification.publish import buyer_workbook as bw
+from diversification.decisions import screening as s
 
 ACHETEURS = [{"siret": "11111111111111", "nom": "Ville A"}, {"siret": "22222222222222", "nom": "Bailleur B"}]
 SCREENED = pd.DataFrame({

@@ -1,7 +1,7 @@
 """The calculator's default path equals the batch result."""
 import pandas as pd
 
-from diversification import calculator, hours
+from diversification.indicators import calculator, hours
 
 
 def _targets():

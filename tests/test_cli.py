@@ -2,8 +2,8 @@
 
 from typer.testing import CliRunner
 
-from diversification.cli import app
-from diversification.paths import TERRITOIRES_DIR
+from diversification.run.cli import app
+from diversification.inputs.paths import TERRITOIRES_DIR
 
 runner = CliRunner()
 
@@ -105,9 +105,9 @@ def test_help_is_french():
 def test_nouveau_creates_an_empty_territory_that_loads(tmp_path):
     """A new territory: its configuration loads as given, the templates carry the kit's columns and no data, and
     `valider` says the required files are still to be put there."""
-    from diversification.config import load_config
-    from diversification.loading import load_demandeurs_emploi
-    from diversification.schemas import METIERS_TENSION
+    from diversification.inputs.config import load_config
+    from diversification.inputs.loading import load_demandeurs_emploi
+    from diversification.inputs.schemas import METIERS_TENSION
 
     folder = tmp_path / "bocage"
     result = runner.invoke(app, ["nouveau", str(folder), "--nom", "Communauté de communes du Bocage Vendéen",
@@ -154,8 +154,8 @@ def test_nouveau_refuses_a_folder_in_use_and_a_bad_identifier(tmp_path):
 def test_phases_not_done_and_done_count_from_the_table_of_phase_10(tmp_path):
     import pandas as pd
 
-    from diversification import report
-    from diversification.cli import _phases_done
+    from diversification.publish import report
+    from diversification.run.cli import _phases_done
 
     assert report.phases_not_done(tmp_path) is None and _phases_done(str(tmp_path)) == "—" and _phases_done(None) == "—"
     (tmp_path / "tables").mkdir()
@@ -183,7 +183,7 @@ def test_valider_checks_the_year_to_be_studied():
 
 
 def test_comparer_puts_the_key_figures_of_runs_side_by_side(sample_runs):
-    from diversification import report
+    from diversification.publish import report
 
     metropole, rural = sample_runs["metropole-exemple"], sample_runs["rural-exemple"]
     table = report.compare_runs([metropole, rural]).set_index("Chiffre clé")

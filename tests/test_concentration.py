@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from diversification import concentration as c
+from diversification.indicators import concentration as c
 
 
 def _suivi(rows):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from diversification.config import load_config
-from diversification.errors import ConfigError
+from diversification.inputs.config import load_config
+from diversification.inputs.errors import ConfigError
 
 VALID = """\
 nom: "Territoire Test"

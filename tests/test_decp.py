@@ -1,4 +1,4 @@
-"""Tests of the DECP loader (diversification.decp) on real files and small fixtures."""
+"""Tests of the DECP loader (diversification.inputs.decp) on real files and small fixtures."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diversification.decp import DECP_COLUMNS, load_decp, load_decp_file, rejected_contracts
-from diversification.errors import (
+from diversification.inputs.decp import DECP_COLUMNS, load_decp, load_decp_file, rejected_contracts
+from diversification.inputs.errors import (
     ACTION_AMOUNT_UPDATED,
     ACTION_DUPLICATE_REMOVED,
     ACTION_EXCLUDED_FROM_TOTALS,

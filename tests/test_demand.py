@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from diversification import demand as d
-from diversification.errors import ConfigError
-from diversification.referentiels import load_referentiel
+from diversification.indicators import demand as d
+from diversification.inputs.errors import ConfigError
+from diversification.inputs.referentiels import load_referentiel
 
 PUBLICS = load_referentiel("publics").set_index("public_id").loc[["femmes", "seniors", "jeunes_diplomes"]].reset_index()
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from diversification.paths import TERRITOIRES_DIR
-from diversification.pseudonymisation import SALT_FILE_NAME
-from diversification.runner import run_study
+from diversification.inputs.paths import TERRITOIRES_DIR
+from diversification.inputs.pseudonymisation import SALT_FILE_NAME
+from diversification.run.runner import run_study
 
 pytestmark = pytest.mark.e2e
 

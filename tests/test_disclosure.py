@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diversification.disclosure import (
+from diversification.indicators.disclosure import (
     SECRET_LABEL,
     add_margins,
     check_no_small_counts,
@@ -13,7 +13,7 @@ from diversification.disclosure import (
     protect_crosstab,
     protect_frequencies,
 )
-from diversification.errors import ConfigError
+from diversification.inputs.errors import ConfigError
 
 
 def _hidden_cells(result):

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diversification.config import load_config
-from diversification.disclosure import check_no_small_counts
-from diversification.paths import TERRITOIRES_DIR
-from diversification.pseudonymisation import SALT_FILE_NAME
+from diversification.inputs.config import load_config
+from diversification.indicators.disclosure import check_no_small_counts
+from diversification.inputs.paths import TERRITOIRES_DIR
+from diversification.inputs.pseudonymisation import SALT_FILE_NAME
 
 SAMPLES = ["metropole-exemple", "rural-exemple", "exports-bruts"]
 

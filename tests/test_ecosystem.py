@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from diversification import ecosystem as E
-from diversification.referentiels import load_referentiel
-from diversification import purchases as P
+from diversification.indicators import ecosystem as E
+from diversification.inputs.referentiels import load_referentiel
+from diversification.indicators import purchases as P
 from test_purchases import BUYERS, decp_fixture
 
 
@@ -76,7 +76,7 @@ def test_sectors_read_back_from_parquet_as_arrays():
 
 def test_marche_export_sectors_split_on_commas_with_the_longest_known_labels():
     """The Marché de l'inclusion joins sectors with « , », and some labels hold a comma or a slash."""
-    from diversification.segments import split_sectors
+    from diversification.inputs.segments import split_sectors
 
     cell = ("Nettoyage de locaux, Ameublement, déco, textile & Artisanat, Pêche/Pisciculture, "
             "Gestion du parc informatique, Maintenance & Installation, Secteur inventé")
@@ -89,7 +89,7 @@ def test_marche_export_sectors_split_on_commas_with_the_longest_known_labels():
 
 
 def test_real_marche_labels_groups_and_2023_labels_have_a_segment():
-    from diversification.segments import segment_for_sector
+    from diversification.inputs.segments import segment_for_sector
 
     assert segment_for_sector("Nettoyage de locaux") == "nettoyage_locaux"
     assert segment_for_sector("Hygiène et Propreté") == "nettoyage_locaux"  # a group name (exports of 2025-2026)
@@ -102,7 +102,7 @@ def test_real_marche_labels_groups_and_2023_labels_have_a_segment():
 
 
 def test_marche_export_file_loads_with_full_type_names(tmp_path):
-    from diversification.loading import load_structures_inclusives
+    from diversification.inputs.loading import load_structures_inclusives
 
     path = tmp_path / "structures.csv"
     path.write_text("Raison sociale,Siret,Type de structure,Ville,Département,Secteurs d'activité\n"

@@ -9,9 +9,9 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from diversification import runner
-from diversification.engine import KernelSession
-from diversification.paths import TERRITOIRES_DIR
+from diversification.run import runner
+from diversification.run.engine import KernelSession
+from diversification.inputs.paths import TERRITOIRES_DIR
 
 PARAMS = 'territoire = ""  # dossier\nannee = 2025  # année\ndossier_run = ""  # run'
 
@@ -187,7 +187,7 @@ def test_channel_polls_in_slices_and_reads_a_message_whose_wake_up_was_lost():
     import zmq.asyncio
     from jupyter_client.session import Session
 
-    from diversification import engine
+    from diversification.run import engine
 
     channel_class = engine.sliced_client_class().shell_channel_class.default_value
     context = zmq.asyncio.Context()
@@ -223,7 +223,7 @@ def test_papermill_reference_path_gets_the_sliced_channels_too(tmp_path, monkeyp
     channels read a message whose wake-up was lost (the hang of nbclient#312 hit both paths)."""
     import papermill
 
-    from diversification import engine
+    from diversification.run import engine
 
     seen = {}
 

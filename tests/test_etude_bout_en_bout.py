@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from diversification.cli import app
-from diversification.paths import TERRITOIRES_DIR
+from diversification.run.cli import app
+from diversification.inputs.paths import TERRITOIRES_DIR
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
@@ -166,8 +166,8 @@ def test_study_ends_when_a_required_input_is_absent(tmp_path, missing, config_ke
     that need it are « non réalisée » with the reason, and the others are done."""
     import shutil
 
-    from diversification import report
-    from diversification.study import open_study
+    from diversification.publish import report
+    from diversification.publish.study import open_study
 
     territory = tmp_path / "territoire"
     shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from diversification import evaluation as ev
+from diversification.indicators import evaluation as ev
 
 
 @pytest.mark.parametrize("k, n, low, high", [

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diversification import samples
-from diversification.referentiels import load_referentiel
+from diversification.inputs import samples
+from diversification.inputs.referentiels import load_referentiel
 
 DARES = Path(__file__).parent / "fixtures" / "dares"
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from diversification import findings as f
+from diversification.indicators import findings as f
 
 RULES = pd.DataFrame({
     "regle_id": ["R1", "R2", "R3"],

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from diversification import hours
-from diversification.hours import ContractInputs, HourParameters
+from diversification.indicators import hours
+from diversification.indicators.hours import ContractInputs, HourParameters
 
 P = HourParameters(cout_horaire=35.0, taux_insertion=0.05, heures_minimum=70.0, duree_courte_mois=6.0,
                    duree_minimale_mois=2.0, heures_mensuelles=151.67, heures_hebdomadaires=35.0,
@@ -132,7 +132,7 @@ def test_insertion_volumes_batch():
     table = hours.insertion_volumes(targets, P)
     assert list(table.columns) == hours.VOLUME_COLUMNS
     assert list(table["id_achat"]) == ["A1", "A2"]
-    from diversification.referentiels import load_referentiel
+    from diversification.inputs.referentiels import load_referentiel
     seg = load_referentiel("segments").set_index("segment_id").loc["nettoyage_locaux"]
     expected = hours.classic_hours(420_000, float(seg["part_main_oeuvre_min"]), 0.05, 35)
     assert table.loc[0, "heures_basse"] == expected
@@ -144,6 +144,6 @@ def test_insertion_volumes_batch():
 def test_parameter_overrides():
     params = hours.load_parameters({"cout_horaire_moyen": 30, "duree_minimale_mois": 3})
     assert params.cout_horaire == 30.0 and params.duree_minimale_mois == 3.0
-    from diversification.errors import ConfigError
+    from diversification.inputs.errors import ConfigError
     with pytest.raises(ConfigError):
         hours.load_parameters({"cout_horaire": 30})

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diversification import concentration
+from diversification.indicators import concentration
 
 SEGMENTS = ["btp_gros_oeuvre", "nettoyage_locaux", "restauration", "informatique_numerique", "blanchisserie_nettoyage_vetements"]
 

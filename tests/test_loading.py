@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from diversification import loading
-from diversification.errors import ACTION_COLUMN_DROPPED, ACTION_COLUMN_IGNORED, ACTION_DUPLICATE_REMOVED, InputError
-from diversification.pseudonymisation import pseudonymize_value
+from diversification.inputs import loading
+from diversification.inputs.errors import ACTION_COLUMN_DROPPED, ACTION_COLUMN_IGNORED, ACTION_DUPLICATE_REMOVED, InputError
+from diversification.inputs.pseudonymisation import pseudonymize_value
 
 FIXTURES = Path(__file__).parent / "fixtures" / "entrees"
 TODAY = dt.date(2025, 6, 30)
@@ -197,8 +197,8 @@ def test_load_territory_goes_on_when_inputs_are_missing_or_unreadable(tmp_path):
 
 def test_france_travail_age_bands_read_as_the_kit_bands():
     """The bands of France Travail / DARES statistics (« Moins de 25 ans », « 25 à 49 ans », « 50 ans ou plus »)."""
-    from diversification.loading import CATEGORY_SYNONYMS
-    from diversification import parsing
+    from diversification.inputs.loading import CATEGORY_SYNONYMS
+    from diversification.inputs import parsing
 
     bands = CATEGORY_SYNONYMS["tranche_age"]
     assert [bands[parsing.normalize_header(v)] for v in ("Moins de 25 ans", "25 à 49 ans", "De 25 à 49 ans",
@@ -207,7 +207,7 @@ def test_france_travail_age_bands_read_as_the_kit_bands():
 
 
 def _seekers(tmp_path, lines: list[str]):
-    from diversification.loading import load_demandeurs_emploi
+    from diversification.inputs.loading import load_demandeurs_emploi
 
     header = "annee;categorie;sexe;tranche_age;niveau_qualification;anciennete;rqth;brsa;qpv;code_rome;effectif"
     path = tmp_path / "demandeurs_emploi.csv"
@@ -218,7 +218,7 @@ def _seekers(tmp_path, lines: list[str]):
 def test_job_seeker_total_and_other_categories_are_not_added_to_a_b_c(tmp_path):
     """A=10, B=5, C=6, plus a margin ABC=21, D=3 and an ambiguous « Total »=30: 21 job seekers, not 75. ABC is kept
     as a margin (never added to A, B, C), D and « Total » (which may count D and E) are rejected, said."""
-    from diversification import demand
+    from diversification.indicators import demand
 
     cell = "F;26-49 ans;4 (bac);un an ou plus;non;non;non;K2204"
     result = _seekers(tmp_path, [f"2025;{c};{cell};{n}" for c, n in (("A", 10), ("B", 5), ("C", 6), ("ABC", 21), ("D", 3),
@@ -250,7 +250,7 @@ def test_job_seeker_rows_of_the_same_cell_are_added_and_said(tmp_path):
 
 
 def test_job_seekers_of_other_departments_left_out_and_said(tmp_path):
-    from diversification.loading import load_demandeurs_emploi
+    from diversification.inputs.loading import load_demandeurs_emploi
 
     header = "annee;departement;categorie;sexe;tranche_age;niveau_qualification;anciennete;rqth;brsa;qpv;code_rome;effectif"
     cell = "A;F;26-49 ans;4 (bac);un an ou plus;non;non;non;K2204"
@@ -269,9 +269,9 @@ def test_job_seekers_of_other_departments_left_out_and_said(tmp_path):
                                  "structures_inclusives", "decp"])
 def test_an_absent_input_gives_an_empty_table_with_the_columns_of_a_loaded_file(key, tmp_path):
     """What the phases read for an absent input: no row, but the columns and types of the sample's loaded file."""
-    from diversification.config import load_config
-    from diversification.loading import empty_table, load_input
-    from diversification.paths import TERRITOIRES_DIR
+    from diversification.inputs.config import load_config
+    from diversification.inputs.loading import empty_table, load_input
+    from diversification.inputs.paths import TERRITOIRES_DIR
 
     loaded = load_input(load_config(TERRITOIRES_DIR / "metropole-exemple"), key, salt=b"sel-de-seize-octets")
     empty = empty_table(key)

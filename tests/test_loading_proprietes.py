@@ -5,8 +5,8 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diversification import loading
-from diversification.schemas import AGE_BANDS, PARTICIPANT_STATUSES, QUALIFICATION_LEVELS
+from diversification.inputs import loading
+from diversification.inputs.schemas import AGE_BANDS, PARTICIPANT_STATUSES, QUALIFICATION_LEVELS
 
 CPVS = ["45210000", "90910000-8", "72212000", "55523100", "98310000"]
 HEADER = ["annee", "id_marche", "acheteur_siret", "code_cpv", "entreprise_siret", "heures_prevues", "heures_realisees",

@@ -8,8 +8,8 @@ qualification, RQTH, RSA or QPV criterion, and crosses no two criteria.
 import pandas as pd
 import pytest
 
-from diversification import demand, profiles
-from diversification.loading import load_demandeurs_emploi
+from diversification.indicators import demand, profiles
+from diversification.inputs.loading import load_demandeurs_emploi
 
 ROWS = """annee;categorie;sexe;tranche_age;anciennete;code_rome;effectif
 2025;Catégories A, B, C;Ensemble;Ensemble;Ensemble;Ensemble;1000
@@ -193,7 +193,7 @@ def test_shares_of_a_published_table_whose_criteria_cover_category_a_only(tmp_pa
 def test_report_and_workbook_say_not_measurable_not_secret():
     """A public not measurable: its index is « non mesurable » in the report and the workbook, while a hidden
     participant count stays « secret statistique »."""
-    from diversification import report
+    from diversification.publish import report
 
     table = pd.DataFrame({
         "libelle": ["Femmes", "Travailleurs handicapés"], "participants": pd.array([12, pd.NA], dtype="Int64"),

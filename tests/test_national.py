@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from diversification import decp, national
+from diversification.inputs import decp, national
 
 FIXTURE = Path(__file__).parent / "fixtures" / "decp" / "decp_export.csv"
 TODAY = date(2026, 1, 1)
@@ -80,7 +80,7 @@ def test_defective_rows_same_contracts_and_reasons_as_decp(tmp_path):
 
 
 def test_vectorised_luhn_matches_the_reference():
-    from diversification.siret import luhn_ok
+    from diversification.inputs.siret import luhn_ok
 
     rng = np.random.default_rng(1)
     values = ["".join(map(str, rng.integers(0, 10, 14))) for _ in range(300)] + ["55204599900869", "35600000000048"]
@@ -124,9 +124,9 @@ def _national_file(path: Path, contracts: int = 3000) -> dict[str, int]:
 
 
 def test_territory_reads_a_national_file_through_the_fast_path(tmp_path, monkeypatch):
-    import diversification.paths as paths
-    from diversification.loading import load_input
-    from diversification.config import load_config
+    import diversification.inputs.paths as paths
+    from diversification.inputs.loading import load_input
+    from diversification.inputs.config import load_config
 
     territory = tmp_path / "territoire"
     territory.mkdir()
@@ -192,7 +192,7 @@ def test_edge_bytes_flag_every_value_to_trim_and_clean_text_as_python():
 
     import pyarrow as pa
 
-    from diversification.parsing import MISSING_TOKENS
+    from diversification.inputs.parsing import MISSING_TOKENS
 
     rng = np.random.default_rng(7)
     alphabet = ["a", "Z", "1", " ", "\t", "\x1f", "\u0085", "\u00a0", "é", "«", "€", "\u1680", "\u2003", "\u2029",
@@ -312,7 +312,7 @@ def test_result_does_not_depend_on_the_reader_blocks(tmp_path, monkeypatch):
 def test_unusable_files_are_named_in_french(tmp_path):
     import pytest
 
-    from diversification.errors import InputError
+    from diversification.inputs.errors import InputError
 
     with pytest.raises(InputError, match="introuvable"):
         national.clean_national(tmp_path / "absent.csv")

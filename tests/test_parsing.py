@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from diversification import parsing
+from diversification.inputs import parsing
 
 
 @pytest.mark.parametrize(

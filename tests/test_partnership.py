@@ -3,7 +3,7 @@ import datetime as dt
 
 import pandas as pd
 
-from diversification import partnership
+from diversification.decisions import partnership
 
 
 def _structures():

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from diversification import profiles as p
+from diversification.indicators import profiles as p
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_notebooks_are_committed_stripped():
 
 
 def test_readme_data_dictionary_is_up_to_date():
-    from diversification.schemas import dictionary_markdown
+    from diversification.inputs.schemas import dictionary_markdown
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text.split("<!-- dictionnaire:debut -->\n")[1].split("<!-- dictionnaire:fin -->")[0]

@@ -5,8 +5,8 @@ import stat
 import pandas as pd
 import pytest
 
-from diversification.errors import InputError
-from diversification.pseudonymisation import (
+from diversification.inputs.errors import InputError
+from diversification.inputs.pseudonymisation import (
     SALT_FILE_NAME,
     find_direct_identifier_columns,
     load_or_create_salt,

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from diversification import purchases as P
+from diversification.indicators import purchases as P
 
 PARTNER = "21750001600019"
 BUYERS = [{"siret": PARTNER, "nom": "Ville A", "type": "collectivite"}]

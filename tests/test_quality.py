@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from diversification import quality
-from diversification.loading import load_territory
+from diversification.inputs import quality
+from diversification.inputs.loading import load_territory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = dt.date(2025, 6, 30)

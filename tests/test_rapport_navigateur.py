@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from diversification import report
-from diversification.paths import TERRITOIRES_DIR
-from diversification.study import open_study
+from diversification.publish import report
+from diversification.inputs.paths import TERRITOIRES_DIR
+from diversification.publish.study import open_study
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(__file__).parent / "artefacts"

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from diversification.errors import InputError
-from diversification.reading import read_raw_table, sniff_separator
+from diversification.inputs.errors import InputError
+from diversification.inputs.reading import read_raw_table, sniff_separator
 
 TEXT = "commune;montant\nSaint-Étienne;1\u00a0234,5\nÉvreux;12\n"
 
@@ -104,8 +104,8 @@ def test_an_unreadable_excel_97_or_opendocument_file_is_a_french_error(tmp_path,
 
 
 def test_the_job_seekers_of_a_libreoffice_workbook_load_as_a_published_table(tmp_path):
-    from diversification import demand
-    from diversification.loading import load_demandeurs_emploi
+    from diversification.indicators import demand
+    from diversification.inputs.loading import load_demandeurs_emploi
 
     loaded = load_demandeurs_emploi([SPREADSHEETS / "demandeurs_emploi.ods"])
     assert not loaded.rejects.records and loaded.table["ligne"].tolist() == [3, 4, 5]
@@ -200,7 +200,7 @@ def test_a_row_of_one_cell_among_data_rows_is_not_a_note(tmp_path):
 
 def test_every_input_requires_two_columns_so_a_row_of_one_cell_is_never_data():
     """The ground on which the reader leaves out the rows of one cell under a table."""
-    from diversification import schemas
+    from diversification.inputs import schemas
 
     specs = [v for v in vars(schemas).values() if isinstance(v, schemas.InputSpec)]
     assert len(specs) == 5

@@ -1,4 +1,4 @@
-"""Reference tables (diversification.referentiels) and their consistency."""
+"""Reference tables (diversification.inputs.referentiels) and their consistency."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import shutil
 import pandas as pd
 import pytest
 
-from diversification import paths
-from diversification.referentiels import (
+from diversification.inputs import paths
+from diversification.inputs.referentiels import (
     check_referentiels,
     list_referentiels,
     load_referentiel,
     split_list,
 )
-from diversification.schemas import AGE_BANDS, QUALIFICATION_LEVELS
+from diversification.inputs.schemas import AGE_BANDS, QUALIFICATION_LEVELS
 
 SEGMENT_IDS = [
     "btp_gros_oeuvre", "btp_second_oeuvre", "btp_vrd_travaux_publics", "espaces_verts", "nettoyage_locaux",
@@ -292,7 +292,7 @@ def test_load_rejects_a_bad_boolean_in_french(tmp_path):
 
 def test_rome_table_labels_every_trade_of_the_kit():
     """Every ROME fiche (v3.47: 531) with its label; every ROME code of the segments and of fap_rome is in it."""
-    from diversification.demand import rome_labels
+    from diversification.indicators.demand import rome_labels
 
     rome = load_referentiel("rome")
     assert len(rome) == 531 and rome["code_rome"].is_unique
@@ -306,7 +306,7 @@ def test_rome_table_labels_every_trade_of_the_kit():
 def test_unknown_rome_code_of_a_segment_is_a_problem(tmp_path):
     import shutil
 
-    from diversification import paths
+    from diversification.inputs import paths
 
     for f in paths.REFERENTIELS_DIR.glob("*.csv"):
         shutil.copy(f, tmp_path / f.name)

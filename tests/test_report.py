@@ -12,10 +12,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from diversification import disclosure, report
-from diversification.segments import segment_labels
-from diversification.paths import TERRITOIRES_DIR
-from diversification.study import open_study
+from diversification.indicators import disclosure
+from diversification.publish import report
+from diversification.inputs.segments import segment_labels
+from diversification.inputs.paths import TERRITOIRES_DIR
+from diversification.publish.study import open_study
 
 NBSP = "\u00a0"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from diversification import runner
-from diversification.errors import ConfigError
+from diversification.run import runner
+from diversification.inputs.errors import ConfigError
 
 PARAMS = 'territoire = ""  # dossier\nannee = 2025  # année\ndossier_run = ""  # run'
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from diversification import runner
-from diversification.errors import KitError
-from diversification.paths import TERRITOIRES_DIR
+from diversification.run import runner
+from diversification.inputs.errors import KitError
+from diversification.inputs.paths import TERRITOIRES_DIR
 
 PARAMS = 'territoire = ""  # dossier\nannee = 2025  # année\ndossier_run = ""  # run'
 
@@ -149,7 +149,7 @@ def test_nothing_can_be_written_outside_the_reports_folder(territory, fast, tmp_
 def test_cli_etude_failure_names_notebook_and_cell_and_keeps_it(territory, tmp_path):
     from typer.testing import CliRunner
 
-    from diversification.cli import app
+    from diversification.run.cli import app
 
     folder = tmp_path / "casse"
     folder.mkdir()

@@ -5,9 +5,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from diversification.disclosure import SECRET_LABEL, protect_frequencies
-from diversification.errors import InputError
-from diversification.safe_output import (
+from diversification.indicators.disclosure import SECRET_LABEL, protect_frequencies
+from diversification.inputs.errors import InputError
+from diversification.publish.safe_output import (
     NUMBER_FORMATS,
     neutralize_formulas,
     safe_join,

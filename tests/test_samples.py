@@ -1,4 +1,4 @@
-"""Tests of the sample-territory generator (diversification.samples)."""
+"""Tests of the sample-territory generator (diversification.inputs.samples)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from diversification import samples
-from diversification.config import load_config
-from diversification.parsing import normalize_header
-from diversification.paths import TERRITOIRES_DIR
-from diversification.schemas import (
+from diversification.inputs import samples
+from diversification.inputs.config import load_config
+from diversification.inputs.parsing import normalize_header
+from diversification.inputs.paths import TERRITOIRES_DIR
+from diversification.inputs.schemas import (
     ACHATS_PREVUS,
     DEMANDEURS_EMPLOI,
     METIERS_TENSION,
@@ -22,7 +22,7 @@ from diversification.schemas import (
     SUIVI_CLAUSES,
     BUYER_TYPES,
 )
-from diversification.siret import luhn_ok
+from diversification.inputs.siret import luhn_ok
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_committed_sample_files_match_the_generator(generated):
     committed = _files(TERRITOIRES_DIR)
     for name, content in _files(generated).items():
         assert name in committed, f"{name} absent de data_samples/territoires : relancer le générateur"
-        assert committed[name] == content, f"{name} diffère : relancer « python -m diversification.samples »"
+        assert committed[name] == content, f"{name} diffère : relancer « python -m diversification.inputs.samples »"
 
 
 def test_xlsx_timestamps_are_fixed(generated):

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diversification import scoring as S
-from diversification.errors import ConfigError
+from diversification.decisions import scoring as S
+from diversification.inputs.errors import ConfigError
 
 CRITERIA = pd.DataFrame({
     "critere_id": ["a", "b"],

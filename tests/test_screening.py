@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from diversification import screening as s
-from diversification.referentiels import load_referentiel
+from diversification.decisions import screening as s
+from diversification.inputs.referentiels import load_referentiel
 
 DEFAULTS = {"travaux": 150000.0, "services": 40000.0, "fournitures": 90000.0}
 

@@ -1,12 +1,12 @@
-"""CPV → segment mapping (diversification.segments)."""
+"""CPV → segment mapping (diversification.inputs.segments)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from diversification.referentiels import CPV_DIVISIONS, load_referentiel
-from diversification.segments import (
+from diversification.inputs.referentiels import CPV_DIVISIONS, load_referentiel
+from diversification.inputs.segments import (
     map_cpv_series,
     nature_for_cpv,
     segment_for_cpv,

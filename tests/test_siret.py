@@ -1,6 +1,6 @@
 import pytest
 
-from diversification.siret import complete_luhn, luhn_ok, normalize_siret, siret_problem
+from diversification.inputs.siret import complete_luhn, luhn_ok, normalize_siret, siret_problem
 
 
 @pytest.mark.parametrize("siret", ["44090956200041", "13001845000028", "21974022200019", "652 650 219 00023"])

@@ -1,4 +1,4 @@
-"""Training exercises (:mod:`diversification.training`): the answers on metropole-exemple, read by hand in its
+"""Training exercises (:mod:`diversification.run.training`): the answers on metropole-exemple, read by hand in its
 report (HTML / PDF of a run), the forms of an answer accepted, and no hidden value ever given."""
 
 import json
@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from diversification import training
-from diversification.paths import NOTEBOOKS_DIR
+from diversification.run import training
+from diversification.inputs.paths import NOTEBOOKS_DIR
 
 
 def _tables(run, territory: str) -> dict[str, pd.DataFrame]:
@@ -107,7 +107,7 @@ def test_the_answer_key_of_a_run_for_the_trainer(sample_runs):
     """`diversification corrige` on the metropole-exemple run: every answer, as the notebooks give it on « ? »."""
     from typer.testing import CliRunner
 
-    from diversification.cli import app
+    from diversification.run.cli import app
 
     result = CliRunner().invoke(app, ["corrige", str(sample_runs["metropole-exemple"])], terminal_width=250)
     assert result.exit_code == 0, result.output

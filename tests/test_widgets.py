@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from diversification import scoring as S
-from diversification import widgets as W
+from diversification.decisions import scoring as S
+from diversification.publish import widgets as W
 
 
 def raw_fixture():

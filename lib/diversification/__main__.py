@@ -1,5 +1,5 @@
 """``python -m diversification`` runs the command line."""
 
-from .cli import app
+from diversification.run.cli import app
 
 app(prog_name="diversification")

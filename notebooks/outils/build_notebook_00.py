@@ -25,7 +25,7 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import quality, schemas
+from diversification.inputs import quality, schemas
 
 controle = quality.check_territory(territoire, annee)"""),
     md("""## 1. Ce qui a été lu, accepté et rejeté

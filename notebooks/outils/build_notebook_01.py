@@ -25,8 +25,8 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import concentration, demand, findings, profiles
-from diversification.study import open_study
+from diversification.indicators import concentration, demand, findings, profiles
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 suivi = etude.table("suivi_clauses")
@@ -50,7 +50,7 @@ heures_acheteur.for_display()"""),
 heures_entreprise.for_display().head(10)"""),
     md("""## 3. Concentration des heures
 
-Quatre mesures, définies dans `diversification.concentration` :
+Quatre mesures, définies dans `diversification.indicators.concentration` :
 
 - **part du BTP et du nettoyage** : heures des segments dont le groupe est « construction » ou « nettoyage » dans `segments.csv`, rapportées à toutes les heures ;
 - **indice de Herfindahl-Hirschman (IHH)** : somme des carrés des parts de chaque segment, entre 1/n (heures également réparties sur n segments) et 1 (un seul segment) ;

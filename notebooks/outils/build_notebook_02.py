@@ -24,8 +24,8 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
 seuil_indice = 1.0  # un public est retenu quand son indice de représentation est inférieur à ce seuil""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import demand
-from diversification.study import open_study
+from diversification.indicators import demand
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 suivi = etude.table("suivi_clauses")

@@ -24,8 +24,8 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
          metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import purchases
-from diversification.study import open_study
+from diversification.indicators import purchases
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 decp = etude.table("decp")

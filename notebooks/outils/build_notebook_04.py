@@ -25,8 +25,10 @@ top_n = 5  # nombre de segments retenus (les N premiers du classement)
 graine = 2025  # graine du tirage aléatoire de l'analyse de robustesse""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import ecosystem, purchases, scoring, widgets
-from diversification.study import open_study
+from diversification.indicators import ecosystem, purchases
+from diversification.decisions import scoring
+from diversification.publish import widgets
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)"""),
     md("""## 1. Les publics prioritaires

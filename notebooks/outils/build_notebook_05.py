@@ -23,8 +23,8 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import HTML, Markdown, display
 
-from diversification import arguments, screening
-from diversification.study import open_study
+from diversification.decisions import arguments, screening
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)"""),
     md("""## 1. Les décisions des phases précédentes

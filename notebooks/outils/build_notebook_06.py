@@ -23,8 +23,9 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import buyer_workbook, screening
-from diversification.study import open_study
+from diversification.publish import buyer_workbook
+from diversification.decisions import screening
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 display(Markdown(screening.no_purchases_note(etude)))"""),

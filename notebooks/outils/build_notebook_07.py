@@ -23,8 +23,8 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import partnership
-from diversification.study import open_study
+from diversification.decisions import partnership
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 structures = etude.table("structures_inclusives") if etude.available("structures_inclusives") else None"""),

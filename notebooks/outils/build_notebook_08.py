@@ -23,8 +23,9 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import calculator, hours, partnership
-from diversification.study import open_study
+from diversification.indicators import calculator, hours
+from diversification.decisions import partnership
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 parametres = hours.load_parameters(etude.config.get("parametres"))"""),

@@ -25,8 +25,8 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification import disclosure, evaluation
-from diversification.study import open_study
+from diversification.indicators import disclosure, evaluation
+from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
 suivi = etude.table("suivi_clauses") if etude.available("suivi_clauses") else None

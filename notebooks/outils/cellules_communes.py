@@ -14,14 +14,14 @@ graphiques = report.publish_section_charts(etude, "{key}")""")]
 
 
 def exercise_cells(md, code, phase: str, table: str) -> list:
-    """The training exercise of a phase (:mod:`diversification.training`): its statement, then the cell where the
+    """The training exercise of a phase (:mod:`diversification.run.training`): its statement, then the cell where the
     learner writes an answer, checked against ``table`` (an expression of the notebook); its output is pinned
     (no answer under papermill: the cell only says what to do)."""
-    from diversification.training import statement_markdown
+    from diversification.run.training import statement_markdown
 
     return [md(statement_markdown(phase)),
             code(f"""# NBVAL_CHECK_OUTPUT
-from diversification import training
+from diversification.run import training
 
 reponse = None  # votre réponse : un nombre, ou un libellé entre guillemets ; "?" affiche la réponse
 print(training.check("{phase}", reponse, {table}))""", metadata={"keep_output": True})]

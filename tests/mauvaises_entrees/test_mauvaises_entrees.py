@@ -8,8 +8,8 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from diversification import quality
-from diversification.cli import app
+from diversification.inputs import quality
+from diversification.run.cli import app
 
 from .conftest import SUIVI_HEADER, SUIVI_ROWS
 

@@ -1,0 +1,1 @@
+"""Decisions layer: priority publics, priority segments, target contracts, recommendations, partnership actions, each defined once. Imports only `inputs` and `indicators` (see docs/ARCHITECTURE.md)."""

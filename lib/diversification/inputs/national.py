@@ -1,0 +1,1167 @@
+"""National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB and Arrow fast path.
+
+Same rules as :mod:`diversification.inputs.decp` for the CSV export (versions of a contract, repeated
+lines, identifiers, dates, CPV codes, amounts, holder SIRET, social considerations, duplicate contracts). The useful columns
+are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones that
+DuckDB reads are cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first
+or last bytes or length may need it, a clean column left as it is), the others per distinct value.
+DuckDB queries them in place (zero copy, view ``base``) only for what needs grouping: the rows of the
+contracts found more than once (``versions``, over the rows whose key hash is shared; their first row,
+versions, holders and repeated lines are then found in numpy) and, later, the duplicate contracts.
+Everything else is numpy/Arrow over the rows of the file:
+which rows are contracts and which are kept (boolean masks), and every column that depends on one or
+two input columns (CPV code → segment and validity, date, duration, social considerations, place →
+department, buyer and holder identifiers) computed by a small DuckDB query once per distinct value
+and spread back by index; the output columns are taken from the Arrow columns by filters, in row
+order. Two threads keep the 2 cores busy (Arrow, numpy and DuckDB release the GIL): the per-distinct-value
+columns are computed in one, on a DuckDB cursor of its own, while the rows are cleaned and grouped; the
+wide text columns are then filtered to the rows kept and cleaned the same way in it while the narrow output
+columns are computed. The columns only looked up per distinct value are read as dictionaries.
+The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
+decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
+over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
+summarised as counts by reason plus the first rows of each reason (no Python object per row).
+
+The cleaned table is cached as Parquet (written by DuckDB), keyed on the SHA-256 of the file,
+sorted by buyer so that :func:`buyers_contracts` reads only the row groups of a territory's
+buyers. :func:`load_territory_decp` turns that extract into the :class:`LoadResult` of
+:func:`decp.load_decp` (same columns), for the territory runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from diversification.inputs.decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number, unknown_social_notice
+from diversification.inputs.errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
+from diversification.inputs.parsing import MISSING_TOKENS, normalize_header
+from diversification.inputs.segments import map_cpv_series
+
+CACHE_VERSION = "3"
+#: Bytes of CSV per block of the reader (one chunk of each column, read by a thread).
+READ_BLOCK = 1 << 20
+EXAMPLES_PER_REASON = 5
+#: DuckDB limits (the benchmark machine has 2 cores; peak memory must stay under 2 GB).
+DUCKDB_THREADS = 2
+DUCKDB_MEMORY = "1GB"
+
+#: Reasons (key → French label, action), as in the rejects log of :func:`decp.load_decp`.
+REASONS = {
+    "concession": ("contrat de concession : hors du champ de l'étude", "ligne rejetée"),
+    "id_absent": ("identifiant du marché (id) absent", "ligne rejetée"),
+    "acheteur_absent": ("identifiant de l'acheteur (acheteur.id) absent", "ligne rejetée"),
+    "date_absente": ("date de notification absente", "ligne rejetée"),
+    "date_illisible": ("date de notification impossible ou illisible", "ligne rejetée"),
+    "date_future": ("date de notification postérieure à la date du jour", "ligne rejetée"),
+    "cpv_absent": ("code CPV absent", "ligne rejetée"),
+    "cpv_invalide": ("code CPV invalide", "ligne rejetée"),
+    "doublon_ligne": ("marché en double : mêmes uid et titulaire", "doublon retiré"),
+    "doublon_marche": ("marché en double (même id, acheteur, titulaire, montant et date)", "doublon retiré"),
+    "montant_hors_totaux": ("montant absent, illisible, nul, inférieur à 1 € ou supérieur à 3 milliards",
+                            "exclu des totaux"),
+    "montant_modifie": ("montant initial remplacé par celui de la dernière modification", "montant mis à jour"),
+    "modification_illisible": ("montant de modification illisible", "valeur ignorée"),
+    "siret_invalide": ("SIRET du titulaire invalide", "valeur signalée"),
+    "duree_illisible": ("durée en mois illisible (nombre entier attendu)", "valeur ignorée"),
+    "consideration_inconnue": ("considération sociale inconnue du schéma officiel (attendu : Clause sociale, "
+                               "Critère social, Marché réservé ou Pas de considération sociale)", "valeur ignorée"),
+}
+#: Reasons that remove the contract (the others flag a value of a contract kept).
+REMOVING_REASONS = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
+                    "cpv_absent", "cpv_invalide", "doublon_ligne", "doublon_marche"]
+
+_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "objet", "codeCPV", "procedure", "dureeMois",
+            "dateNotification", "montant", "lieuExecution_code", "lieuExecution_typeCode", "titulaire_id",
+            "titulaire_typeIdentifiant", "titulaire_nom", "considerationsSociales", "idAccordCadre", "formePrix",
+            "modification_id", "type", "_type"]
+_HEADER_MAP = {normalize_header(c): c for c in _COLUMNS} | {"titulaire_denominationsociale": "titulaire_nom"}
+_SEPARATORS = [";", ",", "\t", "|"]
+_SEPS_RE = "[\\s\u00a0\u202f.\\-]"  # RE2: real non-breaking spaces, not \\u escapes
+#: Characters stripped around every value (Unicode white space, as ``str.strip``).
+_TRIM = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_REJECT_SCHEMA = pa.schema([("motif", pa.string()), ("rang", pa.int64()), ("uid", pa.string()),
+                            ("id", pa.string()), ("acheteur_id", pa.string()), ("valeur", pa.string())])
+
+
+@dataclass
+class NationalResult:
+    """Cleaned contracts (pyarrow table), rejects by reason, first rows of each reason.
+
+    ``rejets``: one row per rejected contract or flagged value (``motif`` is a key of
+    :data:`REASONS`, ``rang`` the 1-based data row of the file). ``rows_read``: contracts found.
+    """
+
+    table: pa.Table
+    motifs: pd.DataFrame
+    exemples: dict[str, pd.DataFrame]
+    rows_read: int
+    rejets: pa.Table | None = None
+    cache: Path | None = None
+
+
+def file_hash(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def _official_names(names: list[str], path: Path) -> dict[str, str]:
+    """Source column → official name (first match of each), mandatory columns checked."""
+    mapping = {}
+    for h in names:
+        official = _HEADER_MAP.get(normalize_header(h))
+        if official and official not in mapping.values():
+            mapping[h] = official
+    missing = [c for c in ("id", "acheteur_id", "dateNotification") if c not in mapping.values()]
+    if missing:
+        raise InputError(f"Le fichier DECP « {path.name} » : colonne(s) obligatoire(s) absente(s) : "
+                         + ", ".join(f"« {c} »" for c in missing) + ".")
+    return mapping
+
+
+def _source(path: Path) -> pa.Table:
+    """The useful raw columns as text, under their official names (Arrow table, file order).
+
+    A CSV is read by ``pyarrow.csv`` (multithreaded, all columns as text, quoted newlines allowed,
+    only the useful columns converted); a Parquet export by pyarrow (useful columns only, cast to text).
+    """
+    if path.suffix.lower() == ".parquet":
+        mapping = _official_names(pq.read_schema(path).names, path)
+        table = pq.read_table(path, columns=list(mapping))
+        return pa.table({mapping[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputError(f"Le fichier DECP « {path.name} » est vide.")
+    text = head.decode("utf-8-sig", errors="ignore")
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: header_line.count(sep) for sep in _SEPARATORS}
+    sep = max(counts, key=counts.get)
+    header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
+    mapping = _official_names(header, path)
+    index = {h: i for i, h in reversed(list(enumerate(header)))}
+    used = {f"c{index[h]}": official for h, official in mapping.items()}
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1,
+                                           encoding="utf8", block_size=READ_BLOCK),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
+                                             newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: _READ_TYPES.get(used[c], pa.string()) for c in used},
+                                                 include_columns=list(used), strings_can_be_null=False),
+            memory_pool=pa.default_memory_pool())  # jemalloc in clean_national: freed pages purged on release
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
+    return table.rename_columns([used[c] for c in table.column_names])
+
+
+# --- SIRET (vectorised over distinct values) ----------------------------------------------------
+
+def luhn_valid(digits: np.ndarray) -> np.ndarray:
+    """Luhn check of rows of 14 digits (``uint8`` array of shape (n, 14))."""
+    d = digits.astype(np.int16)
+    doubled = d[:, 0::2] * 2  # from the right, every second digit: positions 0, 2, ... of 14 digits
+    doubled = np.where(doubled > 9, doubled - 9, doubled)
+    total = doubled.sum(axis=1) + d[:, 1::2].sum(axis=1)
+    return total % 10 == 0
+
+
+def siret_reasons(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Distinct values and, for each, ``None`` for a valid SIRET, else decp's French reason."""
+    values = pc.unique(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
+    clean = pc.replace_substring_regex(values, _SEPS_RE, "")
+    well_formed = np.asarray(pc.fill_null(pc.match_substring_regex(clean, r"^\d{14}$"), False))
+    reasons = np.full(len(values), None, dtype=object)
+    reasons[~well_formed] = "SIRET invalide : 14 chiffres attendus"
+    empty = np.asarray(pc.fill_null(pc.equal(clean, ""), True))
+    reasons[empty] = "SIRET absent"
+    rows = np.nonzero(well_formed)[0]
+    if len(rows):
+        chosen = pc.cast(clean.take(pa.array(rows)), pa.binary())
+        digits = np.frombuffer(b"".join(chosen.to_pylist()) if len(rows) < 64 else
+                               _concat_binary(chosen), np.uint8).reshape(-1, 14) - 48
+        ok = luhn_valid(digits)
+        poste = (digits[:, :9] == np.array([3, 5, 6, 0, 0, 0, 0, 0, 0])).all(axis=1) & (digits.sum(axis=1) % 5 == 0)
+        reasons[rows[~(ok | poste)]] = "SIRET invalide : clé de contrôle (Luhn) fausse"
+    return values, pa.array(reasons, pa.string())
+
+
+def _concat_binary(array: pa.Array) -> bytes:
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:array.offset + len(array) + 1]
+    return np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].tobytes()
+
+
+# --- DuckDB pipeline ------------------------------------------------------------------------------
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads, "memory_limit": memory,
+                                 "temp_directory": os.path.join(tempfile.gettempdir(), "diversification-duckdb")})
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {_sql_text(_SEPS_RE)}, '', 'g')")
+    con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
+    return con
+
+
+#: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
+_WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
+#: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`_by_distinct`).
+_LAZY = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
+         "_type", "type"]
+#: They are read as dictionaries (few distinct values): each block of the CSV reader builds its own, unified by
+#: :func:`_codes` (no text column, no encoding pass).
+_READ_TYPES = {c: pa.dictionary(pa.int32(), pa.string()) for c in _LAZY}
+
+_BASE = """
+CREATE TEMP VIEW {name} AS
+SELECT rang, uid, id, acheteur_id, montant,
+       CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
+            THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
+       titulaire_typeIdentifiant,
+       coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
+       coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
+FROM (SELECT rang, sepy, {columns} FROM {source})
+"""
+
+#: Rows of the contracts found more than once (grouped by :func:`_multi`), from the view ``shared`` (as
+#: ``base``, over the rows whose key hash is shared: a superset, a key found once is dropped here); ``g``
+#: numbers the contracts.
+_VERSIONS = """
+SELECT b.rang, s.g, b.k, b.v, coalesce(b.titulaire_id, '') AS h, b.montant, b.uid, b.id, b.acheteur_id, s.vmin, s.vmax
+FROM shared b JOIN (SELECT k, min(v) AS vmin, max(v) AS vmax, row_number() OVER () AS g
+                    FROM shared GROUP BY k HAVING count(*) > 1) s ON b.k = s.k
+"""
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Equal versions as DuckDB compares them (NaN equal to NaN)."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def _multi(versions: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The contracts found more than once, from their rows (:data:`_VERSIONS`), and their repeated lines.
+
+    One row a contract: ``r0`` its first row (lowest version, then lowest row), ``nv`` its number of
+    versions, ``modification`` the amount of the first row of the highest version (when more than one),
+    ``nb_titulaires`` and ``titulaires_ids`` the distinct non-empty holders of the lowest version in the
+    order of their first row, joined by « | » (null when none). Repeated lines (``doublon_ligne``, value
+    the key): the other rows of the lowest version with the holder of the first row.
+    """
+    g, v, rang = versions["g"].to_numpy(), versions["v"].to_numpy(), versions["rang"].to_numpy()
+    order = np.lexsort((rang, v, g))
+    g, v, rang = g[order], v[order], rang[order]
+    take = pa.array(order)
+    start = np.ones(len(g), dtype=bool)
+    start[1:] = g[1:] != g[:-1]
+    group = np.cumsum(start) - 1  # contract of each row, numbered in order
+    new_version = start.copy()
+    new_version[1:] |= ~_same(v[1:], v[:-1])
+    nv = np.bincount(group, weights=new_version, minlength=int(start.sum())).astype(np.int64)
+
+    def firsts(mask: np.ndarray) -> np.ndarray:
+        """The first row (in sorted order) of each contract among the rows of ``mask``."""
+        rows = np.flatnonzero(mask)
+        head = np.ones(len(rows), dtype=bool)
+        head[1:] = group[rows[1:]] != group[rows[:-1]]
+        return rows[head]
+
+    at_min = _same(v, versions["vmin"].to_numpy()[order])
+    first = firsts(at_min)
+    latest = firsts(_same(v, versions["vmax"].to_numpy()[order]))
+    holder = versions["h"].take(take)
+    h0 = holder.take(pa.array(first))
+    # the distinct holders of the lowest version (rows in row order within a contract), first row of each
+    named = np.flatnonzero(at_min & np.asarray(pc.not_equal(holder, "")))
+    holder_code, _ = _codes(holder.take(pa.array(named)))
+    pair = pd.Series(group[named] * (int(holder_code.max(initial=0)) + 1) + holder_code).duplicated().to_numpy()
+    named = named[~pair]
+    counts = np.bincount(group[named], minlength=len(first)).astype(np.int64)
+    offsets = np.zeros(len(first) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), holder.take(pa.array(named)).combine_chunks(),
+                                     mask=pa.array(counts == 0))
+    multi = pa.table({
+        "r0": rang[first], "nv": nv,
+        "modification": pc.if_else(pa.array(nv > 1), versions["montant"].take(pa.array(order[latest])),
+                                   pa.scalar(None, pa.string())),
+        "nb_titulaires": counts, "titulaires_ids": pc.binary_join(lists, "|")})
+    repeated = at_min & (rang != rang[first][group]) & np.asarray(pc.equal(holder, h0.take(pa.array(group))))
+    rows = pa.array(order[repeated])
+    repeats = pa.table({"motif": pa.array(["doublon_ligne"] * int(repeated.sum()), pa.string()),
+                        "rang": rang[repeated], **{c: versions[c].take(rows) for c in ("uid", "id", "acheteur_id")},
+                        "valeur": versions["k"].take(rows)})
+    return multi, repeats
+
+
+#: Duplicate contracts (same id, buyer, holder, amount and date) among the contracts kept (the registered
+#: Arrow table ``kept``, in row order; buyer, holder and date as integer keys): the candidates are the rows
+#: whose hash of the five values is shared (a group by one integer, not five columns); a hash collision
+#: only adds rows alone in their exact partition, which ``row_number`` keeps.
+_DUPLICATES = """
+WITH kk AS NOT MATERIALIZED (
+    SELECT rang, id, acheteur, titulaire, montant_num, date_notif,
+           hash(id, acheteur, titulaire, montant_num, date_notif) AS hh
+    FROM kept
+)
+SELECT rang FROM (
+    SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur, k.titulaire, k.montant_num, k.date_notif
+                                      ORDER BY k.rang) AS n
+    FROM kk k SEMI JOIN (SELECT hh FROM kk GROUP BY hh HAVING count(*) > 1) g ON k.hh = g.hh
+) WHERE n > 1
+"""
+
+#: Per distinct value (table ``d``: index ``i`` and the value(s)), one query each; results in the order of ``i``.
+#: Separators removed from a buyer's SIRET (RE2: ASCII white space, a real non-breaking space, « . », « - »).
+_BUYER_SEPS_RE = "[\\s\u00a0 .\\-]"
+_BY_BUYER = f"""
+SELECT CASE WHEN regexp_matches(raw, {_sql_text(_BUYER_SEPS_RE)})
+            THEN regexp_replace(raw, {_sql_text(_BUYER_SEPS_RE)}, '', 'g') ELSE raw END AS acheteur_id
+FROM d ORDER BY i
+"""
+
+_BY_TYPE = """SELECT coalesce(starts_with(lower(coalesce(raw, alt)), 'contrat de concession'), false) AS concession,
+       coalesce(raw, alt) AS text
+FROM d ORDER BY i"""
+
+_BY_DATE = """
+SELECT text, date_notif, date_notif IS NULL AS illisible, coalesce(date_notif > DATE '@TODAY@', false) AS future,
+       year(date_notif)::BIGINT AS annee
+FROM (SELECT d.i, d.raw AS text,
+             CASE WHEN o.text IS NULL THEN TRY_CAST(substr(d.raw, 1, 10) AS DATE) ELSE o.value::DATE END AS date_notif
+      FROM d LEFT JOIN odd_dates o ON d.raw = o.text)
+ORDER BY i
+"""
+
+_BY_CPV = """
+SELECT text, coalesce(NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS invalide,
+       substr(cpv_text, 1, 8) AS codeCPV,
+       CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
+            ELSE 'services' END AS nature_achat
+FROM (SELECT i, text, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division
+      FROM (SELECT i, text, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2)
+                                 ELSE cpv_raw END AS cpv_text
+            FROM (SELECT i, raw AS text, replace(raw, ' ', '') AS cpv_raw FROM d)))
+ORDER BY i
+"""
+
+_BY_DURATION = """
+SELECT duree_bad, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS dureeMois
+FROM (SELECT i, duree, raw IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
+      FROM (SELECT d.i, d.raw, CASE WHEN du.text IS NULL THEN TRY_CAST(d.raw AS DOUBLE) ELSE du.value END AS duree
+            FROM d LEFT JOIN odd_durations du ON d.raw = du.text))
+ORDER BY i
+"""
+
+#: Holder: separators removed from a SIRET (the form of ``base``), and whether it is to be checked as a SIRET.
+_BY_HOLDER = f"""
+SELECT titulaire_id,
+       titulaire_id IS NOT NULL AND coalesce(upper(typ) = 'SIRET', typ IS NULL AND length(nosep(titulaire_id)) = 14)
+       AS is_siret
+FROM (SELECT i, typ, CASE WHEN regexp_matches(raw, {_sql_text(_SEPS_RE)}) AND coalesce(upper(typ) = 'SIRET', true)
+                          THEN nullif(nosep(raw), '') ELSE raw END AS titulaire_id
+      FROM d)
+ORDER BY i
+"""
+
+#: Social considerations, normalised and split once per distinct text; ``social_bad``: a label outside the
+#: official schema (ignored, as :func:`decp.load_decp` does, and flagged).
+_BY_SOCIAL = """
+SELECT norm AS considerationsSociales, consideration_sociale,
+       coalesce(len(list_filter(labels, lambda x: x <> '' AND NOT list_contains(
+           ['clause sociale', 'critere social', 'marche reserve', 'pas de consideration sociale', 'sans objet'], x))) > 0,
+           false) AS social_bad,
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'clause sociale') END AS clause_sociale,
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'critere social') END AS critere_social,
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'marche reserve') END AS marche_reserve
+FROM (SELECT i, norm, labels,
+             CASE WHEN norm IS NULL THEN 'inconnue'
+                  WHEN list_has_any(labels, ['clause sociale', 'critere social', 'marche reserve']) THEN 'oui'
+                  WHEN list_has_any(labels, ['pas de consideration sociale', 'sans objet']) THEN 'non'
+                  ELSE 'inconnue' END AS consideration_sociale
+      FROM (SELECT i, norm, list_transform(string_split(strip_accents(lower(norm)), '|'), lambda x: trim(x)) AS labels
+            FROM (SELECT i, regexp_replace(raw, '\\s*[,;|]\\s*', '|', 'g') AS norm FROM d)))
+ORDER BY i
+"""
+
+#: Department of each distinct place of execution (code, type of code).
+_BY_PLACE = """
+SELECT code, typ, CASE WHEN length(trim(code)) >= 2 THEN
+            CASE WHEN contains(lower(typ), 'département') THEN lpad(trim(code), 2, '0')
+                 WHEN regexp_matches(trim(code), '^9[78]') THEN substr(trim(code), 1, 3)
+                 ELSE substr(trim(code), 1, 2) END END AS departement
+FROM d ORDER BY i
+"""
+
+#: The contracts found more than once: first row, modification (parsed as ``odd_numbers`` says) and holders.
+_MULTI_ROWS = """
+SELECT r0, nv, CASE WHEN mo.text IS NULL THEN TRY_CAST(modification AS DOUBLE) ELSE mo.value END AS modif_num,
+       coalesce(mo.bad, false) AS modif_bad, nb_titulaires, titulaires_ids
+FROM multi m LEFT JOIN odd_numbers mo ON m.modification = mo.text
+ORDER BY r0
+"""
+
+_OUTPUT_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "nature_achat", "objet", "codeCPV",
+                   "procedure", "dureeMois", "dateNotification", "annee", "montant", "montant_final",
+                   "montant_valide", "lieuExecution_code", "lieuExecution_typeCode", "titulaire_id",
+                   "titulaire_typeIdentifiant", "titulaire_nom", "titulaires_ids", "nb_titulaires",
+                   "titulaire_siret_valide", "considerationsSociales", "consideration_sociale", "clause_sociale",
+                   "critere_social", "marche_reserve", "idAccordCadre", "formePrix", "nb_modifications", "rang",
+                   "segment", "departement"]
+
+
+def _register_map(con, name: str, frame: pd.DataFrame, schema: pa.Schema) -> None:
+    con.register(f"{name}_arrow", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+
+
+_NUMBER_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.float64()), ("bad", pa.bool_())])
+_DATE_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.timestamp("ns"))])
+
+
+def _odd_numbers(con, query: str = """SELECT DISTINCT x FROM (
+            SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi)
+        WHERE x IS NOT NULL AND NOT plain_number(x)""") -> pd.DataFrame:
+    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »): amounts and
+    modifications by default, or the texts ``query`` returns.
+
+    Only those texts are in the map: a text not found there is in the plain form (``TRY_CAST``).
+    """
+    texts = con.execute(query).fetchall()
+    series = pd.Series([t[0] for t in texts], dtype="string")
+    number, bad = _to_number(series)
+    return pd.DataFrame({"text": series.astype(object),
+                         "value": number.astype(float).to_numpy(dtype=float, na_value=np.nan),
+                         "bad": bad.to_numpy(dtype=bool)})
+
+
+def _odd_dates(con) -> pd.DataFrame:
+    """decp's date parser over the distinct texts of ``d`` not in the ISO form (a text not in the map is ISO)."""
+    texts = con.execute("""SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL
+        AND NOT regexp_full_match(raw, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')""").fetchall()
+    series = pd.Series([t[0] for t in texts], dtype="string")
+    when = _to_date(series)
+    return pd.DataFrame({"text": series.astype(object), "value": when.astype("datetime64[ns]")})
+
+
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Index of each value among the distinct values (null included, as one value) and the distinct values."""
+    if pa.types.is_dictionary(column.type):
+        if isinstance(column, pa.ChunkedArray) and not column.null_count and column.num_chunks:
+            unified = column.unify_dictionaries().chunks
+            return np.concatenate([c.indices.to_numpy() for c in unified]), unified[0].dictionary
+        column = column.cast(column.type.value_type)
+    encoded = pc.dictionary_encode(column, null_encoding="encode")
+    if isinstance(encoded, pa.Array):
+        return encoded.indices.to_numpy(), encoded.dictionary
+    # the chunks of a chunked array share one dictionary (the last chunk's is complete)
+    chunks = [c for c in encoded.chunks if len(c)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], encoded.type.value_type)
+    return np.concatenate([c.indices.to_numpy() for c in chunks]), chunks[-1].dictionary
+
+
+def _by_distinct(con, columns: dict[str, pa.ChunkedArray], query: str, prepare=None) -> tuple[np.ndarray, pa.Table]:
+    """``query`` run once over the distinct combinations of ``columns`` (table ``d``: ``i`` and the columns).
+
+    Returns the combination of each row (index into the result) and the result (one row per combination).
+    ``prepare(con)`` runs while ``d`` is registered, before ``query``. The values in ``d`` are cleaned
+    (:func:`_clean_text`), so raw columns may be given.
+    """
+    names = list(columns)
+    codes, values = zip(*(_codes(columns[n]) for n in names))
+    if len(names) == 1:
+        code, parts = codes[0], [np.arange(len(values[0]))]
+    else:
+        combined = codes[0].astype(np.int64)
+        for c, v in zip(codes[1:], values[1:]):
+            combined = combined * len(v) + c
+        code, uniques = pd.factorize(combined, sort=False)
+        parts = []
+        for v in reversed(values):
+            parts.append(uniques % len(v))
+            uniques = uniques // len(v)
+        parts.reverse()
+    # the distinct raw values cleaned as ``base`` (the columns of :data:`_LAZY` are not cleaned before)
+    d = pa.table({"i": np.arange(len(parts[0]), dtype=np.int64)}
+                 | {n: _clean_text(pa.chunked_array([v.take(pa.array(p))], v.type)) for n, v, p in zip(names, values, parts)})
+    con.register("d", d)
+    try:
+        if prepare is not None:
+            prepare(con)
+        result = con.sql(query).to_arrow_table()
+    finally:
+        con.unregister("d")
+    return np.asarray(code, dtype=np.int32), result
+
+
+def _valid(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.is_valid())
+
+
+def _spread(result: pa.Table, name: str, code: np.ndarray) -> pa.Array:
+    """Column ``name`` of a :func:`_by_distinct` result, for the rows of ``code``."""
+    return result[name].combine_chunks().take(pa.array(code))
+
+
+def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean column as numpy (null as false)."""
+    return np.asarray(column.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _flags(result: pa.Table, name: str) -> np.ndarray:
+    return _bools(result[name])
+
+
+def _number(texts: pa.Array, odd: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Values (float) and validity of texts parsed as the contracts query did: the odd texts by their map
+    (``odd_numbers``), the others in the plain form, by a cast (as DuckDB's ``TRY_CAST``)."""
+    index = pc.index_in(texts, value_set=odd["text"].combine_chunks())
+    from_map = odd["value"].combine_chunks().take(index)
+    plain = pc.cast(pc.if_else(pc.is_valid(index), pa.scalar(None, pa.string()), texts), pa.float64())
+    number = pc.coalesce(from_map, plain)
+    return number.to_numpy(zero_copy_only=False), np.asarray(number.is_valid())
+
+
+#: Bytes that may start or end a value to trim: the ASCII white space of :data:`_TRIM`, and the lead
+#: bytes of its other characters (U+0085, U+00A0: C2; U+1680, U+2000-U+205F, U+3000: E1-E3).
+_FIRST_BYTES = np.zeros(256, dtype=bool)
+_FIRST_BYTES[[ord(c) for c in _TRIM if ord(c) < 128] + [0xC2, 0xE1, 0xE2, 0xE3]] = True
+_LAST_ASCII = np.zeros(256, dtype=bool)
+_LAST_ASCII[[ord(c) for c in _TRIM if ord(c) < 128]] = True
+
+
+#: Lowercased missing-value tokens, and the first bytes of a value whose lowercase may be one of them
+#: (« n », « N », « - », the lead byte E2 of « — »: no other character lowercases to these).
+_TOKENS = pa.array(sorted(MISSING_TOKENS), pa.string())
+_LONGEST_TOKEN = max(len(t.encode()) for t in MISSING_TOKENS)
+_TOKEN_FIRST = np.zeros(256, dtype=bool)
+_TOKEN_FIRST[[ord("n"), ord("N"), ord("-"), 0xE2]] = True
+assert all(not t or t[0] in "n-—" for t in MISSING_TOKENS)
+#: By 256 × (value of at most :data:`_LONGEST_TOKEN` bytes) + first byte: may be trimmed or a token.
+_FIRST_OR_TOKEN = np.concatenate([_FIRST_BYTES, _FIRST_BYTES | _TOKEN_FIRST])
+
+
+def _dirty(column: pa.ChunkedArray) -> np.ndarray:
+    """Rows whose value cleaning may change: it may start or end with a character of :data:`_TRIM`,
+    or be a missing-value token (a superset, from the first and last bytes and the length of the values)."""
+    dirty = np.empty(len(column), dtype=bool)
+    row = 0
+    for chunk in column.chunks:
+        size = len(chunk)
+        if not size:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+        offsets = offsets[chunk.offset:chunk.offset + size + 1]
+        data = chunk.buffers()[2]
+        out = dirty[row:row + size]
+        if data is None or data.size == 0:
+            out[:] = True
+        else:
+            data = np.frombuffer(data, np.uint8)
+            start, end = offsets[:-1], offsets[1:]
+            length = end - start
+            # clipped reads: an empty value (flagged below) may sit at either end of the data
+            first, last = data.take(start, mode="clip"), data.take(end - 1, mode="clip")
+            short = np.left_shift(length <= _LONGEST_TOKEN, 8, dtype=np.intp)
+            np.logical_or(_FIRST_OR_TOKEN.take(short | first), _LAST_ASCII.take(last), out=out)
+            # a last character of 2 bytes led by C2 (U+0085, U+00A0), or of 3 bytes led by E1-E3
+            odd = np.flatnonzero(last >= 0x80)
+            if len(odd):
+                e = end[odd].astype(np.int64)
+                lead3 = data[np.maximum(e - 3, 0)]
+                out[odd] |= (data[np.maximum(e - 2, 0)] == 0xC2) | ((lead3 >= 0xE1) & (lead3 <= 0xE3))
+            out |= length == 0
+        if chunk.null_count:
+            out &= np.asarray(chunk.is_valid())
+        row += size
+    return dirty
+
+
+def _clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``column`` trimmed of :data:`_TRIM` and with the missing-value tokens (any case) as nulls.
+
+    Only the rows flagged by :func:`_dirty` are looked at; a column without any is returned as is (zero copy).
+    """
+    dirty = _dirty(column)
+    rows = np.flatnonzero(dirty)
+    if not len(rows):
+        return column
+    values = pc.utf8_trim(column.take(pa.array(rows)), _TRIM)
+    values = pc.if_else(pc.is_in(pc.utf8_lower(values), value_set=_TOKENS), pa.scalar(None, values.type), values)
+    return pc.replace_with_mask(column, pa.array(dirty), values.combine_chunks())
+
+
+#: Bytes of the separators removed from a SIRET (:data:`_SEPS_RE`: RE2's ASCII white space, « . », « - »,
+#: and the lead bytes C2 of U+00A0 and E2 of U+202F).
+_SEP_BYTES = np.zeros(256, dtype=bool)
+_SEP_BYTES[[ord(c) for c in "\t\n\f\r .-"] + [0xC2, 0xE2]] = True
+
+
+def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
+    """Rows whose value holds some byte of ``wanted`` (boolean table of 256), from the data buffers."""
+    found = np.zeros(len(column), dtype=bool)
+    row = 0
+    for chunk in column.chunks:
+        size = len(chunk)
+        data = chunk.buffers()[2] if size else None
+        if data is not None and data.size:
+            offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+            offsets = offsets[chunk.offset:chunk.offset + size + 1].astype(np.int64)
+            hits = np.nonzero(wanted[np.frombuffer(data, np.uint8)[offsets[0]:offsets[-1]]])[0] + offsets[0]
+            if len(hits):  # the row of each hit: the last offset at or before it
+                found[row + np.searchsorted(offsets, hits, side="right") - 1] = True
+        row += size
+    return found
+
+
+def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """View ``base`` over the registered Arrow table ``raw`` of the narrow columns, cleaned by
+    :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``; view ``shared``, the same over the
+    rows whose contract key (``k``) has a hash found more than once (registered ``raw_shared``): the
+    versions of a contract are grouped there, not over the whole file.
+
+    Returns the raw wide text columns (:data:`_WIDE`), cleaned later for the contracts kept only, and
+    the table of the cleaned narrow columns (registered as ``raw``).
+    """
+    present = set(raw.column_names)
+    narrow = [c for c in raw.column_names if c not in _WIDE]
+    columns = [(c if c in present else f"NULL::VARCHAR AS {c}") for c in _COLUMNS if c not in _WIDE + _LAZY]
+    table = pa.table({c: raw[c] if c in _LAZY or c == "modification_id" else _clean_text(raw[c]) for c in narrow})
+    table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
+    # only the holders with a separator byte go through a regex (``nosep``), the others are kept as they are
+    sepy = (_has_bytes(raw["titulaire_id"], _SEP_BYTES) if "titulaire_id" in present
+            else np.zeros(raw.num_rows, dtype=bool))
+    table = table.append_column("sepy", pa.array(sepy))
+    con.register("raw", table)
+    con.execute(_BASE.format(name="base", source="raw", columns=", ".join(columns)))
+    # a hash collision only adds rows of keys found once, which the exact grouping of _VERSIONS drops
+    key_hash = con.sql("SELECT hash(k) AS h FROM base").to_arrow_table()["h"].to_numpy()
+    shared = pa.array(pd.Series(key_hash).duplicated(keep=False).to_numpy())
+    con.register("raw_shared", table.select([c for c in table.column_names if c not in _LAZY]).filter(shared))
+    con.execute(_BASE.format(name="shared", source="raw_shared", columns=", ".join(columns)))
+    return raw.select([c for c in raw.column_names if c in _WIDE]), table
+
+
+def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
+    """The wide text columns of the rows kept (boolean mask in file order), cleaned as ``base`` (after the
+    filter: the cleaning is row by row), in row order. ``wide`` (raw column by name) is emptied: each raw
+    column is released as soon as it is filtered."""
+    mask = pa.array(kept)
+    count = int(kept.sum())
+    return pa.table({c: _clean_text(wide.pop(c).filter(mask)) if c in wide else pa.nulls(count, pa.string())
+                     for c in _WIDE})
+
+
+#: The raw columns the per-distinct-value lookups read (:func:`_lookups`).
+_LOOKUP_COLUMNS = [*_LAZY, "acheteur_id", "titulaire_id", "titulaire_typeIdentifiant"]
+
+
+def _lookups(con, raw: dict[str, pa.ChunkedArray], n: int, today: date) -> dict[str, tuple]:
+    """Every column computed once per distinct value (:func:`_by_distinct`, from the raw columns), on the
+    DuckDB connection ``con`` (a cursor of its own, closed here): the contract's type, date, CPV code,
+    buyer, holder, duration, social considerations and place, each as (code of each row, result); the
+    segment of each distinct CPV code; the SIRET check of each distinct holder (``siret``: whether it
+    is checked as a SIRET, the reason it is invalid, its validity).
+
+    ``raw`` is emptied as the columns are used (``n``: the number of rows, for the columns absent).
+    """
+    def column(name: str) -> pa.ChunkedArray:
+        return raw.pop(name) if name in raw else pa.chunked_array([pa.nulls(n, pa.string())])
+
+    try:
+        found = {
+            "type": _by_distinct(con, {"raw": column("_type"), "alt": column("type")}, _BY_TYPE),
+            "date": _by_distinct(con, {"raw": column("dateNotification")},
+                                 _BY_DATE.replace("@TODAY@", today.isoformat()),
+                                 lambda c: _register_map(c, "odd_dates", _odd_dates(c), _DATE_SCHEMA)),
+            "cpv": _by_distinct(con, {"raw": column("codeCPV")}, _BY_CPV),
+            "buyer": _by_distinct(con, {"raw": column("acheteur_id")}, _BY_BUYER),
+            "holder": _by_distinct(con, {"raw": column("titulaire_id"), "typ": column("titulaire_typeIdentifiant")},
+                                   _BY_HOLDER),
+            "duration": _by_distinct(
+                con, {"raw": column("dureeMois")}, _BY_DURATION,
+                lambda c: _register_map(c, "odd_durations", _odd_numbers(
+                    c, "SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL AND NOT plain_number(raw)"),
+                    _NUMBER_SCHEMA)),
+            "social": _by_distinct(con, {"raw": column("considerationsSociales")}, _BY_SOCIAL),
+            "place": _by_distinct(con, {"code": column("lieuExecution_code"), "typ": column("lieuExecution_typeCode")},
+                                  _BY_PLACE),
+        }
+    finally:
+        con.close()
+    by_holder = found["holder"][1]
+    is_siret = _flags(by_holder, "is_siret")
+    siret_values = by_holder["titulaire_id"].combine_chunks().filter(pa.array(is_siret))
+    checked, reasons = siret_reasons(siret_values if len(siret_values) else pa.array([], pa.string()))
+    siret_reason = reasons.take(pc.index_in(by_holder["titulaire_id"], value_set=checked))
+    found["siret"] = (is_siret, siret_reason,
+                      pc.if_else(pa.array(is_siret), pc.is_null(siret_reason), pa.scalar(None, pa.bool_())))
+    segments = map_cpv_series(pd.Series(found["cpv"][1]["codeCPV"].combine_chunks().to_pylist(), dtype="string"))
+    found["segments"] = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
+    return found
+
+
+def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
+    """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
+    the rejects of the removed rows, the number of contracts found, and the texts of the amounts
+    out of the totals (in row order).
+
+    DuckDB finds the rows of the contracts found more than once (``versions``, over the view ``shared``),
+    grouped by :func:`_multi` (registered as ``multi`` for the amounts' queries);
+    the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
+    each column that depends on one or two input columns once per distinct value (:func:`_lookups`, in a
+    thread on a DuckDB cursor of its own while the rows are cleaned and grouped here);
+    DuckDB again only finds the duplicate contracts among the contracts kept. ``connecting``: the DuckDB
+    connection being started (by :func:`clean_national`, while the CSV is read here).
+    """
+    raw = _source(path)
+    con = connecting.result()
+    # the per-distinct-value columns, from the raw columns, on their own DuckDB connection in a thread,
+    # while the rows are cleaned and grouped here (dictionary encodings and DuckDB release the GIL); then
+    # the wide columns in that thread; on an error, the thread ends before the connection is closed
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lazy = {c: raw[c] for c in _LOOKUP_COLUMNS if c in raw.column_names}
+        lookups = pool.submit(_lookups, con.cursor(), lazy, raw.num_rows, today)
+        del lazy
+        wide, table = _load(con, raw)
+        del raw
+        versions = con.sql(_VERSIONS).to_arrow_table()
+        con.execute("DROP VIEW shared")
+        con.unregister("raw_shared")
+        multi, repeats = _multi(versions)
+        in_versions = versions["rang"].to_numpy() - 1
+        del versions
+        con.register("multi", multi)
+        _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
+        multi = con.sql(_MULTI_ROWS).to_arrow_table()
+        con.unregister("multi")
+        con.execute("DROP VIEW base")
+        con.unregister("raw")
+        pa.system_memory_pool().release_unused()  # DuckDB's freed memory (malloc) back to the system
+        n = table.num_rows
+
+        def column(name: str) -> pa.ChunkedArray:
+            return table[name] if name in table.column_names else pa.chunked_array([pa.nulls(n, pa.string())])
+
+        # the contracts: the rows of a contract found once, and the first row of the others
+        is_contract = np.ones(n, dtype=bool)
+        is_contract[in_versions] = False
+        first_rows = multi["r0"].to_numpy() - 1
+        is_contract[first_rows] = True
+        rows_read = int(is_contract.sum())
+
+        def pick(name: str, mask: np.ndarray) -> pa.ChunkedArray:
+            """The values of the rows of ``mask`` (a filter goes chunk by chunk, a take would join the chunks)."""
+            return column(name).filter(pa.array(mask))
+
+        # reasons that remove a contract, in the order of the checks (one code per row of the file)
+        found = lookups.result()
+        code, by_type = found["type"]
+        concession = _flags(by_type, "concession")[code]
+        date_code, by_date = found["date"]
+        cpv_code, by_cpv = found["cpv"]
+        reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
+                       "cpv_absent", "cpv_invalide"]
+        reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
+                            _bools(pc.is_null(by_date["text"]))[date_code],
+                            _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code],
+                            _bools(pc.is_null(by_cpv["text"]))[cpv_code],
+                            _flags(by_cpv, "invalide")[cpv_code]],
+                           np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
+        reason[~is_contract] = 0
+        rejected = reason > 0
+        motif = pa.array(reason_keys, pa.string()).take(pa.array(reason[rejected] - 1))
+        removed = pa.table({
+            "motif": motif, "rang": pa.array(np.flatnonzero(rejected) + 1),
+            "uid": pick("uid", rejected), "id": pick("id", rejected), "acheteur_id": pick("acheteur_id", rejected),
+            "valeur": pc.case_when(
+                pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"])),
+                               pc.equal(motif, "cpv_invalide")),
+                _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]),
+                _spread(by_cpv, "text", cpv_code[rejected]))})
+
+        # the contracts kept: values for the duplicate search
+        kept = is_contract & ~rejected
+        buyer_code, by_buyer = found["buyer"]
+        holder_code, by_holder = found["holder"]
+        odd = con.sql("SELECT * FROM odd_numbers").to_arrow_table()
+        amount, amount_ok = _number(pick("montant", kept), odd)
+        same_buyer = _codes(by_buyer["acheteur_id"])[0]  # equal cleaned values, equal keys
+        same_holder = _codes(by_holder["titulaire_id"])[0]
+        k_rows = np.flatnonzero(kept)
+        con.register("kept", pa.table({
+            "rang": k_rows + 1, "id": pick("id", kept), "acheteur": same_buyer[buyer_code[kept]],
+            "titulaire": same_holder[holder_code[kept]], "montant_num": pa.array(amount, mask=~amount_ok),
+            "date_notif": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
+        duplicate_rangs = con.sql(_DUPLICATES).to_arrow_table()["rang"].to_numpy()
+        con.unregister("kept")
+        duplicate = np.zeros(n, dtype=bool)
+        duplicate[duplicate_rangs - 1] = True
+        d_id = pick("id", duplicate)
+        removed_duplicates = pa.table({
+            "motif": pa.array(["doublon_marche"] * len(duplicate_rangs), pa.string()),
+            "rang": pa.array(np.flatnonzero(duplicate) + 1), "uid": pick("uid", duplicate), "id": d_id,
+            "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code[duplicate]), "valeur": d_id})
+
+        # the output: the contracts kept that are no duplicates, in row order
+        out = kept & ~duplicate
+        # the wide columns (the largest) filtered and cleaned in a thread, while the narrow output columns are
+        # computed here (Arrow and numpy release the GIL); each raw column is released once filtered
+        wide = {c: wide[c] for c in wide.column_names}  # emptied by _clean_wide
+        wide = pool.submit(_clean_wide, wide, out)
+        keep = ~duplicate[kept]
+        amount, amount_ok = amount[keep], amount_ok[keep]
+        buyer_code, holder_code, date_code, cpv_code = buyer_code[out], holder_code[out], date_code[out], cpv_code[out]
+        multi_index = np.full(n, -1, dtype=np.int64)
+        multi_index[first_rows] = np.arange(len(first_rows))
+        m = multi_index[out]
+        is_multi = m >= 0
+        size = len(m)
+        m_at = pa.array(m[is_multi])
+        modif = np.full(size, np.nan)
+        modif_ok = np.zeros(size, dtype=bool)
+        modif_col = multi["modif_num"].combine_chunks().take(m_at)
+        modif[is_multi] = modif_col.to_numpy(zero_copy_only=False)
+        modif_ok[is_multi] = np.asarray(modif_col.is_valid())
+        modif_bad = np.zeros(size, dtype=bool)
+        modif_bad[is_multi] = _flags(multi, "modif_bad")[m[is_multi]]
+        nb_modifications = np.zeros(size, dtype=np.int64)
+        nb_modifications[is_multi] = multi["nv"].to_numpy()[m[is_multi]] - 1
+        hors_totaux = (~amount_ok | (amount < MIN_AMOUNT) | (amount > MAX_AMOUNT)
+                       | (modif_ok & ((modif < MIN_AMOUNT) | (modif > MAX_AMOUNT))))
+        final_ok = modif_ok | amount_ok
+        holder = _spread(by_holder, "titulaire_id", holder_code)
+        nb_holders = np.asarray(holder.is_valid()).astype(np.int64)
+        nb_holders[is_multi] = multi["nb_titulaires"].to_numpy()[m[is_multi]]
+        holders = pc.replace_with_mask(holder, pa.array(is_multi),
+                                       multi["titulaires_ids"].combine_chunks().take(m_at).cast(pa.string()))
+        is_siret, siret_reason, siret_valid = found["siret"]
+        dur_code, by_duration = found["duration"]
+        dur_code = dur_code[out]
+        soc_code, by_social = found["social"]
+        soc_code = soc_code[out]
+        place_code, by_place = found["place"]
+        place_code = place_code[out]
+        segments = found["segments"]
+        del found
+        values = {
+            "uid": pick("uid", out), "id": pick("id", out),
+            "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code),
+            "nature_achat": _spread(by_cpv, "nature_achat", cpv_code), "codeCPV": _spread(by_cpv, "codeCPV", cpv_code),
+            "dureeMois": _spread(by_duration, "dureeMois", dur_code),
+            "dateNotification": _spread(by_date, "date_notif", date_code), "annee": _spread(by_date, "annee", date_code),
+            "montant": pa.array(amount, mask=~amount_ok),
+            "montant_final": pa.array(np.where(modif_ok, modif, amount), mask=~final_ok),
+            "montant_valide": pa.array(~hors_totaux),
+            "lieuExecution_code": _spread(by_place, "code", place_code),
+            "lieuExecution_typeCode": _spread(by_place, "typ", place_code),
+            "titulaire_id": holder, "titulaire_typeIdentifiant": pick("titulaire_typeIdentifiant", out),
+            "titulaires_ids": holders, "nb_titulaires": pa.array(nb_holders),
+            "titulaire_siret_valide": siret_valid.take(pa.array(holder_code)),
+            **{c: _spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
+                                                           "clause_sociale", "critere_social", "marche_reserve")},
+            "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
+            "segment": segments.take(pa.array(cpv_code)), "departement": _spread(by_place, "departement", place_code),
+            # flags of values (rejects, see :func:`_flag_rejects`)
+            "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
+            "duree_bad": _spread(by_duration, "duree_bad", dur_code),
+            "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
+        "social_bad": _spread(by_social, "social_bad", soc_code),
+        }
+        bad_amount = np.zeros(n, dtype=bool)
+        bad_amount[np.flatnonzero(out)[hors_totaux]] = True
+        invalid_amounts = pick("montant", bad_amount)  # the texts of the amounts out of the totals, in row order
+        del table, column, pick
+        wide = wide.result()
+        pa.default_memory_pool().release_unused()
+        output = pa.table({c: wide[c] if c in _WIDE else values[c] for c in _OUTPUT_COLUMNS + _FLAG_NAMES})
+        removed = pa.concat_tables([repeats.cast(_REJECT_SCHEMA), removed.cast(_REJECT_SCHEMA),
+                                    removed_duplicates.cast(_REJECT_SCHEMA)])
+        return output, removed, rows_read, invalid_amounts
+
+
+_FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad", "social_bad"]
+
+
+def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa.Table:
+    """Rejects of the values flagged on the contracts kept (``output`` has the final and flag columns;
+    ``invalid_amounts``: the texts of the amounts out of the totals), by reason in the order of
+    :data:`REASONS`, each in row order. A replaced amount is written as DuckDB writes a ``DOUBLE``
+    as text (a small query over those amounts only)."""
+    modified = pc.is_valid(output["modif_num"])
+    con.register("modified", pa.table({"i": np.arange(pc.sum(modified).as_py() or 0, dtype=np.int64),
+                                       "v": output["modif_num"].filter(modified)}))
+    amounts = con.sql("SELECT v::VARCHAR AS t FROM modified ORDER BY i").to_arrow_table()["t"]
+    con.unregister("modified")
+    ids = output.select(["rang", "uid", "id", "acheteur_id"])
+    holder_bad = output["siret_bad"]
+    parts = []
+    for motif, mask, value in (  # value: the texts of the rows of ``mask``, or None
+            ("montant_hors_totaux", pc.invert(output["montant_valide"]), invalid_amounts),
+            ("montant_modifie", modified, amounts), ("modification_illisible", output["modif_bad"], None),
+            ("siret_invalide", holder_bad, output["titulaire_id"].filter(holder_bad)),
+            ("duree_illisible", output["duree_bad"], None),
+            ("consideration_inconnue", output["social_bad"], output["considerationsSociales"].filter(output["social_bad"]))):
+        rows = ids.filter(mask)
+        parts.append(pa.table({"motif": pa.array([motif] * rows.num_rows, pa.string()),
+                               **{c: rows[c] for c in rows.column_names},
+                               "valeur": pa.nulls(rows.num_rows, pa.string()) if value is None else value}
+                              ).cast(_REJECT_SCHEMA))
+    return pa.concat_tables(parts)
+
+
+def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Counts by reason (in the order of :data:`REASONS`) and the first rows of each reason (Arrow, not pandas).
+
+    The reasons are told apart by one dictionary encoding (numpy masks, not a text comparison per reason),
+    and the first rows of all reasons taken at once.
+    """
+    codes, names = _codes(rejets["motif"])
+    tallies = np.bincount(codes, minlength=len(names))
+    index = {name: i for i, name in enumerate(names.to_pylist())}
+    order = [r for r in REASONS if r in index and tallies[index[r]]]
+    motifs = pd.DataFrame([(REASONS[r][0], REASONS[r][1], int(tallies[index[r]])) for r in order],
+                          columns=["motif", "action", "nombre"])
+    rang = rejets["rang"].to_numpy()
+    firsts = []
+    for reason in order:
+        rows = np.flatnonzero(codes == index[reason])
+        if len(rows) > EXAMPLES_PER_REASON:
+            rows = rows[np.argpartition(rang[rows], EXAMPLES_PER_REASON)[:EXAMPLES_PER_REASON]]
+        firsts.append(rows[np.argsort(rang[rows])])
+    chosen = rejets.drop_columns("motif").take(pa.array(np.concatenate(firsts) if firsts else [], pa.int64()))
+    exemples, start = {}, 0
+    for reason, rows in zip(order, firsts):
+        exemples[REASONS[reason][0]] = chosen.slice(start, len(rows)).to_pandas()
+        start += len(rows)
+    return motifs, exemples
+
+
+def clean_national(path: str | Path, *, today: date | None = None, parquet: str | Path | None = None) -> NationalResult:
+    """Load and clean a national DECP CSV export (see the module docstring).
+
+    With ``parquet``, the cleaned table is written there by DuckDB (sorted by buyer, then row)
+    and ``table`` is empty (the caller reads the file back when needed).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Le fichier DECP « {path} » est introuvable.")
+    today = today or date.today()
+    pool = pa.default_memory_pool()
+    if "jemalloc" in pa.supported_memory_backends():
+        # for the run (the CSV read included): jemalloc reuses the pages it frees for the next arrays, where
+        # mimalloc (pyarrow's default) soon gives them back and touching them again costs page faults (about
+        # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    starting = ThreadPoolExecutor(max_workers=1)
+    connecting = starting.submit(_connect)  # DuckDB imported and started while _run reads the CSV
+    starting.shutdown(wait=False)
+    try:
+        output, removed, rows_read, invalid_amounts = _run(connecting, path, today)
+        con = connecting.result()
+        flagged = _flag_rejects(con, output, invalid_amounts)
+        table = output.select(_OUTPUT_COLUMNS)
+        del output
+        if parquet is not None:
+            # the narrow columns stored first: from its statistics, DuckDB writes those without nulls as
+            # required (the wide ones, joined from Arrow, stay optional)
+            con.register("final_arrow", table.select([c for c in _OUTPUT_COLUMNS if c not in _WIDE]))
+            con.execute("CREATE TEMP TABLE final AS SELECT * FROM final_arrow")
+            con.unregister("final_arrow")
+            con.register("wide_kept", table.select([*_WIDE, "rang"]))
+            del table
+            select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
+                      + " FROM final f JOIN wide_kept w ON w.rang = f.rang")
+            con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {_sql_text(str(parquet))} "
+                        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
+            con.unregister("wide_kept")
+            table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
+    finally:
+        pa.set_memory_pool(pool)
+        connecting.result().close()
+    rejets = pa.concat_tables([removed, flagged])
+    rejets = rejets.take(pc.sort_indices(rejets["rang"]))  # in file order (stable: reasons of a row kept in turn)
+    motifs, exemples = _summaries(rejets)
+    return NationalResult(table, motifs, exemples, rows_read=int(rows_read), rejets=rejets)
+
+
+# --- aggregation, cache, territory extract ----------------------------------------------------
+
+def aggregate_department_segment(table: pa.Table) -> pd.DataFrame:
+    """Contracts, contracts with a social clause and valid amounts by department × segment (Arrow's
+    group by; departments then segments in order, missing ones last; ``montant_total`` missing when
+    a group has no valid amount)."""
+    columns = table.select(["departement", "segment"])
+    columns = columns.append_column("clause", pc.fill_null(table["clause_sociale"], False)).append_column(
+        "montant", pc.if_else(pc.fill_null(table["montant_valide"], False), table["montant_final"],
+                              pa.scalar(None, pa.float64())))
+    grouped = columns.group_by(["departement", "segment"], use_threads=False).aggregate(
+        [([], "count_all"), ("clause", "sum"), ("montant", "sum")])
+    grouped = grouped.sort_by([("departement", "ascending", "at_end"), ("segment", "ascending", "at_end")])
+    return pd.DataFrame({
+        "departement": grouped["departement"].to_pandas(), "segment": grouped["segment"].to_pandas(),
+        "marches": grouped["count_all"].to_numpy().astype(np.int64),
+        "marches_clause_sociale": grouped["clause_sum"].fill_null(0).to_numpy().astype(np.int64),
+        "montant_total": grouped["montant_sum"].to_numpy(zero_copy_only=False).astype(float)})
+
+
+def cache_paths(path: str | Path, cache_dir: str | Path) -> tuple[Path, Path]:
+    """Cache file of the cleaned table and of its rejects, for the content of ``path``."""
+    digest = file_hash(Path(path))
+    base = Path(cache_dir) / f"decp-national-{CACHE_VERSION}-{digest}"
+    return base.with_suffix(".parquet"), base.with_suffix(".rejets.parquet")
+
+
+def ingest_national(path: str | Path, cache_dir: str | Path, *, today: date | None = None) -> tuple[Path, pd.DataFrame]:
+    """Cleaned national table in the Parquet cache (computed once per file content and day).
+
+    Returns the cache file and the rejects summary (motif, action, nombre). The rejects of every
+    row sit beside it (``….rejets.parquet``, read by :func:`buyers_rejects`).
+    """
+    path = Path(path)
+    cache_dir = Path(cache_dir)
+    target, rejects_file = cache_paths(path, cache_dir)
+    meta = target.with_suffix(".json")
+    today = today or date.today()
+    if target.exists() and rejects_file.exists() and meta.exists():
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("today") == today.isoformat():
+            return target, pd.DataFrame(info["motifs"], columns=["motif", "action", "nombre"])
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    result = clean_national(path, today=today, parquet=tmp)
+    pq.write_table(result.rejets, rejects_file.with_name(rejects_file.name + ".tmp"), compression="zstd")
+    rejects_file.with_name(rejects_file.name + ".tmp").replace(rejects_file)
+    tmp.replace(target)
+    meta.write_text(json.dumps({"today": today.isoformat(), "source": path.name, "contrats": result.rows_read,
+                                "motifs": result.motifs.to_dict(orient="records")}, ensure_ascii=False),
+                    encoding="utf-8")
+    return target, result.motifs
+
+
+def _wanted(acheteurs: set[str]) -> list[str]:
+    from diversification.inputs.siret import normalize_siret
+
+    return sorted({normalize_siret(a) for a in acheteurs if normalize_siret(a)})
+
+
+def buyers_contracts(cache: str | Path, acheteurs: set[str]) -> pd.DataFrame:
+    """Contracts of the given buyers only (SIRET set), read from the cache (row groups pruned)."""
+    wanted = _wanted(acheteurs)
+    if not wanted:
+        return pq.read_schema(cache).empty_table().to_pandas()
+    table = pq.read_table(cache, filters=[("acheteur_id", "in", wanted)])
+    return table.sort_by("rang").to_pandas()
+
+
+def buyers_rejects(rejects_file: str | Path, acheteurs: set[str]) -> pd.DataFrame:
+    """Rejects and flags of the given buyers' contracts (buyer SIRET without separators)."""
+    table = pq.read_table(rejects_file)
+    buyer = pc.replace_substring_regex(table["acheteur_id"], "[\\s\u00a0.\\-]", "")
+    keep = pc.fill_null(pc.is_in(buyer, value_set=pa.array(_wanted(acheteurs), pa.string())), False)
+    return table.filter(keep).to_pandas()
+
+
+def load_territory_decp(path: str | Path, acheteurs: set[str], cache_dir: str | Path, *,
+                        today: date | None = None):
+    """The territory's buyers' contracts of a national DECP file, as :func:`decp.load_decp` returns them.
+
+    The national file is cleaned once (Parquet cache in ``cache_dir``); the table has
+    :data:`decp.DECP_COLUMNS`; the rejects log has one record per reason (count and first lines
+    in the motif) for the buyers' contracts, so that nothing is dropped silently.
+    """
+    from diversification.inputs.results import LoadResult
+
+    path = Path(path)
+    cache, motifs = ingest_national(path, cache_dir, today=today)
+    rejects_file = cache_paths(path, cache_dir)[1]
+    table = buyers_contracts(cache, acheteurs)
+    rejects = buyers_rejects(rejects_file, acheteurs)
+    out = pd.DataFrame(index=table.index)
+    for column in DECP_COLUMNS:
+        if column in table:
+            out[column] = table[column]
+    out["format_source"] = FORMAT_CSV
+    out["fichier"] = path.name
+    out["ligne"] = (table["rang"] + 1).astype("Int64")  # header on line 1, one line a row
+    for column in ("dureeMois", "annee", "nb_titulaires", "nb_modifications"):
+        out[column] = out[column].astype("Int64")
+    for column in ("montant", "montant_final"):
+        out[column] = out[column].astype("Float64")
+    for column in ("montant_valide", "titulaire_siret_valide", "clause_sociale", "critere_social", "marche_reserve"):
+        out[column] = out[column].astype("boolean")
+    out["dateNotification"] = pd.to_datetime(out["dateNotification"]).astype("datetime64[ns]")
+    out = out[DECP_COLUMNS].reset_index(drop=True)
+
+    log = RejectionLog("decp")
+    counts = rejects["motif"].value_counts()
+    removed = 0
+    for reason in [r for r in REASONS if r in counts.index]:
+        label, _ = REASONS[reason]
+        rows = rejects.loc[rejects["motif"] == reason].sort_values("rang")
+        lines = [int(r) + 1 for r in rows["rang"].head(EXAMPLES_PER_REASON)]
+        first = rows.iloc[0]
+        more = len(rows) - len(lines)
+        where = ", ".join(str(x) for x in lines) + (f" et {more} autre(s)" if more > 0 else "")
+        action = _ACTIONS[reason]
+        if reason in REMOVING_REASONS:
+            removed += len(rows)
+        log.add(path.name, lines[0], _REASON_COLUMNS.get(reason, ""), first["valeur"],
+                f"{label} : {len(rows)} marché(s) (fichier national, lignes {where})", action)
+    total = int(motifs["nombre"].sum()) if len(motifs) else 0
+    notices = [
+        f"« {path.name} » : fichier DECP national lu par la voie rapide (cache {cache.name}) ; "
+        f"{len(out)} marché(s) des {len(_wanted(acheteurs))} acheteur(s) du territoire retenu(s), "
+        f"{removed} marché(s) de ces acheteurs écarté(s) ; {total} rejet(s) ou signalement(s) sur tout le fichier.",
+    ]
+    notices += unknown_social_notice(out)
+    return LoadResult("decp", out, log, [path], len(out) + removed, notices)
+
+
+def _actions() -> dict[str, str]:
+    from diversification.inputs import errors
+
+    return {
+        "concession": errors.ACTION_ROW_REJECTED, "id_absent": errors.ACTION_ROW_REJECTED,
+        "acheteur_absent": errors.ACTION_ROW_REJECTED, "date_absente": errors.ACTION_ROW_REJECTED,
+        "date_illisible": errors.ACTION_ROW_REJECTED, "date_future": errors.ACTION_ROW_REJECTED,
+        "cpv_absent": errors.ACTION_ROW_REJECTED, "cpv_invalide": errors.ACTION_ROW_REJECTED,
+        "doublon_ligne": errors.ACTION_DUPLICATE_REMOVED, "doublon_marche": errors.ACTION_DUPLICATE_REMOVED,
+        "montant_hors_totaux": errors.ACTION_EXCLUDED_FROM_TOTALS, "montant_modifie": errors.ACTION_AMOUNT_UPDATED,
+        "modification_illisible": errors.ACTION_VALUE_IGNORED, "siret_invalide": ACTION_VALUE_FLAGGED,
+        "duree_illisible": errors.ACTION_VALUE_IGNORED, "consideration_inconnue": errors.ACTION_VALUE_IGNORED,
+    }
+
+
+_ACTIONS = _actions()
+_REASON_COLUMNS = {"concession": "_type", "id_absent": "id", "acheteur_absent": "acheteur_id",
+                   "date_absente": "dateNotification", "date_illisible": "dateNotification",
+                   "date_future": "dateNotification", "cpv_absent": "codeCPV", "cpv_invalide": "codeCPV",
+                   "doublon_ligne": "uid", "doublon_marche": "id", "montant_hors_totaux": "montant",
+                   "montant_modifie": "modifications.montant", "modification_illisible": "modifications.montant",
+                   "siret_invalide": "titulaire_id", "duree_illisible": "dureeMois",
+                   "consideration_inconnue": "considerationsSociales"}

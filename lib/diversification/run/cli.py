@@ -1,0 +1,322 @@
+"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``corrige``, ``comparer``, ``exemples``.
+All messages in French."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
+
+from diversification.inputs.errors import KitError
+from diversification.inputs.paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
+
+HELP_OPTION_TEXT = "Affiche cette aide et quitte."
+
+
+class _FrenchHelp:
+    """The ``--help`` option described in French (Click's own text is English)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+
+class FrenchGroup(_FrenchHelp, TyperGroup):
+    pass
+
+
+class FrenchCommand(_FrenchHelp, TyperCommand):
+    pass
+
+
+app = typer.Typer(
+    help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
+    add_completion=False,
+    no_args_is_help=True,
+    cls=FrenchGroup,
+)
+# Wide enough for the tables when the output is a file or a CI log.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]Erreur :[/] {message}")
+    raise typer.Exit(code)
+
+
+MOTEUR_HELP = "Moteur d'exécution : « noyau » (noyaux Python gardés vivants d'un notebook à l'autre, par défaut) ou « papermill » (un noyau neuf par notebook, l'un après l'autre : chemin de référence)."
+NOYAUX_HELP = ("Noyaux Python de l'étude (moteur « noyau ») : à partir de 2, les phases indépendantes s'exécutent "
+               "en même temps, chacune après celles dont elle lit les résultats. Par défaut : 2, ou 1 sur une machine à un cœur.")
+
+
+@app.command("etude", cls=FrenchCommand)
+def etude(
+    territoire: Path = typer.Option(TERRITOIRES_DIR / DEFAULT_TERRITORY, "--territoire", "-t",
+                                    help="Dossier du territoire (avec territoire.yaml)."),
+    annee: int = typer.Option(None, "--annee", "-a", help="Année étudiée (par défaut : celle de la configuration)."),
+    rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
+    moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
+    noyaux: int = typer.Option(None, "--noyaux", help=NOYAUX_HELP),
+    notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
+                                   help="Dossier des notebooks de phase (tests)."),
+) -> None:
+    """Exécute l'étude complète (notebooks 00 → 10) dans un nouveau dossier de run."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from diversification.run.engine import quiet_kernel_warnings
+    from diversification.run.runner import STATUS_DONE, run_study
+
+    quiet_kernel_warnings()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
+        task = progress.add_task("Étude", total=None)
+
+        started = []  # with two kernels, two notebooks may start with the same number finished
+
+        def on_notebook(name, title, finished, total):
+            started.append(name)
+            progress.update(task, total=total, completed=finished, description=f"{name} — {title}")
+            if not sys.stdout.isatty():
+                console.print(f"[{len(started)}/{total}] {name} — {title}")
+
+        try:
+            result = run_study(territoire, annee, reports_dir=rapports, notebooks_dir=notebooks,
+                               on_notebook=on_notebook, moteur=moteur, noyaux=noyaux)
+        except KitError as exc:
+            _fail(str(exc))
+        if result.status == STATUS_DONE:
+            progress.update(task, completed=progress.tasks[0].total or 0)
+    if result.status != STATUS_DONE:
+        _fail(result.message + f"\nDossier du run (statut « échec ») : {result.run_dir}", code=1)
+    console.print(f"Étude terminée. Rapport : {result.run_dir}")
+    from diversification.publish.report import phases_not_done
+
+    missing = phases_not_done(result.run_dir)
+    if missing:
+        console.print("Phases non réalisées ou réalisées en partie :")
+        for line in missing:
+            console.print(f"- {line}", markup=False, soft_wrap=True)
+    elif missing is not None:
+        console.print("Toutes les phases de l'étude sont réalisées.")
+    html = result.run_dir / "rapport" / "rapport.html"
+    if html.exists():
+        console.print(f"Rapport à ouvrir dans un navigateur : {html}")
+
+
+@app.command("lot", cls=FrenchCommand)
+def lot(
+    territoires: Path = typer.Option(..., "--territoires", "-T",
+                                     help="Dossier dont chaque sous-dossier avec un territoire.yaml est un territoire, "
+                                          "ou fichier listant un dossier de territoire par ligne."),
+    annee: int = typer.Option(None, "--annee", "-a", help="Année étudiée (par défaut : celle de chaque configuration)."),
+    travailleurs: int = typer.Option(None, "--travailleurs", "-j", help="Territoires traités en parallèle "
+                                     "(par défaut : nombre de cœurs)."),
+    reprendre: bool = typer.Option(False, "--reprendre", help="Ne relance pas les territoires qui ont déjà un run "
+                                   "terminé pour l'année."),
+    executeur: str = typer.Option("processus", "--executeur", help="« processus » (processus locaux isolés) ou "
+                                  "« dask » (cluster Dask existant, voir --scheduler)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Adresse du scheduler Dask (ex. tcp://10.0.0.5:8786)."),
+    rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
+    moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
+    notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
+                                   help="Dossier des notebooks de phase (tests)."),
+) -> None:
+    """Exécute l'étude sur un lot de territoires, en parallèle ; un territoire en échec n'arrête pas les autres."""
+    from diversification.run.batch import STATUS_SKIPPED, find_territories, run_batch
+    from diversification.run.engine import quiet_kernel_warnings
+    from diversification.run.runner import STATUS_DONE
+
+    quiet_kernel_warnings()
+    try:
+        paths = find_territories(territoires)
+    except KitError as exc:
+        _fail(str(exc))
+    if not paths:
+        _fail(f"Aucun territoire trouvé dans « {territoires} » (sous-dossiers avec un territoire.yaml attendus).")
+    console.print(f"{len(paths)} territoire(s) à traiter.")
+
+    def on_done(outcome):
+        console.print(f"  {outcome.identifiant} : {outcome.statut} ({_duration(outcome.duree_s)})")
+
+    try:
+        outcomes = run_batch(paths, annee, reports_dir=rapports, notebooks_dir=notebooks, travailleurs=travailleurs,
+                             reprendre=reprendre, moteur=moteur, executeur=executeur, scheduler=scheduler,
+                             on_done=on_done)
+    except KitError as exc:
+        _fail(str(exc))
+    table = Table(title="Synthèse du lot")
+    for column in ("Territoire", "Statut", "Phases réalisées", "Durée", "Dossier du rapport"):
+        table.add_column(column)
+    colours = {STATUS_DONE: "green", STATUS_SKIPPED: "cyan"}
+    for outcome in outcomes:
+        colour = colours.get(outcome.statut, "red")
+        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", _phases_done(outcome.dossier),
+                      _duration(outcome.duree_s), outcome.dossier or "—")
+    console.print(table)
+    failed = [o for o in outcomes if o.statut not in (STATUS_DONE, STATUS_SKIPPED)]
+    for outcome in failed:
+        err_console.print(f"[bold red]Échec[/] {outcome.identifiant} : {outcome.message}")
+    if failed:
+        err_console.print(f"[bold red]Erreur :[/] {len(failed)} territoire(s) en échec sur {len(outcomes)}.")
+        raise typer.Exit(1)
+    console.print(f"Lot terminé : {len(outcomes)} territoire(s).")
+
+
+def _phases_done(run_dir: str | None) -> str:
+    """« 10 sur 10 », « 7 sur 10 » (phases entirely done, from the table phase 10 publishes), or « — »."""
+    from diversification.publish.report import phases_done
+
+    return (phases_done(run_dir) if run_dir else None) or "—"
+
+
+def _duration(seconds: float) -> str:
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s".replace(".", ",")
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+@app.command("valider", cls=FrenchCommand)
+def valider(
+    territoire: Path = typer.Option(..., "--territoire", "-t", help="Dossier du territoire à contrôler."),
+    annee: int = typer.Option(None, "--annee", "-a", help="Année qui sera étudiée (par défaut : celle de la configuration)."),
+) -> None:
+    """Contrôle seulement les fichiers du territoire (contrôles du notebook 00), sans rien écrire."""
+    from diversification.inputs.config import year_problem
+    from diversification.inputs.quality import check_territory, reject_messages
+
+    if annee is not None and (problem := year_problem(annee)):
+        _fail(problem)
+    try:
+        check = check_territory(territoire, annee)
+    except KitError as exc:
+        _fail(str(exc))
+    table = Table(title=f"Contrôle des données — {check.data.config.nom}")
+    for column in check.synthese.columns:
+        table.add_column(str(column))
+    for _, row in check.synthese.iterrows():
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+    messages = reject_messages(check.data)
+    if messages:
+        console.print("[bold]Lignes rejetées ou valeurs signalées, par motif[/]")
+        for message in messages:
+            console.print(f"- {message}", markup=False, soft_wrap=True)
+    for warning in check.avertissements:
+        console.print(f"[yellow]Attention :[/] {warning}")
+    if check.notices:  # what the reading did of the files (encoding, labels read as the kit's, margins...)
+        console.print("[bold]Remarques sur la lecture des fichiers[/]")
+        for notice in check.notices:
+            console.print(f"- {notice}", markup=False, soft_wrap=True)
+    blocking = [w for w in check.avertissements if "obligatoire" in w or "illisible" in w]
+    if blocking:
+        raise typer.Exit(1)
+    console.print("Contrôle terminé.")
+
+
+@app.command("nouveau", cls=FrenchCommand)
+def nouveau(
+    dossier: Path = typer.Argument(..., help="Dossier du nouveau territoire (absent ou vide)."),
+    nom: str = typer.Option(..., "--nom", help="Nom affiché du territoire, ex. « Communauté de communes du Bocage »."),
+    identifiant: str = typer.Option(None, "--identifiant",
+                                    help="Identifiant court (minuscules, chiffres, tirets) ; par défaut tiré du nom."),
+    annee: int = typer.Option(None, "--annee", help="Année étudiée ; par défaut l'année dernière."),
+    departement: list[str] = typer.Option(None, "--departement", "-d",
+                                          help="Code d'un département du territoire (option répétable)."),
+) -> None:
+    """Crée un territoire vide : configuration commentée et modèles des fichiers d'entrée, sans aucune donnée."""
+    import datetime as dt
+
+    from diversification.run.scaffold import README_NAME, TEMPLATES_DIR, create_territory
+
+    try:
+        written = create_territory(dossier, nom, identifiant=identifiant, annee=annee or dt.date.today().year - 1,
+                                   departements=departement or [])
+    except KitError as exc:
+        _fail(str(exc))
+    console.print(f"Territoire créé : {dossier.resolve()} ({len(written)} fichiers).", soft_wrap=True)
+    console.print("- territoire.yaml : à compléter (acheteurs partenaires, communes, priorités).", soft_wrap=True)
+    console.print(f"- {README_NAME} : où déposer chaque fichier ; {TEMPLATES_DIR}/ : les modèles de colonnes.",
+                  soft_wrap=True)
+    console.print(f"Ensuite : diversification valider --territoire {dossier}", soft_wrap=True, markup=False)
+
+
+@app.command("corrige", cls=FrenchCommand)
+def corrige(
+    run: Path = typer.Argument(..., help="Dossier d'un run terminé (reports/<territoire>/<année>/<run-id>)."),
+) -> None:
+    """Affiche la réponse de chaque exercice de formation sur le territoire d'un run terminé (pour le formateur)."""
+    from diversification.run.training import answer_key
+
+    _check_finished_run(run)
+    try:
+        key = answer_key(run)
+    except KitError as exc:
+        _fail(str(exc))
+    table = Table(title=f"Réponses des exercices — {run.parent.parent.name} {run.parent.name}")
+    for column in key.columns:
+        table.add_column(column, overflow="fold")
+    for row in key.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+
+
+def _check_finished_run(run: Path) -> None:
+    """French error (exit 2) unless ``run`` is the folder of a finished run."""
+    import json
+
+    from diversification.run.runner import STATUS_DONE
+
+    manifest = run / "manifest.json"
+    if not manifest.is_file():
+        _fail(f"« {run} » n'est pas un dossier de run (manifest.json introuvable).")
+    status = json.loads(manifest.read_text(encoding="utf-8")).get("statut")
+    if status != STATUS_DONE:
+        _fail(f"Le run « {run.name} » n'est pas terminé (statut « {status} ») : relancez l'étude.")
+
+
+@app.command("comparer", cls=FrenchCommand)
+def comparer(
+    runs: list[Path] = typer.Argument(..., help="Dossiers de runs terminés (reports/<territoire>/<année>/<run-id>), "
+                                               "deux ou plus : par exemple l'étude de l'an dernier et celle de cette année."),
+) -> None:
+    """Met côte à côte les chiffres clés de plusieurs runs terminés (années ou territoires)."""
+    from diversification.publish.report import compare_runs
+
+    if len(runs) < 2:
+        _fail("Donnez au moins deux dossiers de runs à comparer.")
+    for run in runs:
+        _check_finished_run(run)
+    table = Table(title="Chiffres clés comparés")
+    comparison = compare_runs(runs)
+    for column in comparison.columns:
+        table.add_column(column, overflow="fold")
+    for row in comparison.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+
+
+@app.command("exemples", cls=FrenchCommand)
+def exemples(
+    dossier: Path = typer.Option(TERRITOIRES_DIR, "--dossier", help="Dossier où écrire les territoires d'exemple."),
+) -> None:
+    """Régénère les territoires d'exemple (fictifs, déterministes)."""
+    from diversification.inputs.samples import generate_all
+
+    for path in generate_all(dossier):
+        console.print(f"Territoire écrit : {path}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
