@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from diversification.decisions import arguments as a
+from diversification.publish import documents
 from diversification.inputs.errors import InputError
 
 EVIL = "<script>alert(1)</script>"
@@ -111,13 +112,13 @@ def test_sheet_content():
 
 def test_write_sheets_uses_safe_names(tmp_path):
     sheet = a.ArgumentSheet("12345678901234", "Ville", "restauration", "Restauration", _context("Ville"))
-    paths = a.write_sheets([sheet], tmp_path)
+    paths = documents.write_sheets([sheet], tmp_path)
     assert paths == [tmp_path / "argumentaires" / "12345678901234_restauration.html"]
     assert paths[0].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert a.write_sheets([sheet], "") == []
+    assert documents.write_sheets([sheet], "") == []
     bad = a.ArgumentSheet("../../etc", "Ville", "restauration", "Restauration", _context("Ville"))
     with pytest.raises(InputError):
-        a.write_sheets([bad], tmp_path)
+        documents.write_sheets([bad], tmp_path)
 
 
 def test_sheets_table():

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from diversification.indicators import concentration as c
+from diversification.publish import charts
 
 
 def _suivi(rows):
@@ -123,11 +124,11 @@ def test_protected_hours_hide_hours_of_small_counts(suivi):
     # counts 2, 2, 1 with threshold 3: all hidden, hours too
     assert shown["participants"].isna().all()
     assert shown["heures_realisees"].isna().all()
-    chart = c.chart_hours_by_segment(protected)
+    chart = charts.hours_by_segment(protected)
     assert chart.table.empty and "3 valeur(s)" in chart.note
     open_table = c.hours_table(suivi, "segment", 1, annee=2025)
     assert open_table.n_hidden == 0
-    assert len(c.chart_hours_by_segment(open_table).table) == 3
+    assert len(charts.hours_by_segment(open_table).table) == 3
 
 
 def test_same_inputs_same_tables(suivi):

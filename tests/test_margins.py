@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from diversification.indicators import demand, profiles
+from diversification.publish import charts
 from diversification.inputs.loading import load_demandeurs_emploi
 
 ROWS = """annee;categorie;sexe;tranche_age;anciennete;code_rome;effectif
@@ -137,7 +138,7 @@ def test_notebook_tables_and_charts_say_not_measurable_not_secret(loaded):
     decision = pd.DataFrame({"public_id": ["femmes"], "retenu": [True], "rang": [1], "indice_representation": [0.4]})
     segments = demand.segments_table(loaded.table, 2025, decision, 5)
     assert segments.n_hidden == 0 and segments.table["demandeurs_publics_prioritaires"].isna().all()
-    chart = demand.chart_segments(segments)
+    chart = charts.jobseekers_by_segment(segments)
     assert chart.table.empty and chart.note == ""
     assert demand.key_figures(decision, segments).endswith("non mesurable, autres_services non mesurable, "
                                                            "blanchisserie_nettoyage_vetements non mesurable")
@@ -149,7 +150,7 @@ def test_notebook_tables_and_charts_say_not_measurable_not_secret(loaded):
                       "tranche_age": ["26-49 ans"], "niveau_qualification": ["4 (bac)"], "statut": ["autre"],
                       "rqth": pd.array([False], dtype="boolean"), "qpv": pd.array([False], dtype="boolean"),
                       "ligne": [2]}), loaded.table, 2025, 1)
-    assert demand.chart_representation(representation).table["libelle"].tolist() == [
+    assert charts.representation(representation).table["libelle"].tolist() == [
         "Femmes", "Seniors", "Demandeurs d'emploi de longue durée"]
 
 

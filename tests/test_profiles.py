@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from diversification.indicators import profiles as p
+from diversification.publish import charts
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_profiles_protected_dimension_by_dimension(suivi, demandeurs):
     assert age.loc["26-49 ans", "participants"] == 8 and age.loc["moins de 26 ans", "participants"] == 0
     display = protected.for_display()
     assert "secret statistique" in set(display["participants"].astype(str))
-    chart = p.chart_profile(protected, "Tranche d'âge")
+    chart = charts.participant_profile(protected, "Tranche d'âge")
     assert chart.table["modalite"].tolist() == ["moins de 26 ans", "26-49 ans", "50 ans et plus"]
 
 

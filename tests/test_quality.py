@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from diversification.inputs import quality
+from diversification.publish import documents
 from diversification.inputs.loading import load_territory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -86,7 +87,7 @@ def test_warnings_in_french(tmp_path):
 
 def test_outputs_keep_personal_rows_private(tmp_path):
     c = check(tmp_path)
-    written = quality.write_check_outputs(c, tmp_path / "run")
+    written = documents.write_check_outputs(c, tmp_path / "run")
     names = {p.relative_to(tmp_path / "run").as_posix() for p in written}
     assert "prive/suivi_clauses.parquet" in names and "prive/rejets.csv" in names
     assert "donnees/decp.parquet" in names

@@ -206,7 +206,7 @@ def test_pdf_fallback_when_weasyprint_is_missing(tmp_path, monkeypatch):
     result = report.write_pdf("<html><body><p>x</p></body></html>", tmp_path)
     assert result.path is None
     assert "PDF non produit" in result.message
-    text = (tmp_path / report.NO_PDF_NAME).read_text(encoding="utf-8")
+    text = (tmp_path / report.REPORT_DIR / report.NO_PDF_NAME).read_text(encoding="utf-8")
     assert "n'a pas été produit" in text and "WeasyPrint" in text and "Pango" in text
     assert not (tmp_path / report.PDF_NAME).exists()
 

@@ -121,16 +121,3 @@ def test_job_seekers_by_segment_counts_each_cell_once():
     assert S.job_seekers_by_segment(dem, [], 2025, segments).isna().all()
 
 
-def test_fallback_priority_publics():
-    dem = pd.DataFrame({"annee": [2025] * 2, "sexe": ["F", "H"], "tranche_age": ["26-49 ans"] * 2,
-                        "niveau_qualification": ["4 (bac)"] * 2, "anciennete": ["moins d'un an"] * 2,
-                        "rqth": [False, False], "brsa": [False, False], "qpv": [False, False],
-                        "code_rome": ["K2204"] * 2, "effectif": [50, 50]})
-    suivi = pd.DataFrame({"annee": [2025] * 10, "participant_id": [f"p{i}" for i in range(10)],
-                          "sexe": ["F"] * 2 + ["H"] * 8, "tranche_age": ["26-49 ans"] * 10,
-                          "niveau_qualification": ["4 (bac)"] * 10, "rqth": [False] * 10,
-                          "statut": ["autre"] * 10, "qpv": [False] * 10})
-    table = S.fallback_priority_publics(suivi, dem, 2025, threshold=5).set_index("public_id")
-    # femmes: 2 participants (< 5): index hidden, retained ; men-only publics with 0 participants: retained
-    assert pd.isna(table.loc["femmes", "indice_representation"]) and table.loc["femmes", "retenu"]
-    assert table.loc["femmes", "part_demandeurs"] == 0.5

@@ -26,6 +26,7 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
     code("""from IPython.display import Markdown, display
 
 from diversification.inputs import quality, schemas
+from diversification.publish import documents
 
 controle = quality.check_territory(territoire, annee)"""),
     md("""## 1. Ce qui a été lu, accepté et rejeté
@@ -49,7 +50,7 @@ Les années présentes dans chaque entrée, les acheteurs partenaires de la conf
     md("""## 5. Écriture dans le dossier du run
 
 Les tables contrôlées (Parquet) sont écrites dans `donnees/` (et `prive/` pour le suivi par participant), les tables de contrôle dans `tables/`, les rejets dans `prive/rejets.csv`. En exploration (`dossier_run` vide), rien n'est écrit."""),
-    code("""ecrits = quality.write_check_outputs(controle, dossier_run) if dossier_run else []
+    code("""ecrits = documents.write_check_outputs(controle, dossier_run) if dossier_run else []
 print(f"{len(ecrits)} fichier(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
     md("""## Pour aller plus loin : le format attendu du suivi des clauses
 

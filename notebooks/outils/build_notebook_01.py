@@ -26,6 +26,7 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import concentration, demand, findings, profiles
+from diversification.publish import charts
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -38,7 +39,7 @@ Pour l'année étudiée : le nombre de participants (personnes distinctes), les 
     code("""heures_segment = concentration.hours_table(suivi, "segment", etude.threshold, annee=annee)
 heures_segment.for_display()"""),
     code("""Markdown(heures_segment.rule)"""),
-    code("""concentration.chart_hours_by_segment(heures_segment)"""),
+    code("""charts.hours_by_segment(heures_segment)"""),
     md("""## 2. Les heures par année, par acheteur et par entreprise
 
 L'évolution des volumes d'une année sur l'autre, puis, pour l'année étudiée, les acheteurs qui portent les clauses et les entreprises qui réalisent les heures. Une forte dépendance à quelques entreprises fragilise le dispositif (Fiche C1 : « rééquilibrer le portage économique »)."""),
@@ -64,7 +65,7 @@ concentration.indicators_for_display(indicateurs)"""),
     code("""tendance = concentration.concentration_trend(suivi)
 tendance"""),
     code("""Markdown(concentration.trend_markdown(tendance))"""),
-    code("""concentration.chart_trend(tendance)"""),
+    code("""charts.concentration_trend(tendance)"""),
     md("""## 4. Profil des bénéficiaires et des demandeurs d'emploi
 
 Pour chaque caractéristique (sexe, âge, qualification, RQTH, QPV, statut), la part des participants de l'année et celle des demandeurs d'emploi du territoire, et l'écart en points. Un écart fortement négatif signale un public que les clauses atteignent peu. Le statut d'éligibilité n'a pas d'équivalent dans l'extraction des demandeurs d'emploi."""),
@@ -72,8 +73,8 @@ Pour chaque caractéristique (sexe, âge, qualification, RQTH, QPV, statut), la 
     code("""profil = profiles.profile_table(suivi, demandeurs, annee, etude.threshold)
 profil.for_display()"""),
     code("""Markdown(profil.rule)"""),
-    code("""profiles.chart_profile(profil, "Sexe")"""),
-    code("""profiles.chart_profile(profil, "Niveau de qualification")"""),
+    code("""charts.participant_profile(profil, "Sexe")"""),
+    code("""charts.participant_profile(profil, "Niveau de qualification")"""),
     md("""## 5. Axes de progrès
 
 Les constats ci-dessous ne sont pas rédigés à la main : chacun vient d'une règle explicite de `data_samples/referentiels/regles_axes_progres.csv` (indicateur, comparaison, seuil, justification, source). Le facilitateur peut discuter un seuil et le modifier dans ce fichier. Une règle dont l'indicateur n'est pas calculable (ou couvert par le secret statistique) le dit au lieu de se déclencher.

@@ -24,7 +24,9 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
 seuil_indice = 1.0  # un public est retenu quand son indice de représentation est inférieur à ce seuil""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
+from diversification.decisions import registry
 from diversification.indicators import demand
+from diversification.publish import charts
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -52,12 +54,12 @@ demande_metiers.for_display()"""),
     code("""Markdown(demand.population_note(suivi, annee) or "Effectif de participants suffisant pour comparer les parts.")"""),
     code("""representation = demand.representation_table(suivi, demandeurs, annee, etude.threshold)
 representation"""),
-    code("""demand.chart_representation(representation)"""),
+    code("""charts.representation(representation)"""),
     md("""## 3. Publics prioritaires (décision)
 
 Le score ordonne les publics : (1 − indice) × poids, nul pour un public qui n'est pas sous-représenté. Les effectifs, parts, indices et scores couverts par le secret statistique sont masqués ; la décision (rang, retenu) reste affichée."""),
     code("""Markdown(demand.retention_rule(seuil_indice))"""),
-    code("""decision = etude.decision("publics_prioritaires", lambda: demand.compute_priority_publics(suivi, demandeurs, annee, etude.threshold, etude.config.raw, seuil_indice=seuil_indice), id_column="public_id")
+    code("""decision = registry.priority_publics(etude, seuil_indice=seuil_indice)
 decision"""),
     code("""Markdown(demand.decision_markdown(decision))"""),
     md("""## 4. Les métiers recherchés par les publics prioritaires, par segment d'achat
@@ -66,7 +68,7 @@ Pour chaque segment : combien de demandeurs d'emploi des publics retenus recherc
     code("""segments_publics = demand.segments_table(demandeurs, annee, decision, etude.threshold)
 segments_publics.for_display()"""),
     code("""Markdown(segments_publics.rule)"""),
-    code("""demand.chart_segments(segments_publics)"""),
+    code("""charts.jobseekers_by_segment(segments_publics)"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(demand.key_figures(decision, segments_publics))""", metadata={"keep_output": True}),
     md("""## 5. Écriture dans le dossier du run

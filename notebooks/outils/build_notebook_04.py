@@ -26,7 +26,7 @@ graine = 2025  # graine du tirage aléatoire de l'analyse de robustesse""", meta
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import ecosystem, purchases
-from diversification.decisions import scoring
+from diversification.decisions import registry, scoring
 from diversification.publish import widgets
 from diversification.publish.study import open_study
 
@@ -34,8 +34,8 @@ etude = open_study(territoire, annee, dossier_run)"""),
     md("""## 1. Les publics prioritaires
 
 Décision de la phase 02 (ou épinglée par la configuration) : le critère « adéquation avec les publics » compte les demandeurs d'emploi de ces publics qui recherchent les métiers de chaque segment."""),
-    code("""publics = etude.decision("publics_prioritaires", scoring.publics_compute(etude), id_column="public_id")
-display(Markdown(scoring.publics_source_note()))
+    code("""publics = registry.priority_publics(etude)
+display(Markdown(registry.source_note("publics_prioritaires")))
 publics[["public_id", "libelle", "retenu", "origine"]]"""),
     md("""## 2. Les critères et leurs poids
 
@@ -56,7 +56,7 @@ display(panneau.widget)"""),
     md("""## 4. Le classement et la décision
 
 Score = moyenne pondérée des critères mesurés du segment ; les `top_n` premiers sont retenus, sauf si la configuration épingle la décision."""),
-    code("""segments = etude.decision("segments_prioritaires", scoring.segments_compute(criteres, poids, top_n, graine), id_column="segment_id")
+    code("""segments = registry.priority_segments(etude, criteria=criteres, weights=poids, top_n=top_n, seed=graine)
 display(Markdown(scoring.decision_note(segments, top_n)))
 segments"""),
     md("""## 5. Robustesse du classement

@@ -23,16 +23,17 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import HTML, Markdown, display
 
-from diversification.decisions import arguments, screening
+from diversification.decisions import arguments, registry, screening
+from diversification.publish import documents
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)"""),
     md("""## 1. Les décisions des phases précédentes
 
 Les publics prioritaires (phase 02) et les segments prioritaires (phase 04) sont relus dans le dossier du run, ou recalculés en exploration. Une décision épinglée dans `territoire.yaml` l'emporte sur le calcul (colonne `origine`)."""),
-    code("""publics = etude.decision("publics_prioritaires", arguments.publics_compute(etude), id_column="public_id")
+    code("""publics = registry.priority_publics(etude)
 publics[["public_id", "libelle", "indice_representation", "retenu", "origine"]]"""),
-    code("""segments = etude.decision("segments_prioritaires", arguments.segments_compute(etude, publics), id_column="segment_id")
+    code("""segments = registry.priority_segments(etude)
 segments[["segment_id", "libelle", "rang", "score", "retenu", "origine"]]"""),
     md("""## 2. Les chiffres du rééquilibrage
 
@@ -55,7 +56,7 @@ Ce qui s'affiche ci-dessous est exactement ce qu'ouvrira l'acheteur (toutes les 
     md("""## 4. Écriture dans le dossier du run
 
 Chaque fiche est écrite dans `argumentaires/<siret de l'acheteur>_<segment>.html`. En exploration (`dossier_run` vide), rien n'est écrit."""),
-    code("""ecrits = arguments.write_sheets(fiches, dossier_run)
+    code("""ecrits = documents.write_sheets(fiches, dossier_run)
 print(f"{len(ecrits)} argumentaire(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
     *exercise_cells(md, code, "05", "arguments.sheets_table(fiches)"),
 ]

@@ -24,7 +24,7 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
     code("""from IPython.display import Markdown, display
 
 from diversification.publish import buyer_workbook
-from diversification.decisions import screening
+from diversification.decisions import registry, screening
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -48,7 +48,7 @@ screening.screening_for_display(reperage)"""),
     md("""## 4. La décision : les marchés ciblés
 
 Sont retenus les achats pour lesquels une considération sociale est recommandée (clause d'insertion, marché ou lot réservé, critère social). Une liste épinglée dans `territoire.yaml` (`decisions_epinglees.marches_cibles`) l'emporte."""),
-    code("""marches = etude.decision("marches_cibles", screening.target_compute(etude, reperage), id_column="id_achat")
+    code("""marches = registry.target_contracts(etude, reperage)
 marches[["id_achat", "acheteur_nom", "segment_libelle", "montant_estime_ht", "recommandation", "retenu", "origine"]]"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(screening.key_figures(reperage, marches))""", metadata={"keep_output": True}),

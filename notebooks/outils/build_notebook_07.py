@@ -23,7 +23,7 @@ annee = 2025  # année étudiée
 dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
-from diversification.decisions import partnership
+from diversification.decisions import partnership, registry
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -31,7 +31,7 @@ structures = etude.table("structures_inclusives") if etude.available("structures
     md("""## 1. Les segments prioritaires retenus
 
 Décision de la phase 04 (lue dans le dossier du run, ou recalculée avec les réglages par défaut en exploration). La colonne `origine` dit si la liste a été calculée ou épinglée dans `territoire.yaml`."""),
-    code("""decision = partnership.priority_segments_decision(etude)
+    code("""decision = registry.priority_segments(etude)
 segments = partnership.retained_segments(decision)
 display(Markdown(partnership.no_segment_note(decision) or partnership.structures_note(etude) or "Segments retenus ci-dessous."))
 partnership.retained_table(decision)"""),

@@ -24,7 +24,7 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import calculator, hours
-from diversification.decisions import partnership
+from diversification.decisions import registry
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -32,7 +32,7 @@ parametres = hours.load_parameters(etude.config.get("parametres"))"""),
     md("""## 1. Les marchés ciblés
 
 D'où viennent les marchés dont on calcule les heures : la décision de la phase 06 quand elle existe, sinon les achats prévus des segments prioritaires."""),
-    code("""segments = partnership.retained_segments(partnership.priority_segments_decision(etude))
+    code("""segments = registry.retained_segment_ids(etude)
 cibles, note_cibles = hours.targeted_contracts(etude, segments)
 display(Markdown(note_cibles))"""),
     md("""## 2. Les règles de calcul

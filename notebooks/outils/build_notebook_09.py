@@ -26,6 +26,7 @@ dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer s
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import disclosure, evaluation
+from diversification.publish import charts
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -45,7 +46,7 @@ Part des femmes, des seniors, des travailleurs handicapés et des diplômés (ni
 etude.publish("evaluation_profils", profils)
 display(evaluation.profile_for_display(profils))
 display(Markdown(f"*{disclosure.describe_rule(etude.threshold)}*"))"""),
-    code("""graphique = evaluation.chart_profiles(profils) if len(profils) else Markdown("Pas de profil à représenter.")
+    code("""graphique = charts.evaluation_profiles(profils) if len(profils) else Markdown("Pas de profil à représenter.")
 graphique"""),
     md("""## 3. Les entreprises engagées pour la première fois
 

@@ -27,6 +27,8 @@ from diversification.publish import report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
+if etude.run_dir is None:
+    display(Markdown(report.exploration_note(etude)))
 tables = report.study_tables(etude)
 contexte = report.report_context(etude, tables)
 sections = contexte["sections"]"""),
@@ -48,8 +50,7 @@ Publics prioritaires (02), segments d'achat prioritaires (04) et marchés cibles
     md("""## 4. Chiffres clés
 
 Les chiffres repris en tête du rapport."""),
-    code("""# NBVAL_CHECK_OUTPUT
-print(report.key_figures_text(tables))""", metadata={"keep_output": True}),
+    code("""print(report.key_figures_text(tables))"""),
     md("""## 5. Le rapport
 
 Le rapport est écrit dans le dossier `rapport/` du run. Si WeasyPrint ou ses bibliothèques système (Pango) manquent, le PDF n'est pas produit : le fichier `PDF_NON_PRODUIT.txt` l'explique et le rapport HTML reste complet (il s'imprime en PDF depuis un navigateur). En exploration, rien n'est écrit."""),

@@ -8,7 +8,7 @@ Les graphiques de cette phase sont dessinés dès maintenant pour le rapport d'�
 def report_charts_cells(md, code, key: str) -> list:
     """The « Pour le rapport » section: the phase draws its report charts as it ends."""
     return [md(REPORT_CHARTS_TEXT),
-            code(f"""from diversification import report
+            code(f"""from diversification.publish import report
 
 graphiques = report.publish_section_charts(etude, "{key}")""")]
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from diversification.inputs import quality
+from diversification.publish import documents
 from diversification.run.cli import app
 
 from .conftest import SUIVI_HEADER, SUIVI_ROWS
@@ -16,7 +17,7 @@ from .conftest import SUIVI_HEADER, SUIVI_ROWS
 
 def run_check(territory: Path, tmp_path: Path):
     check = quality.check_territory(territory, today=None)
-    quality.write_check_outputs(check, tmp_path / "run")
+    documents.write_check_outputs(check, tmp_path / "run")
     with open(tmp_path / "run" / "prive" / "rejets.csv", encoding="utf-8-sig", newline="") as handle:
         rejects = list(csv.DictReader(handle, delimiter=";"))
     return check, rejects, quality.reject_messages(check.data)

@@ -63,31 +63,6 @@ def _environment() -> jinja2.Environment:
     )
 
 
-# --- decisions (adapters over phases 02 and 04) -----------------------------------------------
-
-def publics_compute(etude):
-    """``compute`` of the ``publics_prioritaires`` decision (phase 02, through :func:`scoring.publics_compute`)."""
-    from diversification.decisions import scoring
-
-    return scoring.publics_compute(etude)
-
-
-def segments_compute(etude, publics: pd.DataFrame):
-    """``compute`` of the ``segments_prioritaires`` decision (phase 04 functions, default top N).
-
-    Adapter: scoring.py has no single study-level function for this decision,
-    so this chains :func:`scoring.criteria_from_study`, :func:`scoring.criteria_weights`
-    (``poids_criteres`` of territoire.yaml) and :func:`scoring.prioritise_segments`.
-    """
-    from diversification.decisions import scoring
-
-    def compute() -> pd.DataFrame:
-        raw = scoring.criteria_from_study(etude, publics)
-        return scoring.prioritise_segments(raw, scoring.criteria_weights(etude.config.get("poids_criteres")))
-
-    return compute
-
-
 # --- formatting ------------------------------------------------------------------------------------
 
 def _missing(value: object) -> bool:
@@ -339,22 +314,6 @@ def sheets_table(sheets: list[ArgumentSheet]) -> pd.DataFrame:
                           "Adaptations": len(s.context["adaptations"]), "Achats prévus": len(s.context["achats"]),
                           "Fichier": f"argumentaires/{s.filename}"} for s in sheets],
                         columns=["Acheteur", "Segment", "Adaptations", "Achats prévus", "Fichier"])
-
-
-def write_sheets(sheets: list[ArgumentSheet], run_dir: str | Path) -> list[Path]:
-    """Write every sheet as ``argumentaires/<siret>_<segment>.html`` of the run folder (nothing if empty)."""
-    from diversification.publish.safe_output import safe_join
-
-    if not run_dir:
-        return []
-    folder = safe_join(Path(run_dir), "argumentaires")
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for sheet in sheets:
-        path = safe_join(folder, sheet.filename)
-        path.write_text(sheet.html, encoding="utf-8")
-        written.append(path)
-    return written
 
 
 def key_figures(sheets: list[ArgumentSheet], figures: dict, publics: list[dict]) -> str:

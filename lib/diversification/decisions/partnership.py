@@ -10,9 +10,6 @@ Dates of the plan are relative to the study year: ``trimestre_debut = 1`` is
 the first quarter (T1) of year + 1, ``5`` the first quarter of year + 2; a step
 lasts ``duree_trimestres`` quarters. Start date = first day of the start
 quarter, end date = last day of the last quarter.
-
-This module also holds the thin adapters to the upstream decisions
-(:func:`priority_segments_decision`), used by notebooks 07 and 08.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from diversification.decisions.scoring import retained_segments
 from diversification.indicators import ecosystem
 from diversification.inputs.referentiels import load_referentiel, split_list
 from diversification.inputs.segments import segment_labels
@@ -35,40 +33,6 @@ INCLUSIVE = "structures inclusives"
 MAX_NAMES = 3
 PLAN_COLUMNS = ["segment_id", "libelle", "ordre", "etape", "responsable", "partenaires", "a_impliquer",
                 "debut", "fin", "trimestres", "reference_fiche"]
-
-
-# --- upstream decisions (thin adapters) ------------------------------------------------------
-
-def _segments_compute(etude):
-    """The ``compute`` callable of the ``segments_prioritaires`` decision (phase 04, default settings).
-
-    Same composition as notebook 04 with its default parameters (top 5, seed
-    2025): publics decision → :func:`scoring.criteria_from_study` →
-    :func:`scoring.segments_compute` with the configuration's weights. Called
-    only when the decision is not already in the run folder.
-    """
-    from diversification.decisions import scoring
-
-    def compute() -> pd.DataFrame:
-        publics = etude.decision("publics_prioritaires", scoring.publics_compute(etude), id_column="public_id")
-        raw = scoring.criteria_from_study(etude, publics)
-        weights = scoring.criteria_weights(etude.config.get("poids_criteres"))
-        return scoring.segments_compute(raw, weights)()
-
-    return compute
-
-
-def priority_segments_decision(etude) -> pd.DataFrame:
-    """The ``segments_prioritaires`` decision table (run folder, else computed; pins applied)."""
-    return etude.decision("segments_prioritaires", _segments_compute(etude), id_column="segment_id")
-
-
-def retained_segments(decision: pd.DataFrame) -> list[str]:
-    """Retained segment ids, in rank order when there is a ``rang`` column."""
-    table = decision[decision["retenu"].astype(bool)]
-    if "rang" in table.columns:
-        table = table.sort_values(["rang", "segment_id"], kind="stable")
-    return table["segment_id"].astype(str).tolist()
 
 
 def retained_table(decision: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,6 @@ the ranking and in every draw.
 from __future__ import annotations
 
 import difflib
-import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,6 +48,8 @@ RAW_COLUMNS = {
     "priorite_politique": ["priorite_politique"],
 }
 DEFAULT_TOP_N = 5
+#: Seed of the Monte-Carlo draws of the robustness of the ranking (reproducible runs).
+DEFAULT_SEED = 2025
 DEFAULT_DRAWS = 1000
 DEFAULT_SPREAD = 0.25
 
@@ -87,52 +88,6 @@ def criteria_weights(overrides: dict | None = None, criteria: pd.DataFrame | Non
     return weights
 
 
-# --- priority publics (fallback while the phase-02 function is not available) ---------
-
-def _demand_module():
-    try:
-        from diversification.indicators import demand
-    except ImportError:
-        return None
-    return demand if callable(getattr(demand, "compute_priority_publics", None)) else None
-
-
-def fallback_priority_publics(suivi: pd.DataFrame | None, demandeurs: pd.DataFrame, annee: int,
-                              threshold: int = 5) -> pd.DataFrame:
-    """Simple priority publics: publics under-represented among clause participants.
-
-    ``indice_representation`` = share of the public among distinct participants
-    of the year ÷ its share among job seekers of the year (latest year ≤
-    ``annee`` of each table). A public is retained when the index is below 1,
-    or when fewer than ``threshold`` participants belong to it (the index is
-    then hidden: statistical secrecy, and so few participants means
-    under-representation anyway).
-    """
-    publics = load_referentiel("publics")
-    dem = _latest_year(demandeurs, annee)
-    total_dem = float(dem["effectif"].sum())
-    rows = []
-    part = None
-    if suivi is not None and not suivi.empty:
-        part = _latest_year(suivi, annee).drop_duplicates("participant_id")
-    for pub in publics.itertuples(index=False):
-        share_dem = float(dem.query(pub.regle_demandeurs)["effectif"].sum()) / total_dem if total_dem else np.nan
-        count = None
-        share_part = np.nan
-        if part is not None and len(part):
-            count = int(len(part.query(pub.regle_suivi)))
-            share_part = count / len(part)
-        index = share_part / share_dem if share_dem else np.nan
-        small = count is not None and 0 < count < threshold
-        rows.append({"public_id": pub.public_id, "libelle": pub.libelle,
-                     "part_demandeurs": round(share_dem, 6),
-                     "indice_representation": pd.NA if small else round(index, 6) if index == index else pd.NA,
-                     "retenu": bool(small or (count == 0) or (index == index and index < 1))})
-    out = pd.DataFrame(rows)
-    out["indice_representation"] = out["indice_representation"].astype("Float64")
-    return out
-
-
 def _latest_year(table: pd.DataFrame, annee: int) -> pd.DataFrame:
     years = table["annee"].dropna().astype(int)
     if years.empty:
@@ -140,29 +95,6 @@ def _latest_year(table: pd.DataFrame, annee: int) -> pd.DataFrame:
     below = years[years <= annee]
     year = int(below.max()) if not below.empty else int(years.max())
     return table[table["annee"] == year]
-
-
-def publics_compute(etude):
-    """The ``compute`` callable of the ``publics_prioritaires`` decision.
-
-    Uses ``diversification.indicators.demand`` (phase 02) when it exists, else
-    :func:`fallback_priority_publics`.
-    """
-    suivi = etude.table("suivi_clauses") if etude.available("suivi_clauses") else None
-    demand = _demand_module()
-    if demand is not None and suivi is not None:
-        return functools.partial(demand.compute_priority_publics, suivi, etude.table("demandeurs_emploi"),
-                                 etude.annee, etude.threshold, etude.config.raw)
-    return functools.partial(fallback_priority_publics, suivi, etude.table("demandeurs_emploi"), etude.annee,
-                             etude.threshold)
-
-
-def publics_source_note() -> str:
-    """French sentence telling where the priority publics come from."""
-    if _demand_module() is not None:
-        return "Publics prioritaires : décision de la phase 02 (besoins emploi et insertion)."
-    return ("Publics prioritaires : calcul simplifié en attendant la phase 02 (publics sous-représentés "
-                "parmi les participants aux clauses par rapport aux demandeurs d'emploi).")
 
 
 # --- raw criteria -----------------------------------------------------------------------
@@ -307,7 +239,7 @@ def score_segments(normalised: pd.DataFrame, weights: pd.Series) -> pd.DataFrame
 
 
 def top_n_probability(normalised: pd.DataFrame, weights: pd.Series, *, top_n: int = DEFAULT_TOP_N,
-                      n_draws: int = DEFAULT_DRAWS, spread: float = DEFAULT_SPREAD, seed: int = 2025) -> pd.Series:
+                      n_draws: int = DEFAULT_DRAWS, spread: float = DEFAULT_SPREAD, seed: int = DEFAULT_SEED) -> pd.Series:
     """Probability of each segment to be in the top ``top_n`` when weights are perturbed (seeded Monte Carlo).
 
     One matrix product for all draws: weights (k) × factors (draws × k), uniform
@@ -328,7 +260,7 @@ def top_n_probability(normalised: pd.DataFrame, weights: pd.Series, *, top_n: in
 
 
 def prioritise_segments(raw: pd.DataFrame, weights: pd.Series, *, top_n: int = DEFAULT_TOP_N,
-                        n_draws: int = DEFAULT_DRAWS, spread: float = DEFAULT_SPREAD, seed: int = 2025,
+                        n_draws: int = DEFAULT_DRAWS, spread: float = DEFAULT_SPREAD, seed: int = DEFAULT_SEED,
                         criteria: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``segments_prioritaires`` decision table, sorted by rank.
 
@@ -385,14 +317,12 @@ def key_figures(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> str:
 
 # --- study helpers ----------------------------------------------------------------------
 
-def segments_compute(raw: pd.DataFrame, weights: pd.Series, top_n: int = DEFAULT_TOP_N, seed: int = 2025):
-    """The ``compute`` callable of the ``segments_prioritaires`` decision."""
-    return functools.partial(prioritise_segments, raw, weights, top_n=top_n, seed=seed)
-
-
 def retained_segments(decision: pd.DataFrame) -> list[str]:
-    """Ids of the retained segments, in rank order."""
-    return decision.sort_values("rang").loc[lambda d: d["retenu"].astype(bool), "segment_id"].astype(str).tolist()
+    """Retained segment ids of a ``segments_prioritaires`` decision, in rank order when it has a ``rang``."""
+    table = decision[decision["retenu"].astype(bool)]
+    if "rang" in table.columns:
+        table = table.sort_values(["rang", "segment_id"], kind="stable")
+    return table["segment_id"].astype(str).tolist()
 
 
 def decision_note(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> str:

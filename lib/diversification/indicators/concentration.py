@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from diversification.publish import charts
 from diversification.indicators import disclosure
 from diversification.inputs.referentiels import load_referentiel
 
@@ -327,29 +326,3 @@ def indicators_for_display(indicators: pd.DataFrame) -> pd.DataFrame:
 
 # --- charts ---------------------------------------------------------------------------------
 
-def chart_hours_by_segment(protected: disclosure.DisclosedTable) -> charts.Chart:
-    """Bar chart of the share of realised hours by segment (hidden rows left out)."""
-    return charts.bar_chart(
-        protected.table,
-        "libelle",
-        {"part_heures": "Part des heures réalisées"},
-        title="Répartition des heures d'insertion réalisées par segment d'achat",
-        xlabel="Part des heures réalisées",
-        percent=True,
-    )
-
-
-def chart_trend(trend: pd.DataFrame) -> charts.Chart:
-    """Line chart of the construction + cleaning share and the top-5 share by year."""
-    return charts.line_chart(
-        trend,
-        "annee",
-        {
-            "part_construction_nettoyage": "BTP et nettoyage",
-            "part_top5_entreprises": "5 premières entreprises",
-        },
-        title="Concentration des heures d'insertion par année",
-        xlabel="Année",
-        ylabel="Part des heures réalisées",
-        percent=True,
-    )

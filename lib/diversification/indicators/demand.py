@@ -39,7 +39,6 @@ import re
 
 import pandas as pd
 
-from diversification.publish import charts
 from diversification.indicators import disclosure
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.referentiels import load_referentiel, split_list
@@ -603,36 +602,6 @@ def segments_table(
 
 
 # --- charts ---------------------------------------------------------------------------------
-
-def chart_representation(table: pd.DataFrame) -> charts.Chart:
-    """Shares among participants and job seekers, per public (hidden values left out, and the publics not
-    measurable with the job-seeker table given: they are not secret)."""
-    if "explication" in table.columns:
-        table = table[~table["explication"].astype(str).str.startswith(UNMEASURABLE)]
-    return charts.bar_chart(
-        table,
-        "libelle",
-        {"part_participants": "Participants des clauses", "part_demandeurs": "Demandeurs d'emploi"},
-        title="Part de chaque public : participants et demandeurs d'emploi",
-        xlabel="Part de l'effectif",
-        percent=True,
-    )
-
-
-def chart_segments(protected: disclosure.DisclosedTable, top: int = 10) -> charts.Chart:
-    """Job seekers of the priority publics by segment (first ``top`` segments with job seekers)."""
-    table = protected.table
-    counts = table["demandeurs_publics_prioritaires"]
-    measurable = counts.notna() | protected.hidden["demandeurs_publics_prioritaires"]  # missing and not hidden: not measurable
-    table = table[measurable & (counts.fillna(1) > 0)].head(top)
-    return charts.bar_chart(
-        table,
-        "libelle",
-        {"demandeurs_publics_prioritaires": "Demandeurs d'emploi des publics prioritaires"},
-        title="Demandeurs d'emploi des publics prioritaires cherchant un métier du segment",
-        xlabel="Nombre de demandeurs d'emploi",
-    )
-
 
 def key_figures(decision: pd.DataFrame, segments: disclosure.DisclosedTable) -> str:
     """Stable French lines of the key figures of phase 02 (pinned by nbval)."""

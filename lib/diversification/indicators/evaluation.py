@@ -38,7 +38,6 @@ import math
 
 import pandas as pd
 
-from diversification.publish import charts
 from diversification.indicators import concentration, disclosure
 from diversification.inputs.segments import segment_labels
 
@@ -222,19 +221,6 @@ def profile_for_display(table: pd.DataFrame) -> pd.DataFrame:
     shown["part (IC 95 %)"] = [disclosure.SECRET_LABEL if pd.isna(p) else f"{pct(p)} [{pct(lo)} ; {pct(hi)}]"
                                for p, lo, hi in zip(table["part"], table["ic_bas"], table["ic_haut"])]
     return shown.rename(columns={"libelle": "indicateur"})
-
-
-def chart_profiles(table: pd.DataFrame) -> charts.Chart:
-    """Grouped bars of the shares by indicator (hidden shares left out)."""
-    wide = table.pivot(index="libelle", columns="groupe", values="part").reset_index()
-    order = [INDICATORS[k][0] for k in INDICATORS]
-    wide = wide.set_index("libelle").reindex(order).reset_index()
-    for name in (EXPERIMENTAL, HISTORICAL):
-        if name not in wide.columns:
-            wide[name] = pd.NA
-    return charts.bar_chart(wide, "libelle", {EXPERIMENTAL: EXPERIMENTAL, HISTORICAL: HISTORICAL},
-                            title="Profil des participants : clauses expérimentales et segments historiques",
-                            xlabel="Part des participants", percent=True)
 
 
 # --- companies -------------------------------------------------------------------------------------

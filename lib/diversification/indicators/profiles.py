@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from diversification.publish import charts
 from diversification.indicators import disclosure
 from diversification.inputs import schemas
 from diversification.indicators.demand import cells_for, jobseekers_of_year, participants_of_year
@@ -127,14 +126,3 @@ def profile_note(suivi: pd.DataFrame, annee: int) -> str:
     return f"Profil des participants de {annee} (chaque participant compté une fois)."
 
 
-def chart_profile(protected: disclosure.DisclosedTable, dimension: str = "Sexe") -> charts.Chart:
-    """Shares of participants and job seekers for one dimension (French title of the dimension)."""
-    table = protected.table[protected.table["dimension"] == dimension]
-    return charts.bar_chart(
-        table,
-        "modalite",
-        {"part_participants": "Participants des clauses", "part_demandeurs": "Demandeurs d'emploi"},
-        title=f"{dimension} : participants des clauses et demandeurs d'emploi",
-        xlabel="Part de l'effectif",
-        percent=True,
-    )

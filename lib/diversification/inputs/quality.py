@@ -214,43 +214,6 @@ def check_territory(territoire: str | Path, annee: int | None = None, *, today=N
     )
 
 
-def write_check_outputs(check: DataCheck, run_dir: str | Path) -> list[Path]:
-    """Write the loaded inputs and the quality tables into the run folder.
-
-    Participant-level rows and every reject (which may quote their values) go to
-    ``prive/``; other inputs to ``donnees/``; quality tables to ``tables/``.
-    """
-    from diversification.publish.safe_output import write_csv, write_parquet
-
-    run_dir = Path(run_dir)
-    written = []
-    for key, result in check.data.inputs.items():
-        if result.status != "chargée":
-            continue
-        folder = run_dir / ("prive" if key == "suivi_clauses" else "donnees")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{key}.parquet"
-        write_parquet(result.table, path)
-        written.append(path)
-    (run_dir / "prive").mkdir(parents=True, exist_ok=True)
-    path = run_dir / "prive" / "rejets.csv"
-    write_csv(check.data.rejects(), path)
-    written.append(path)
-    tables = run_dir / "tables"
-    tables.mkdir(parents=True, exist_ok=True)
-    for name, frame in (
-        ("controle_synthese", check.synthese),
-        ("controle_motifs_rejet", check.motifs),
-        ("controle_couverture_annees", check.annees),
-        ("controle_couverture_acheteurs", check.acheteurs),
-        ("controle_couverture_segments", check.segments),
-    ):
-        path = tables / f"{name}.parquet"
-        write_parquet(frame, path)
-        written.append(path)
-    return written
-
-
 def warnings_markdown(check: DataCheck) -> str:
     """The warnings and file notices as a French Markdown list."""
     lines = []

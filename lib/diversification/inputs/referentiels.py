@@ -68,6 +68,7 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "adaptations_segments": ("adaptation_id",),
     "parametres_heures": ("parametre",),
     "plan_actions_partenariat": ("etape_id",),
+    "tables_publiees": ("table",),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from diversification.publish.safe_output import safe_join, write_excel
+from diversification.publish import gate
+from diversification.publish.safe_output import write_excel
 
 WORKBOOK_FOLDER = "acheteurs"
 WORKBOOK_NAME = "reunion_acheteurs.xlsx"
@@ -105,5 +106,5 @@ def write_workbook(screened: pd.DataFrame, sourcing: pd.DataFrame | None, achete
         for col in ("Ordre", "Structures (min)", "Structures (max)", "Part de capacité (max)",
                     "Durée minimale (mois)", "Montant minimal (€ HT)", "Lots (min)"):
             table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
-    folder = safe_join(Path(run_dir), WORKBOOK_FOLDER)
-    return write_excel(sheets, safe_join(folder, WORKBOOK_NAME), formats=formats)
+    return gate.write_with(run_dir, f"{WORKBOOK_FOLDER}/{WORKBOOK_NAME}",
+                           lambda path: write_excel(sheets, path, formats=formats), kind="classeur")

@@ -17,6 +17,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from diversification.indicators import demand, evaluation
+from diversification.indicators.disclosure import DisclosedTable
+
 HIDDEN_NOTE = "{n} valeur(s) masquée(s) par le secret statistique, non représentée(s)."
 
 
@@ -121,3 +124,89 @@ def line_chart(
     n_hidden = int(shown[cols].isna().any(axis=1).sum())
     note = _finish(figure, n_hidden)
     return Chart(figure, shown, note)
+
+
+# --- the charts of the phases (tables of the indicators layer in, Chart out) ----------------------
+
+def hours_by_segment(protected: DisclosedTable) -> Chart:
+    """Bar chart of the share of realised hours by segment (hidden rows left out)."""
+    return bar_chart(
+        protected.table,
+        "libelle",
+        {"part_heures": "Part des heures réalisées"},
+        title="Répartition des heures d'insertion réalisées par segment d'achat",
+        xlabel="Part des heures réalisées",
+        percent=True,
+    )
+
+
+def concentration_trend(trend: pd.DataFrame) -> Chart:
+    """Line chart of the construction + cleaning share and the top-5 share by year."""
+    return line_chart(
+        trend,
+        "annee",
+        {
+            "part_construction_nettoyage": "BTP et nettoyage",
+            "part_top5_entreprises": "5 premières entreprises",
+        },
+        title="Concentration des heures d'insertion par année",
+        xlabel="Année",
+        ylabel="Part des heures réalisées",
+        percent=True,
+    )
+
+
+def representation(table: pd.DataFrame) -> Chart:
+    """Shares among participants and job seekers, per public (hidden values left out, and the publics not
+    measurable with the job-seeker table given: they are not secret)."""
+    if "explication" in table.columns:
+        table = table[~table["explication"].astype(str).str.startswith(demand.UNMEASURABLE)]
+    return bar_chart(
+        table,
+        "libelle",
+        {"part_participants": "Participants des clauses", "part_demandeurs": "Demandeurs d'emploi"},
+        title="Part de chaque public : participants et demandeurs d'emploi",
+        xlabel="Part de l'effectif",
+        percent=True,
+    )
+
+
+def jobseekers_by_segment(protected: DisclosedTable, top: int = 10) -> Chart:
+    """Job seekers of the priority publics by segment (first ``top`` segments with job seekers)."""
+    table = protected.table
+    counts = table["demandeurs_publics_prioritaires"]
+    measurable = counts.notna() | protected.hidden["demandeurs_publics_prioritaires"]  # missing and not hidden: not measurable
+    table = table[measurable & (counts.fillna(1) > 0)].head(top)
+    return bar_chart(
+        table,
+        "libelle",
+        {"demandeurs_publics_prioritaires": "Demandeurs d'emploi des publics prioritaires"},
+        title="Demandeurs d'emploi des publics prioritaires cherchant un métier du segment",
+        xlabel="Nombre de demandeurs d'emploi",
+    )
+
+
+def evaluation_profiles(table: pd.DataFrame) -> Chart:
+    """Grouped bars of the shares by indicator (hidden shares left out)."""
+    wide = table.pivot(index="libelle", columns="groupe", values="part").reset_index()
+    order = [evaluation.INDICATORS[k][0] for k in evaluation.INDICATORS]
+    wide = wide.set_index("libelle").reindex(order).reset_index()
+    for name in (evaluation.EXPERIMENTAL, evaluation.HISTORICAL):
+        if name not in wide.columns:
+            wide[name] = pd.NA
+    return bar_chart(wide, "libelle", {evaluation.EXPERIMENTAL: evaluation.EXPERIMENTAL, evaluation.HISTORICAL: evaluation.HISTORICAL},
+                            title="Profil des participants : clauses expérimentales et segments historiques",
+                            xlabel="Part des participants", percent=True)
+
+
+def participant_profile(protected: DisclosedTable, dimension: str = "Sexe") -> Chart:
+    """Shares of participants and job seekers for one dimension (French title of the dimension)."""
+    table = protected.table[protected.table["dimension"] == dimension]
+    return bar_chart(
+        table,
+        "modalite",
+        {"part_participants": "Participants des clauses", "part_demandeurs": "Demandeurs d'emploi"},
+        title=f"{dimension} : participants des clauses et demandeurs d'emploi",
+        xlabel="Part de l'effectif",
+        percent=True,
+    )

@@ -2,9 +2,10 @@
 
 The report is built from the **published** tables of a run folder
 (``tables/*.parquet``, already protected by the disclosure control), the
-argument sheets and ``manifest.json``; it never reads ``prive/``. When a phase
-notebook is explored without a run folder, :func:`tables_from_study` computes
-the same tables with the library functions of the phases.
+argument sheets and ``manifest.json``; it never reads ``prive/`` and never
+recomputes a phase. When notebook 10 is explored without a run folder, it shows
+the latest finished run of the territory for the year (:func:`rendered_run`), or
+says that there is none yet.
 
 * :func:`build_context` gathers the sections (one per phase 00–09), their
   tables formatted the French way (``1 234,5``, ``12,3 %``, ``€``), their charts
@@ -31,8 +32,13 @@ from pathlib import Path
 import pandas as pd
 
 from diversification.indicators import disclosure
+from diversification.publish import charts, gate
+from diversification.publish.safe_output import write_excel
+from diversification.decisions import registry
 from diversification.decisions.arguments import NO_BUYER
-from diversification.run.runner import PHASES
+from diversification.inputs.paths import REPORTS_DIR
+from diversification.inputs.phases import PHASES
+from diversification.publish.run_folder import latest_finished_run
 
 REPORT_DIR = "rapport"
 HTML_NAME = "rapport.html"
@@ -257,11 +263,6 @@ PHASE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "09": (("suivi_clauses",), ()),
 }
 
-DECISIONS = {
-    "02": ("publics_prioritaires", "Publics prioritaires", "public_id", "libelle"),
-    "04": ("segments_prioritaires", "Segments d'achat prioritaires", "segment_id", "libelle"),
-    "06": ("marches_cibles", "Marchés cibles", "id_achat", "objet"),
-}
 
 # --- tables ------------------------------------------------------------------------------------
 
@@ -270,57 +271,6 @@ def tables_from_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The published tables of a run folder (``tables/*.parquet``; ``prive/`` is never read)."""
     folder = Path(run_dir) / "tables"
     return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
-
-
-def tables_from_study(etude) -> dict[str, pd.DataFrame]:
-    """The key tables computed with the phases' library functions (exploration, no run folder)."""
-    from diversification.decisions import arguments, partnership
-    from diversification.indicators import concentration, demand, evaluation, findings, hours, profiles, purchases
-    from diversification.decisions import screening
-
-    tables: dict[str, pd.DataFrame] = {}
-    annee, threshold = etude.annee, etude.threshold
-    suivi = etude.table("suivi_clauses") if etude.available("suivi_clauses") else None
-    demandeurs = etude.table("demandeurs_emploi") if etude.available("demandeurs_emploi") else None
-    if suivi is not None:
-        tables["etat_des_lieux_heures_segment"] = concentration.hours_table(suivi, "segment", threshold, annee=annee).table
-        tables["etat_des_lieux_heures_entreprise"] = concentration.hours_table(
-            suivi, "entreprise", threshold, annee=annee).table
-        indicateurs = concentration.concentration_indicators(suivi, annee=annee)
-        tables["etat_des_lieux_tendance"] = concentration.concentration_trend(suivi)
-        if demandeurs is not None:
-            tables["etat_des_lieux_profil"] = profiles.profile_table(suivi, demandeurs, annee, threshold).table
-            representation = demand.representation_table(suivi, demandeurs, annee, threshold)
-            tables["besoins_emploi_representation"] = representation
-            indicateurs = findings.combine_indicators(indicateurs, demand.representation_indicators(representation))
-        tables["etat_des_lieux_indicateurs"] = indicateurs
-        tables["etat_des_lieux_axes_progres"] = findings.evaluate_rules(indicateurs)
-    publics = etude.decision("publics_prioritaires", arguments.publics_compute(etude), id_column="public_id")
-    tables["decision_publics_prioritaires"] = publics
-    if demandeurs is not None:
-        tables["besoins_emploi_segments"] = demand.segments_table(demandeurs, annee, publics, threshold).table
-    trades = purchases.study_trades(etude)
-    tables["opportunites_segments"] = purchases.segment_opportunities(trades)
-    unmatched = purchases.unmatched_trades(trades)
-    if len(unmatched):
-        tables["metiers_bmo_sans_segment"] = unmatched
-    segments = etude.decision("segments_prioritaires", arguments.segments_compute(etude, publics),
-                              id_column="segment_id")
-    tables["decision_segments_prioritaires"] = segments
-    retenus = partnership.retained_segments(segments)
-    if etude.available("achats_prevus"):
-        reperage = screening.screen_study(etude)
-        tables["decision_marches_cibles"] = etude.decision(
-            "marches_cibles", screening.target_compute(etude, reperage), id_column="id_achat")
-        cibles, _ = hours.targeted_contracts(etude, retenus)
-        tables["volumes_insertion"] = hours.insertion_volumes(cibles, hours.load_parameters(etude.config.get("parametres")))
-    structures = etude.table("structures_inclusives") if etude.available("structures_inclusives") else None
-    tables["plan_actions_partenariat"] = partnership.action_plan(retenus, annee, structures)
-    if suivi is not None:
-        tables["evaluation_profils"] = evaluation.profile_comparison(suivi, threshold)
-        tables["evaluation_sorties"] = evaluation.exits_comparison(suivi, threshold)[1]
-        tables["evaluation_avant_apres"] = evaluation.before_after(suivi, annee, threshold)
-    return tables
 
 
 def _indicator_text(value: object, unit: object) -> str:
@@ -428,15 +378,14 @@ def publish_section_charts(etude, key: str) -> list[Path]:
     folder = Path(etude.run_dir) / "tables"
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in CHART_TABLES.get(key, ())
               if (folder / f"{name}.parquet").exists()}
-    out = Path(etude.run_dir) / CHARTS_DIR
-    out.mkdir(exist_ok=True)
     entries, files = [], []
     for number, chart in enumerate(section_charts(key, tables, etude.annee, etude.threshold), start=1):
-        path = out / f"phase-{key}-{number}.png"
-        path.write_bytes(base64.b64decode(chart["png"]))
+        path = gate.write_bytes(etude.run_dir, f"{CHARTS_DIR}/phase-{key}-{number}.png", base64.b64decode(chart["png"]),
+                                kind="graphique")
         entries.append({"alt": chart["alt"], "note": chart["note"], "fichier": path.name})
         files.append(path)
-    (out / f"phase-{key}.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    gate.write_text(etude.run_dir, f"{CHARTS_DIR}/phase-{key}.json", json.dumps(entries, ensure_ascii=False, indent=1),
+                    kind="graphique")
     return files
 
 
@@ -459,13 +408,13 @@ def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, thresh
     out: list[tuple[str, object]] = []
     if key == "01":
         if "etat_des_lieux_heures_segment" in tables and len(tables["etat_des_lieux_heures_segment"]):
-            out.append((HOURS_CHART_ALT, concentration.chart_hours_by_segment(
+            out.append((HOURS_CHART_ALT, charts.hours_by_segment(
                 _disclosed(tables["etat_des_lieux_heures_segment"], threshold))))
         trend = tables.get("etat_des_lieux_tendance")
         if trend is not None and len(trend) > 1:
-            out.append(("Tendance", concentration.chart_trend(trend)))
+            out.append(("Tendance", charts.concentration_trend(trend)))
     elif key == "02" and "besoins_emploi_representation" in tables and len(tables["besoins_emploi_representation"]):
-        out.append(("Représentation", demand.chart_representation(tables["besoins_emploi_representation"])))
+        out.append(("Représentation", charts.representation(tables["besoins_emploi_representation"])))
     elif key == "03":
         opp = tables.get("opportunites_segments")
         if opp is not None and (opp["projets_recrutement"].fillna(0) > 0).any():
@@ -475,7 +424,7 @@ def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, thresh
     elif key == "07" and "plan_actions_partenariat" in tables and len(tables["plan_actions_partenariat"]):
         out.append(("Calendrier", partnership.chart_timeline(annee)[0]))
     elif key == "09" and "evaluation_profils" in tables and len(tables["evaluation_profils"]):
-        out.append(("Profils", evaluation.chart_profiles(tables["evaluation_profils"])))
+        out.append(("Profils", charts.evaluation_profiles(tables["evaluation_profils"])))
     result = []
     for alt, chart in out:
         note = getattr(chart, "note", "")
@@ -559,9 +508,10 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
         if status != NOT_DONE:
             section["tables"] = [format_table(tables[s.name], s) for s in specs]
             section["charts"] = _charts(key, tables, annee, threshold, charts_dir)
-            if key in DECISIONS and f"decision_{DECISIONS[key][0]}" in tables:
-                name_, label, id_col, label_col = DECISIONS[key]
-                section["decisions"].append(decision_summary(tables[f"decision_{name_}"], label, id_col, label_col))
+            spec = registry.BY_PHASE.get(key)
+            if spec is not None and spec.table_name in tables:
+                section["decisions"].append(decision_summary(tables[spec.table_name], spec.title, spec.id_column,
+                                                             spec.label_column))
             if any(t["hidden"] for t in section["tables"]):
                 section["rule"] = disclosure.describe_rule(threshold)
             if key == "05":
@@ -688,21 +638,21 @@ class PdfResult:
     message: str
 
 
-def write_pdf(html: str, folder: str | Path) -> PdfResult:
-    """``rapport.pdf`` printed by WeasyPrint, or ``PDF_NON_PRODUIT.txt`` saying why (French)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def write_pdf(html: str, run_dir: str | Path, folder: str = REPORT_DIR) -> PdfResult:
+    """``<folder>/rapport.pdf`` of the run printed by WeasyPrint through the gate, or ``PDF_NON_PRODUIT.txt``
+    saying why (French)."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library missing
         reason = f"WeasyPrint ou ses bibliothèques système sont absents ({type(exc).__name__} : {exc})"
-        (folder / NO_PDF_NAME).write_text(NO_PDF_TEXT.format(reason=reason), encoding="utf-8")
+        gate.write_text(run_dir, f"{folder}/{NO_PDF_NAME}", NO_PDF_TEXT.format(reason=reason), kind="rapport")
         return PdfResult(None, f"PDF non produit : {reason}. Le rapport HTML est produit.")
-    stale = folder / NO_PDF_NAME
+    stale = Path(run_dir) / folder / NO_PDF_NAME
     if stale.exists():
         stale.unlink()
-    path = folder / PDF_NAME
-    HTML(string=html, base_url=str(folder)).write_pdf(str(path))
+    path = gate.write_with(run_dir, f"{folder}/{PDF_NAME}",
+                           lambda target: HTML(string=html, base_url=str(target.parent)).write_pdf(str(target)),
+                           kind="rapport")
     return PdfResult(path, f"PDF produit : {path.name}.")
 
 
@@ -746,11 +696,10 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
     return sheets, formats
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    from diversification.publish.safe_output import write_excel
-
+def write_workbook(tables: dict[str, pd.DataFrame], run_dir: str | Path, relpath: str = f"{REPORT_DIR}/{XLSX_NAME}") -> Path:
+    """The report's workbook (key tables, French headers and formats) written through the gate."""
     sheets, formats = workbook_sheets(tables)
-    return write_excel(sheets, Path(path), formats=formats)
+    return gate.write_with(run_dir, relpath, lambda path: write_excel(sheets, path, formats=formats), kind="rapport")
 
 
 @dataclass
@@ -780,8 +729,6 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
 def previous_year_run(run_dir: str | Path, annee: int) -> Path | None:
     """The latest finished run of the same territory for the year before (``reports/<territoire>/<annee - 1>/``),
     or ``None``: its key figures stand beside this year's in the report."""
-    from diversification.run.runner import latest_finished_run
-
     return latest_finished_run(Path(run_dir).parent.parent / str(annee - 1))
 
 
@@ -793,19 +740,37 @@ def data_date(etude) -> str:
     return dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in files)).strftime("%d/%m/%Y")
 
 
-def study_context(etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
-    """Context of the report computed from the study (exploration: no run folder)."""
-    return build_context(tables if tables is not None else tables_from_study(etude), InputStatus.from_study(etude),
-                         territoire=str(etude.config.raw.get("nom") or etude.territoire.name), annee=etude.annee,
-                         threshold=etude.threshold, data_date=data_date(etude))
+def rendered_run(etude) -> Path | None:
+    """The run folder the report renders: the study's own; when exploring (no run folder), the latest finished run
+    of the territory for the year in the kit's reports folder; ``None`` when there is none."""
+    if etude.run_dir is not None:
+        return Path(etude.run_dir)
+    return latest_finished_run(REPORTS_DIR / etude.config.identifiant / str(etude.annee))
+
+
+def exploration_note(etude) -> str:
+    """French sentence for notebook 10 explored without a run folder: which finished run is shown, if any."""
+    if etude.run_dir is not None:
+        return ""
+    run = rendered_run(etude)
+    if run is None:
+        return (f"**Exploration** : aucun run terminé de ce territoire pour {etude.annee} dans `{REPORTS_DIR}`. "
+                "Le rapport se construit à partir des tables publiées d'un run terminé, jamais en recalculant les "
+                "phases : lancez d'abord `diversification etude --territoire …` (ou `make study`). Les tableaux "
+                "ci-dessous sont vides.")
+    return (f"**Exploration** : le rapport montré ici est celui du dernier run terminé de ce territoire pour "
+            f"{etude.annee} (`{run}`) ; rien n'est écrit.")
 
 
 def report_context(etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
-    """Context of the report: of the run folder when there is one, else computed from the study
-    (``tables``: those of :func:`study_tables`, when already read)."""
-    if etude.run_dir is None:
-        return study_context(etude, tables)
-    return run_context(etude.run_dir, etude, tables)
+    """Context of the report of :func:`rendered_run` (``tables``: those of :func:`study_tables`, when already
+    read); without a finished run, the context of no published table (every phase « non réalisée »)."""
+    run = rendered_run(etude)
+    if run is None:
+        return build_context(tables or {}, InputStatus.from_study(etude),
+                             territoire=str(etude.config.raw.get("nom") or etude.territoire.name), annee=etude.annee,
+                             threshold=etude.threshold, data_date=data_date(etude))
+    return run_context(run, etude, tables)
 
 
 def build_report(etude, tables: dict[str, pd.DataFrame] | None = None, context: dict | None = None) -> ReportResult:
@@ -819,11 +784,9 @@ def build_report(etude, tables: dict[str, pd.DataFrame] | None = None, context: 
     if etude.run_dir is None:
         return ReportResult(None, html, "Exploration : aucun fichier écrit.")
     folder = Path(etude.run_dir) / REPORT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / HTML_NAME
-    html_path.write_text(html, encoding="utf-8")
-    pdf = write_pdf(html, folder)
-    xlsx = write_workbook(tables, folder / XLSX_NAME)
+    html_path = gate.write_text(etude.run_dir, f"{REPORT_DIR}/{HTML_NAME}", html, kind="rapport")
+    pdf = write_pdf(html, etude.run_dir)
+    xlsx = write_workbook(tables, etude.run_dir)
     files = [html_path, xlsx] + ([pdf.path] if pdf.path else [folder / NO_PDF_NAME])
     return ReportResult(folder, html, pdf.message, files)
 
@@ -840,8 +803,9 @@ def report_markdown(result: ReportResult) -> str:
 
 
 def study_tables(etude) -> dict[str, pd.DataFrame]:
-    """Published tables of the run folder, or (exploration) the same tables computed from the study."""
-    return tables_from_run(etude.run_dir) if etude.run_dir is not None else tables_from_study(etude)
+    """Published tables of :func:`rendered_run` (none without a finished run)."""
+    run = rendered_run(etude)
+    return tables_from_run(run) if run is not None else {}
 
 
 def study_sections(etude, tables: dict[str, pd.DataFrame]) -> list[dict]:

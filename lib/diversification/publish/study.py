@@ -6,10 +6,13 @@ A phase notebook starts with ``etude = open_study(territoire, annee, dossier_run
   ``donnees/``) when there is one, otherwise loaded from the territory folder
   (exploration in JupyterLab, nbval).
 * Published tables go to ``tables/<name>.parquet`` of the run folder through
-  :meth:`Study.publish` (deterministic bytes, formula-safe CSV copy).
+  :meth:`Study.publish`, which hands them to the publishing gate
+  (:mod:`diversification.publish.gate`: declared counts, disclosure rule, ledger);
+  other documents through :meth:`Study.publish_text` and :meth:`Study.publish_with`.
 * Decisions are data: :meth:`Study.decision` returns the decision table of an
-  earlier phase (read from the run folder, or recomputed when exploring), with
-  the territory configuration's pinned values applied and marked as such.
+  earlier phase (read from the run folder, or computed when exploring by the one
+  definition of :mod:`diversification.decisions.registry`), with the territory
+  configuration's pinned values applied and marked as such.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from typing import Callable
 import pandas as pd
 
 from diversification.inputs.config import TerritoryConfig, load_config
+from diversification.inputs.errors import ConfigError
 from diversification.inputs.loading import INPUT_TITLES, REQUIRED_INPUTS, TerritoryData, load_territory
+from diversification.publish import gate
 
 PINNED_ORIGIN = "épinglée par la configuration"
 COMPUTED_ORIGIN = "calculée"
@@ -81,17 +86,18 @@ class Study:
 
     # --- outputs ----------------------------------------------------------------------------
     def publish(self, name: str, table: pd.DataFrame, *, csv: bool = False) -> Path | None:
-        """Write an aggregate table into ``tables/`` of the run (nothing when exploring)."""
+        """Publish an aggregate table into ``tables/`` of the run through the gate (nothing when exploring)."""
         if self.run_dir is None:
             return None
-        from diversification.publish.safe_output import safe_join, write_csv, write_parquet
+        return gate.publish_table(self.run_dir, name, table, threshold=self.threshold, csv=csv)
 
-        folder = self.run_dir / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = write_parquet(table, safe_join(folder, f"{name}.parquet"))
-        if csv:
-            write_csv(table, safe_join(folder, f"{name}.csv"))
-        return path
+    def publish_text(self, relpath: str, text: str, *, kind: str) -> Path | None:
+        """Publish a text document (HTML, JSON) at ``relpath`` of the run through the gate (nothing when exploring)."""
+        return None if self.run_dir is None else gate.write_text(self.run_dir, relpath, text, kind=kind)
+
+    def publish_with(self, relpath: str, writer, *, kind: str) -> Path | None:
+        """Publish the file ``writer(path)`` writes (xlsx, PDF) at ``relpath`` through the gate."""
+        return None if self.run_dir is None else gate.write_with(self.run_dir, relpath, writer, kind=kind)
 
     def pinned(self, name: str) -> list | None:
         pins = self.config.get("decisions_epinglees") or {}
@@ -117,8 +123,6 @@ class Study:
         if pins is not None:
             unknown = sorted(set(map(str, pins)) - set(table[id_column].astype(str)))
             if unknown:
-                from diversification.inputs.errors import ConfigError
-
                 raise ConfigError(
                     f"territoire.yaml : decisions_epinglees.{name} : identifiant(s) inconnu(s) : {', '.join(unknown)} "
                     f"(admis : {', '.join(table[id_column].astype(str))})."

@@ -27,22 +27,11 @@ from diversification.inputs.config import TerritoryConfig, load_config, year_pro
 from diversification.inputs.errors import KitError
 from diversification.inputs.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from diversification.inputs.pseudonymisation import SALT_FILE_NAME
+from diversification.inputs.phases import PHASES
+from diversification.publish.run_folder import STATUS_DONE, STATUS_FAILED, STATUS_RUNNING, latest_finished_run
+from diversification.publish import gate
 from diversification.publish.safe_output import safe_join
 
-#: The phase notebooks, in order (DESIGN §3). Only those present are run.
-PHASES = [
-    ("00_controle_donnees", "Contrôle des données"),
-    ("01_etat_des_lieux", "État des lieux"),
-    ("02_besoins_emploi_insertion", "Besoins emploi et insertion"),
-    ("03_besoins_economiques", "Besoins économiques"),
-    ("04_secteurs_prioritaires", "Secteurs prioritaires"),
-    ("05_argumentaire", "Argumentaire"),
-    ("06_mobilisation_acheteurs", "Mobilisation des acheteurs"),
-    ("07_partenariat_territorial", "Partenariat territorial"),
-    ("08_volumes_insertion", "Volumes d'insertion"),
-    ("09_evaluation", "Évaluation"),
-    ("10_synthese", "Synthèse"),
-]
 #: What each phase reads from the others (published tables, decisions), besides the controlled
 #: inputs written by 00. With several kernels (:func:`run_study`, ``noyaux``), a phase starts as
 #: soon as these are done; with one kernel the phases run in the order of :data:`PHASES`.
@@ -65,9 +54,6 @@ PACKAGES = ["diversification", "pandas", "numpy", "pyarrow", "pandera", "papermi
 ENGINE_KERNEL = "noyau"
 ENGINE_PAPERMILL = "papermill"
 ENGINES = (ENGINE_KERNEL, ENGINE_PAPERMILL)
-STATUS_RUNNING = "en cours"
-STATUS_DONE = "terminé"
-STATUS_FAILED = "échec"
 IN_PROGRESS_SUFFIX = ".en-cours"
 
 
@@ -115,9 +101,15 @@ def package_versions() -> dict[str, str]:
 
 
 def write_manifest(run_dir: Path, manifest: dict) -> None:
-    tmp = run_dir / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, run_dir / "manifest.json")
+    """``manifest.json`` of the run, replaced atomically, through the publishing gate."""
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+    def write(path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+
+    gate.write_with(run_dir, "manifest.json", write, kind="manifeste")
 
 
 def declared_parameters(notebook: Path) -> dict[str, dict]:
@@ -163,22 +155,6 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
     missing = sorted(k for k, v in declared.items() if v.get("default") in (None, "None", "") and k not in parameters)
     if missing:
         raise RunError(f"Le notebook « {notebook.name} » attend le(s) paramètre(s) {', '.join(missing)}.")
-
-
-def latest_finished_run(year_folder: str | Path) -> Path | None:
-    """The latest finished run (manifest « terminé ») in ``reports/<territoire>/<année>/``, or ``None`` (runs in
-    progress, failed or with an unreadable manifest are skipped)."""
-    folder = Path(year_folder)
-    if not folder.is_dir():
-        return None
-    for run_dir in sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
-        try:
-            manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if manifest.get("statut") == STATUS_DONE:
-            return run_dir
-    return None
 
 
 def prepare_run(territoire: Path, annee: int | None, reports_dir: Path) -> tuple[TerritoryConfig, int, str, Path, Path]:
@@ -347,6 +323,8 @@ class _Run:
                 session.close()  # a fresh kernel for the next study
         finally:
             entry["duree_s"] = round(time.perf_counter() - start, 3)
+            if target.exists():  # written by papermill at the path the gate gave (partial on a failure)
+                gate.admit(self.out_dir.parent, target, kind="notebook exécuté")
         return message
 
     def _finish(self, name: str, message: str | None) -> bool:

@@ -1,0 +1,90 @@
+"""The decisions of the study, each defined once (docs/ARCHITECTURE.md, « Decisions »).
+
+A decision is a small table, one row per candidate, with an id column, a boolean ``retenu`` and an ``origine``
+(« calculée » or « épinglée par la configuration »). The phase that takes it publishes it into the run folder
+(``tables/decision_<name>.parquet``, through the publishing gate of the study context); every later phase and the
+report read that table. When a notebook is explored without a run folder, the same function below computes it.
+The territory configuration may pin it (``decisions_epinglees``).
+
+The functions take the study context ``etude`` (:class:`diversification.publish.study.Study`): its
+``decision(name, compute, id_column=...)`` reads the run folder, or calls ``compute`` and applies the pins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from diversification.decisions import scoring, screening
+from diversification.indicators import demand
+from diversification.inputs.phases import PHASES
+
+
+@dataclass(frozen=True)
+class DecisionSpec:
+    """What the report and the later phases need to know of a decision."""
+
+    name: str
+    phase: str
+    title: str
+    id_column: str
+    label_column: str
+
+    @property
+    def table_name(self) -> str:
+        return f"decision_{self.name}"
+
+
+DECISIONS = {spec.name: spec for spec in (
+    DecisionSpec("publics_prioritaires", "02", "Publics prioritaires", "public_id", "libelle"),
+    DecisionSpec("segments_prioritaires", "04", "Segments d'achat prioritaires", "segment_id", "libelle"),
+    DecisionSpec("marches_cibles", "06", "Marchés cibles", "id_achat", "objet"),
+)}
+#: The decisions by the phase that takes them (``"02"`` → publics...).
+BY_PHASE = {spec.phase: spec for spec in DECISIONS.values()}
+
+
+def priority_publics(etude, *, seuil_indice: float = demand.DEFAULT_INDEX_THRESHOLD) -> pd.DataFrame:
+    """The ``publics_prioritaires`` decision (phase 02): under-represented publics among clause participants."""
+
+    def compute() -> pd.DataFrame:
+        return demand.compute_priority_publics(etude.table("suivi_clauses"), etude.table("demandeurs_emploi"),
+                                               etude.annee, etude.threshold, etude.config.raw,
+                                               seuil_indice=seuil_indice)
+
+    return etude.decision("publics_prioritaires", compute, id_column="public_id")
+
+
+def priority_segments(etude, *, criteria: pd.DataFrame | None = None, weights: pd.Series | None = None,
+                      top_n: int = scoring.DEFAULT_TOP_N, seed: int = scoring.DEFAULT_SEED) -> pd.DataFrame:
+    """The ``segments_prioritaires`` decision (phase 04): the ``top_n`` segments of the multi-criteria score.
+
+    ``criteria`` (raw criteria of :func:`scoring.criteria_from_study`) and ``weights`` default to those of the
+    study and of its configuration (``poids_criteres``).
+    """
+
+    def compute() -> pd.DataFrame:
+        raw = criteria if criteria is not None else scoring.criteria_from_study(etude, priority_publics(etude))
+        used = weights if weights is not None else scoring.criteria_weights(etude.config.get("poids_criteres"))
+        return scoring.prioritise_segments(raw, used, top_n=top_n, seed=seed)
+
+    return etude.decision("segments_prioritaires", compute, id_column="segment_id")
+
+
+def retained_segment_ids(etude) -> list[str]:
+    """Ids of the retained priority segments, in rank order."""
+    return scoring.retained_segments(priority_segments(etude))
+
+
+def target_contracts(etude, screened: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``marches_cibles`` decision (phase 06): the planned purchases retained for a social clause."""
+    return etude.decision("marches_cibles", screening.target_compute(etude, screened), id_column="id_achat")
+
+
+def source_note(name: str) -> str:
+    """French sentence telling which phase takes the decision ``name``."""
+    spec = DECISIONS[name]
+    title = next(t for n, t in PHASES if n.startswith(spec.phase))
+    return (f"{spec.title} : décision de la phase {spec.phase} ({title}), lue dans le dossier du run ; en exploration, "
+            "calculée par la même règle. La colonne « origine » dit si la configuration l'a épinglée.")
