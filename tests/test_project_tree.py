@@ -29,7 +29,7 @@ def test_top_level_is_exactly_the_product_card():
     top = {path.split("/")[0] for path in tracked}
     assert top == {
         "notebooks", "lib", "data_samples", "reports", "tests", "environment.yml", "README.md",
-        "pyproject.toml", "Makefile", ".ci", "benchmarks", ".gitignore", ".gitattributes",
+        "pyproject.toml", "Makefile", ".ci", "benchmarks", "docs", ".gitignore", ".gitattributes",
     }
 
 

@@ -1,4 +1,4 @@
-"""One loader per territory input (DESIGN §5), built on one generic typed loader.
+"""One loader per territory input (docs/ARCHITECTURE.md, « Inputs »), built on one generic typed loader.
 
 Every loader returns a :class:`~diversification.inputs.results.LoadResult`: the valid
 rows, and a rejection report (file, line, column, value, French reason, what

@@ -1,4 +1,4 @@
-"""Column contracts of every territory input (DESIGN §5).
+"""Column contracts of every territory input (docs/ARCHITECTURE.md, « Inputs »).
 
 Each input is described once here: its columns, their kind, whether they are
 required, their allowed values and a French title and description. The same
