@@ -9,31 +9,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
-from typer.core import TyperCommand, TyperGroup
 
+from .cli_francais import HELP_OPTION_TEXT, FrenchCommand, FrenchGroup  # noqa: F401  (French help and errors)
 from .errors import KitError
 from .paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
-
-HELP_OPTION_TEXT = "Affiche cette aide et quitte."
-
-
-class _FrenchHelp:
-    """The ``--help`` option described in French (Click's own text is English)."""
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_OPTION_TEXT
-        return option
-
-
-class FrenchGroup(_FrenchHelp, TyperGroup):
-    pass
-
-
-class FrenchCommand(_FrenchHelp, TyperCommand):
-    pass
-
 
 app = typer.Typer(
     help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
