@@ -708,6 +708,13 @@ _EXCEL_KINDS = {"euro": "euro_entier", "pourcent": "pourcent", "entier": "entier
                 "indice": "decimal"}
 
 
+def workbook_sheet_name(spec: TableSpec) -> str:
+    """The short French sheet name of a published table (``feuilles_excel`` entries of ``dictionnaire.csv``)."""
+    from .referentiels import sheet_names
+
+    return sheet_names().get(spec.name) or spec.title  # a table missing from the dictionary: its title (tested)
+
+
 def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
     """Key tables with French headers, hidden cells as « secret statistique » (« non mesurable » where the
     job-seeker table could not give them), and their Excel formats."""
@@ -738,7 +745,7 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
                 if kind in _EXCEL_KINDS:
                     kinds[label] = _EXCEL_KINDS[kind]
             out.columns = [spec.columns[c][0] for c in columns]
-            sheet = spec.title[:31]
+            sheet = workbook_sheet_name(spec)
             sheets[sheet] = out
             formats[sheet] = kinds
     return sheets, formats
