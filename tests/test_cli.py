@@ -251,3 +251,29 @@ def test_parse_errors_are_french_in_the_same_frame():
     usage = runner.invoke(app, ["lot"], terminal_width=100).output
     assert "Utilisation : root lot [OPTIONS]" in usage  # « root »: the CliRunner's program name
     assert "Pour l'aide : 'root lot --help'." in usage
+
+
+def test_lisezmoi_lists_every_file_the_study_reads_with_its_source(tmp_path):
+    """Each name the study looks for (bmo.xlsx as well as metiers_tension.csv...) and where to get it."""
+    from diversification.loading import INPUT_ORDER, find_input_files
+    from diversification.config import load_config
+    from diversification.schemas import READ_INPUTS
+
+    folder = tmp_path / "neuf"
+    result = runner.invoke(app, ["nouveau", str(folder), "--nom", "Neuf", "--annee", "2025"])
+    assert result.exit_code == 0, result.output
+    text = (folder / "LISEZMOI.md").read_text(encoding="utf-8")
+    assert set(READ_INPUTS) == set(INPUT_ORDER)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    for key, spec in READ_INPUTS.items():
+        row = rows[spec.title]
+        assert spec.source and spec.source in row, key
+        if key != "decp":
+            for stem in spec.default_files:
+                assert f"`{stem}.*`" in row, (key, stem)
+    assert "`metiers_tension.*` ou `bmo.*`" in rows["Métiers en tension (BMO)"]
+    assert "enquête Besoins en Main-d'Œuvre (BMO)" in rows["Métiers en tension (BMO)"]
+    assert "dossier `decp/`" in rows["Données de la commande publique (DECP)"]
+    # a file under the second name is indeed read by the study
+    (folder / "bmo.xlsx").write_bytes(b"")
+    assert find_input_files(load_config(folder), "metiers_tension") == [folder / "bmo.xlsx"]
