@@ -277,3 +277,17 @@ def test_lisezmoi_lists_every_file_the_study_reads_with_its_source(tmp_path):
     # a file under the second name is indeed read by the study
     (folder / "bmo.xlsx").write_bytes(b"")
     assert find_input_files(load_config(folder), "metiers_tension") == [folder / "bmo.xlsx"]
+
+
+def test_valider_never_breaks_a_line_inside_guillemets(monkeypatch):
+    """On a narrow terminal, a message keeps « Achats prévus » on one line (the terminal wraps it, not rich)."""
+    from rich.console import Console
+
+    from diversification import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=40, highlight=False))
+    result = runner.invoke(app, ["valider", "--territoire", str(TERRITOIRES_DIR / "rural-exemple")])
+    assert result.exit_code == 0, result.output
+    assert "Attention : Entrée facultative « Achats prévus » absente" in result.output
+    unbalanced = [line for line in result.output.splitlines() if line.count("«") != line.count("»")]
+    assert unbalanced == []

@@ -225,3 +225,11 @@ def test_every_system_program_a_test_runs_is_declared_and_skips_with_its_apt_get
         assert install.startswith("apt-get install ")
         assert all(package in ci for package in install.split()[2:]), f".ci/run must install {install}"
         assert f"« {install} »" in system_program_skip_reason(name)
+
+
+def test_every_phony_name_of_the_makefile_is_a_target():
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = set(re.search(r"^\.PHONY:(.*)$", text, re.M).group(1).split())
+    targets = set(re.findall(r"^([A-Za-z][A-Za-z0-9_-]*):", text, re.M))
+    assert phony - targets == set()
+    assert {"install", "study", "test"} <= phony

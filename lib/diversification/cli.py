@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .cli_francais import HELP_OPTION_TEXT, FrenchCommand, FrenchGroup  # noqa: F401  (French help and errors)
@@ -189,7 +190,7 @@ def valider(
         for message in messages:
             console.print(f"- {message}", markup=False, soft_wrap=True)
     for warning in check.avertissements:
-        console.print(f"[yellow]Attention :[/] {warning}")
+        console.print(f"[yellow]Attention :[/] {escape(warning)}", soft_wrap=True)  # never cut inside « »
     if check.notices:  # what the reading did of the files (encoding, labels read as the kit's, margins...)
         console.print("[bold]Remarques sur la lecture des fichiers[/]")
         for notice in check.notices:
