@@ -653,8 +653,17 @@ def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, terri
         "previous": None if previous is None else {"annee": annee - 1, "run_id": previous.name,
                                                    "figures": key_figures(tables_from_run(previous))},
         "sections": sections,
+        "synthesis": synthesis_section(sections),
         "manifest": manifest_summary(manifest),
     }
+
+
+def synthesis_section(sections: list[dict]) -> dict:
+    """Phase 10 (this report) in the Sommaire and its own short section: the files it writes, the phases done."""
+    name, title = PHASES[-1]
+    done = sum(s["status"] == DONE for s in sections)
+    return {"anchor": f"phase-{name[:2]}", "title": f"{name[:2]} – {title}", "status": DONE,
+            "done": f"{done} sur {len(sections)}", "files": [HTML_NAME, PDF_NAME, XLSX_NAME]}
 
 
 def _environment():
@@ -773,11 +782,12 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     sheets = sorted(p.name for p in (run_dir / "argumentaires").glob("*.html"))
     workbook = run_dir / "acheteurs" / "reunion_acheteurs.xlsx"
+    tables = tables if tables is not None else tables_from_run(run_dir)
     return build_context(
-        tables if tables is not None else tables_from_run(run_dir), InputStatus.from_study(etude),
+        tables, InputStatus.from_study(etude),
         territoire=str(manifest.get("nom") or etude.config.raw.get("nom") or etude.territoire.name),
         annee=etude.annee, threshold=etude.threshold, run_id=str(manifest.get("run_id", run_dir.name)),
-        manifest=manifest, data_date=data_date(etude), sheets=sheets,
+        manifest=manifest, data_date=data_date(etude, tables), sheets=sheets,
         buyer_workbook=workbook.name if workbook.exists() else None, charts_dir=run_dir / CHARTS_DIR,
         buyers=etude.config.acheteurs, previous=previous_year_run(run_dir, etude.annee))
 
@@ -790,19 +800,34 @@ def previous_year_run(run_dir: str | Path, annee: int) -> Path | None:
     return latest_finished_run(Path(run_dir).parent.parent / str(annee - 1))
 
 
-def data_date(etude) -> str:
-    """Date of the data: the latest modification date of the territory's input files."""
-    files = [p for p in Path(etude.territoire).rglob("*") if p.is_file() and not p.name.startswith(".")]
-    if not files:
-        return ""
-    return dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in files)).strftime("%d/%m/%Y")
+def data_date(etude, tables: dict[str, pd.DataFrame] | None = None) -> str:
+    """Date of the data, never of the files nor of the run: the latest year with rows in the inputs (the rows per
+    year of phase 00) and the notification date of the latest contract (DECP), « 2025 (dernier marché notifié le
+    14/11/2025) »; empty when the inputs give none."""
+    coverage = (tables or {}).get("controle_couverture_annees")
+    if coverage is None and etude.run_dir is None:  # exploration: computed from the inputs
+        from .quality import coverage_years
+
+        coverage = coverage_years(etude.data)
+    years = []
+    if coverage is not None and "année" in coverage.columns:
+        counts = coverage.drop(columns=["année"]).apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1)
+        years = [int(float(y)) for y, n in zip(coverage["année"], counts) if n > 0 and str(y).strip()]
+    latest = None
+    if etude.available("decp"):
+        dates = pd.to_datetime(etude.table("decp")["dateNotification"], errors="coerce").dropna()
+        latest = dates.max() if not dates.empty else None
+    notified = f"dernier marché notifié le {fr_date(latest)}" if latest is not None else ""
+    if years:
+        return f"{max(years)}" + (f" ({notified})" if notified else "")
+    return notified
 
 
 def study_context(etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
     """Context of the report computed from the study (exploration: no run folder)."""
     return build_context(tables if tables is not None else tables_from_study(etude), InputStatus.from_study(etude),
                          territoire=str(etude.config.raw.get("nom") or etude.territoire.name), annee=etude.annee,
-                         threshold=etude.threshold, data_date=data_date(etude))
+                         threshold=etude.threshold, data_date=data_date(etude, tables))
 
 
 def report_context(etude, tables: dict[str, pd.DataFrame] | None = None) -> dict:
