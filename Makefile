@@ -10,7 +10,7 @@ TERRITOIRE ?= data_samples/territoires/metropole-exemple
 ANNEE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install study test test-rapide bench lab hooks clean-venv
+.PHONY: help install study test test-rapide bench lab clean-venv
 
 help: ## Liste les cibles
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

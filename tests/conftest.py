@@ -1,5 +1,6 @@
 """Shared fixtures: one full study per sample territory, run once per test session."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,26 @@ def sample_runs(tmp_path_factory) -> dict[str, Path]:
         assert result.status == "terminé", result.message
         runs[name] = result.run_dir
     return runs
+
+
+#: System programs (Debian packages, not pip) that some tests run: program -> (apt-get line, what is not checked).
+#: ``.ci/run`` installs them; on a machine without them, the tests marked ``programme_systeme`` skip with this reason.
+SYSTEM_PROGRAMS = {
+    "chromium": ("apt-get install chromium", "rendu du rapport dans un vrai navigateur non vérifié"),
+    "pdftoppm": ("apt-get install poppler-utils", "pages du PDF non vérifiées"),
+}
+
+
+def system_program_skip_reason(name: str) -> str:
+    """The French reason of a skipped test that needs the system program ``name``."""
+    install, unchecked = SYSTEM_PROGRAMS[name]
+    return f"programme système {name} absent : installez-le avec « {install} » ; {unchecked}"
+
+
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers("programme_systeme"):
+        name = marker.args[0]
+        if name not in SYSTEM_PROGRAMS:
+            raise pytest.UsageError(f"programme système inconnu de tests/conftest.py (SYSTEM_PROGRAMS) : {name}")
+        if shutil.which(name) is None:
+            pytest.skip(system_program_skip_reason(name))

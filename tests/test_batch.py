@@ -136,3 +136,31 @@ def test_threads_per_worker_share_the_cores():
     assert threads_per_worker(2, cores=2) == 1
     assert threads_per_worker(8, cores=2) == 1
     assert threads_per_worker(2, cores=16) == 8
+
+
+def test_duplicate_identifiers_refuse_the_batch_before_anything_runs(territories, notebooks, tmp_path):
+    """Two folders with the same identifiant would share one reports folder and one name in the summary."""
+    twin = territories / "alpha-bis"
+    twin.mkdir()
+    (twin / "territoire.yaml").write_text('nom: "Alpha bis"\nidentifiant: alpha\nannee: 2024\n', encoding="utf-8")
+    reports = tmp_path / "r"
+    with pytest.raises(batch.KitError) as refused:
+        batch.run_batch(batch.find_territories(territories), 2024, reports_dir=reports, notebooks_dir=notebooks,
+                        travailleurs=1)
+    message = str(refused.value)
+    assert "identifiant « alpha »" in message
+    assert f"« {territories / 'alpha'} » et « {twin} »" in message
+    assert "beta" not in message and not reports.exists()
+
+    result = cli.invoke(app, ["lot", "--territoires", str(territories), "--rapports", str(reports),
+                              "--notebooks", str(notebooks)])
+    assert result.exit_code == 2, result.output
+    assert "Lot refusé, rien n'a été lancé" in result.output and "Traceback" not in result.output
+    assert str(twin) in result.output.replace("\n", "") and not reports.exists()
+
+    # the same folder listed twice in a list file
+    listing = tmp_path / "liste.txt"
+    listing.write_text("territoires/beta\nterritoires/beta\n", encoding="utf-8")
+    with pytest.raises(batch.KitError, match="le même dossier listé plusieurs fois"):
+        batch.run_batch(batch.find_territories(listing), 2024, reports_dir=reports, notebooks_dir=notebooks)
+    assert not reports.exists()

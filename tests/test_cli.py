@@ -200,3 +200,94 @@ def test_comparer_puts_the_key_figures_of_runs_side_by_side(sample_runs):
     assert one.exit_code == 2 and "au moins deux dossiers" in one.output
     not_a_run = runner.invoke(app, ["comparer", str(metropole), str(metropole.parent)])
     assert not_a_run.exit_code == 2 and "n'est pas un dossier de run" in " ".join(not_a_run.output.split())
+
+
+#: Words of Typer's English frames (help panels, usage line, type labels, parse errors).
+ENGLISH_FRAMES = ["Usage", "Commands", "COMMAND", "[ARGS]", "[required]", "[default:", "Try ", "for help", "Error",
+                  "Missing", "No such", "Did you mean", "Invalid value", "Input should", "unexpected extra",
+                  "requires an argument", "<path>", "<int>", "<str>", "<bool>", "<list[", "Aborted"]
+
+
+def _english_frames(text: str) -> list[str]:
+    import re
+
+    return [word for word in ENGLISH_FRAMES if re.search(r"(?<![A-Za-zÀ-ÿ])" + re.escape(word) + r"(?![A-Za-zÀ-ÿ])",
+                                                          text)]
+
+
+def test_help_of_the_app_and_of_every_command_is_french():
+    import typer
+
+    commands = sorted(typer.main.get_command(app).commands)
+    assert {"etude", "lot", "valider", "nouveau", "corrige", "comparer", "exemples"} <= set(commands)
+    for args in [["--help"], *[[name, "--help"] for name in commands]]:
+        result = runner.invoke(app, args, terminal_width=100)
+        assert result.exit_code == 0, result.output
+        assert _english_frames(result.output) == [], (args, result.output)
+        assert "Utilisation : " in result.output and "Affiche cette aide et quitte." in result.output
+    top = runner.invoke(app, ["--help"], terminal_width=100).output
+    assert "COMMANDE [ARGUMENTS]..." in top and "─ Commandes ─" in top
+    lot = " ".join(runner.invoke(app, ["lot", "--help"], terminal_width=100).output.split())
+    assert "[obligatoire]" in lot and "[par défaut : processus]" in lot and "<chemin>" in lot and "<entier>" in lot
+    nouveau = runner.invoke(app, ["nouveau", "--help"], terminal_width=100).output
+    assert "─ Arguments ─" in nouveau and "<texte>..." in nouveau
+
+
+def test_parse_errors_are_french_in_the_same_frame():
+    cases = {
+        ("lot",): "Option manquante : '--territoires' / '-T'.",
+        ("etude", "--bogus"): "Option inconnue : --bogus",
+        ("etud",): "Commande inconnue : 'etud'. Vouliez-vous dire 'etude' ?",
+        ("etude", "--annee", "abc"): "Valeur refusée pour '--annee' / '-a' : Un nombre entier est attendu.",
+        ("etude", "--annee"): "L'option '--annee' attend une valeur.",
+        ("valider", "-t", "x", "y"): "Argument(s) en trop : y",
+        ("nouveau",): "Argument manquant : 'dossier'.",
+    }
+    for args, french in cases.items():
+        result = runner.invoke(app, list(args), terminal_width=100)
+        assert result.exit_code == 2, (args, result.output)
+        assert french in result.output, (args, result.output)
+        assert "─ Erreur ─" in result.output and _english_frames(result.output) == [], (args, result.output)
+    usage = runner.invoke(app, ["lot"], terminal_width=100).output
+    assert "Utilisation : root lot [OPTIONS]" in usage  # « root »: the CliRunner's program name
+    assert "Pour l'aide : 'root lot --help'." in usage
+
+
+def test_lisezmoi_lists_every_file_the_study_reads_with_its_source(tmp_path):
+    """Each name the study looks for (bmo.xlsx as well as metiers_tension.csv...) and where to get it."""
+    from diversification.inputs.loading import INPUT_ORDER, find_input_files
+    from diversification.inputs.config import load_config
+    from diversification.inputs.schemas import READ_INPUTS
+
+    folder = tmp_path / "neuf"
+    result = runner.invoke(app, ["nouveau", str(folder), "--nom", "Neuf", "--annee", "2025"])
+    assert result.exit_code == 0, result.output
+    text = (folder / "LISEZMOI.md").read_text(encoding="utf-8")
+    assert set(READ_INPUTS) == set(INPUT_ORDER)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    for key, spec in READ_INPUTS.items():
+        row = rows[spec.title]
+        assert spec.source and spec.source in row, key
+        if key != "decp":
+            for stem in spec.default_files:
+                assert f"`{stem}.*`" in row, (key, stem)
+    assert "`metiers_tension.*` ou `bmo.*`" in rows["Métiers en tension (BMO)"]
+    assert "enquête Besoins en Main-d'Œuvre (BMO)" in rows["Métiers en tension (BMO)"]
+    assert "dossier `decp/`" in rows["Données de la commande publique (DECP)"]
+    # a file under the second name is indeed read by the study
+    (folder / "bmo.xlsx").write_bytes(b"")
+    assert find_input_files(load_config(folder), "metiers_tension") == [folder / "bmo.xlsx"]
+
+
+def test_valider_never_breaks_a_line_inside_guillemets(monkeypatch):
+    """On a narrow terminal, a message keeps « Achats prévus » on one line (the terminal wraps it, not rich)."""
+    from rich.console import Console
+
+    from diversification.run import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=40, highlight=False))
+    result = runner.invoke(app, ["valider", "--territoire", str(TERRITOIRES_DIR / "rural-exemple")])
+    assert result.exit_code == 0, result.output
+    assert "Attention : Entrée facultative « Achats prévus » absente" in result.output
+    unbalanced = [line for line in result.output.splitlines() if line.count("«") != line.count("»")]
+    assert unbalanced == []

@@ -142,3 +142,21 @@ def test_same_inputs_same_decision(suivi, demandeurs):
     a = d.compute_priority_publics(suivi, demandeurs, 2025, 5, {}, publics=PUBLICS)
     b = d.compute_priority_publics(suivi.iloc[::-1], demandeurs.iloc[::-1], 2025, 5, {}, publics=PUBLICS)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_representation_indicator_labels_keep_acronyms_such_as_rsa():
+    """« Bénéficiaires du RSA » is read « Indice de représentation : bénéficiaires du RSA », never « rsa »."""
+    import re
+
+    from diversification.indicators.demand import representation_indicators
+    from diversification.inputs.referentiels import load_referentiel
+
+    publics = load_referentiel("publics")
+    protected = pd.DataFrame({"public_id": publics["public_id"], "libelle": publics["libelle"],
+                              "indice_representation": [1.0] * len(publics), "explication": [""] * len(publics)})
+    labels = dict(zip(publics["public_id"], representation_indicators(protected)["libelle"]))
+    assert labels["brsa"] == "Indice de représentation : bénéficiaires du RSA"
+    assert labels["femmes"] == "Indice de représentation : femmes"
+    for public_id, libelle in zip(publics["public_id"], publics["libelle"]):
+        for acronym in re.findall(r"\b[A-Z]{2,}\b", libelle):
+            assert acronym in labels[public_id], (public_id, labels[public_id])

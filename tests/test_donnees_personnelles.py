@@ -33,6 +33,13 @@ def published_files(run_dir: Path) -> list[Path]:
     return [p for p in run_dir.rglob("*") if p.is_file() and "prive" not in p.relative_to(run_dir).parts]
 
 
+def pdf_text(path: Path) -> str:
+    """The text of every page of a PDF, read by pypdf (a pip library: no system program needed)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
 def file_text(path: Path) -> str:
     """Everything a person or a program can read in a published file."""
     suffix = path.suffix.lower()
@@ -42,10 +49,7 @@ def file_text(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             return "\n".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist() if n.endswith(".xml"))
     if suffix == ".pdf":
-        import subprocess
-
-        result = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=False)
-        return result.stdout + path.read_bytes().decode("latin-1")
+        return pdf_text(path) + path.read_bytes().decode("latin-1")
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
@@ -93,3 +97,35 @@ def test_rural_report_shows_suppressed_cells(sample_runs):
     assert hidden > 0
     notebook = json.loads((run_dir / "notebooks" / "01_etat_des_lieux.ipynb").read_text(encoding="utf-8"))
     assert "secret statistique" in json.dumps(notebook, ensure_ascii=False)
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF showing ``text`` (Helvetica), with a correct cross-reference table."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_pdf_text_is_read_without_any_system_program(tmp_path, monkeypatch):
+    """The scan reads a PDF's text with no program on the PATH (no poppler's pdftotext on a fresh machine)."""
+    path = tmp_path / "rapport.pdf"
+    path.write_bytes(minimal_pdf("Participant PART-0042 suivi"))
+    monkeypatch.setenv("PATH", str(tmp_path / "vide"))
+    text = file_text(path)
+    assert "PART-0042" in pdf_text(path)
+    assert "PART-0042" in text

@@ -207,7 +207,7 @@ def test_report_and_workbook_say_not_measurable_not_secret():
     assert [c["text"] for c in rows[1]] == ["Travailleurs handicapés", "secret statistique", "secret statistique",
                                             "non mesurable", "non mesurable", "non mesurable"]
     sheets, _ = report.workbook_sheets({"besoins_emploi_representation": table})
-    sheet = sheets[spec.title[:31]]
+    sheet = sheets["Représentation des publics"]
     assert sheet.iloc[1].tolist() == ["Travailleurs handicapés", "secret statistique", "secret statistique",
                                       "non mesurable", "non mesurable", "non mesurable"]
     assert sheet.iloc[0, 1] == 12

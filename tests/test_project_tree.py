@@ -1,5 +1,6 @@
 """The project's shape: fixed top level, packaging, notebook hygiene."""
 
+import ast
 import json
 import re
 import subprocess
@@ -138,3 +139,97 @@ def test_committed_pinned_cells_have_an_execution_count():
         for cell in json.loads(shown.stdout)["cells"]:
             if cell.get("metadata", {}).get("keep_output") and cell.get("outputs"):
                 assert cell.get("execution_count") is not None, (path.name, cell["source"][:60])
+
+
+# --- system programs run by the tests ------------------------------------------------------------
+
+SUBPROCESS_CALLS = {"run", "Popen", "call", "check_call", "check_output"}
+
+
+def _resolve_program(node, module: ast.Module, local: dict):
+    """The program a subprocess command starts (« git », « python », « venv », a Debian program name), or None."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return _resolve_program(node.elts[0], module, local) if node.elts else None
+    if isinstance(node, ast.Subscript):  # args[:-1]
+        return _resolve_program(node.value, module, local)
+    if isinstance(node, ast.Starred):
+        return _resolve_program(node.value, module, local)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _resolve_program(node.left, module, local)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # Path(sys.executable).parent / "tool"
+        return "venv" if "sys.executable" in ast.unparse(node.left) else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return Path(node.value.split()[0]).name
+    if isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.executable":
+        return "python"
+    if isinstance(node, ast.Name):
+        if node.id in local:
+            return _resolve_program(local[node.id], module, local)
+        for statement in module.body:
+            if isinstance(statement, ast.Assign) and any(getattr(t, "id", None) == node.id for t in statement.targets):
+                return _resolve_program(statement.value, module, {})
+        return None
+    if isinstance(node, ast.Call):
+        name = ast.unparse(node.func)
+        if name in {"str", "Path", "shutil.which"} and node.args:
+            return _resolve_program(node.args[0], module, local)
+        for statement in module.body:
+            if isinstance(statement, ast.FunctionDef) and statement.name == name:
+                returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return) and n.value]
+                return _resolve_program(returned[0], module, {}) if returned else None
+    return None
+
+
+def _marked_programs(function: ast.FunctionDef, module: ast.Module) -> set:
+    marked = set()
+    for decorator in function.decorator_list:
+        if isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith("mark.programme_systeme"):
+            marked.add(_resolve_program(decorator.args[0], module, {}))
+    return marked
+
+
+def test_every_system_program_a_test_runs_is_declared_and_skips_with_its_apt_get_line():
+    """``make test`` passes on a machine with only Python, pip, venv and make: a test that runs a system program
+    (chromium, pdftoppm...) is marked ``programme_systeme`` and skips, naming the ``apt-get install`` line, where it
+    is absent. Only git, the venv's Python and the venv's own programs run unmarked."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from conftest import SYSTEM_PROGRAMS, system_program_skip_reason
+    finally:
+        sys.path.pop(0)
+    problems, seen = [], set()
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        functions = [n for n in ast.walk(module) if isinstance(n, ast.FunctionDef)]
+        for function in functions:
+            local = {t.id: n.value for n in ast.walk(function) if isinstance(n, ast.Assign)
+                     for t in n.targets if isinstance(t, ast.Name)}
+            for call in ast.walk(function):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and ast.unparse(call.func.value) == "subprocess" and call.func.attr in SUBPROCESS_CALLS):
+                    continue
+                where = f"{path.relative_to(ROOT)}:{call.lineno} ({function.name})"
+                program = _resolve_program(call.args[0], module, local) if call.args else None
+                if program is None:
+                    problems.append(f"{where}: program not recognised")
+                elif program not in {"git", "python", "venv"}:
+                    seen.add(program)
+                    if program not in SYSTEM_PROGRAMS:
+                        problems.append(f"{where}: {program} missing from SYSTEM_PROGRAMS (tests/conftest.py)")
+                    if not function.name.startswith("test_") or program not in _marked_programs(function, module):
+                        problems.append(f"{where}: {program} run without @pytest.mark.programme_systeme")
+    assert problems == []
+    assert seen == set(SYSTEM_PROGRAMS)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for name, (install, _) in SYSTEM_PROGRAMS.items():
+        assert install.startswith("apt-get install ")
+        assert all(package in ci for package in install.split()[2:]), f".ci/run must install {install}"
+        assert f"« {install} »" in system_program_skip_reason(name)
+
+
+def test_every_phony_name_of_the_makefile_is_a_target():
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = set(re.search(r"^\.PHONY:(.*)$", text, re.M).group(1).split())
+    targets = set(re.findall(r"^([A-Za-z][A-Za-z0-9_-]*):", text, re.M))
+    assert phony - targets == set()
+    assert {"install", "study", "test"} <= phony

@@ -20,7 +20,7 @@ from diversification.publish import report
 from diversification.inputs.paths import TERRITOIRES_DIR
 from diversification.publish.study import open_study
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = "chromium"  # Debian's headless-capable browser (SYSTEM_PROGRAMS in conftest.py)
 ARTEFACTS = Path(__file__).parent / "artefacts"
 PHONE_WIDTH = 390
 
@@ -62,7 +62,7 @@ window.addEventListener("message", function (event) {{
 
 
 def chromium_args(profile: Path) -> list[str]:
-    return [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    return [shutil.which(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             f"--user-data-dir={profile}", "--hide-scrollbars", "--virtual-time-budget=5000"]
 
@@ -76,8 +76,7 @@ def metropole_report(sample_runs, tmp_path_factory) -> Path:
     return run / "rapport"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="navigateur absent : /usr/bin/chromium n'est pas installé "
-                    "(apt-get install chromium) ; test du rendu dans un vrai navigateur non exécuté")
+@pytest.mark.programme_systeme(CHROMIUM)
 def test_report_renders_on_a_phone_in_chromium(metropole_report, tmp_path):
     page = tmp_path / "rapport_test.html"
     html = (metropole_report / "rapport.html").read_text(encoding="utf-8")
@@ -104,12 +103,12 @@ def test_report_renders_on_a_phone_in_chromium(metropole_report, tmp_path):
     assert shot.is_file() and shot.stat().st_size > 10_000
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm absent (paquet poppler-utils) : "
-                    "pages du PDF non vérifiées")
+@pytest.mark.programme_systeme("pdftoppm")
 def test_pdf_first_pages_are_not_blank(metropole_report, tmp_path):
     pdf = metropole_report / "rapport.pdf"
     if not pdf.exists():
-        pytest.skip("PDF non produit (WeasyPrint ou Pango absent) : " +
+        pytest.skip("PDF non produit (WeasyPrint ou Pango absent : « apt-get install libpango-1.0-0 "
+                    "libpangoft2-1.0-0 ») : " +
                     (metropole_report / report.NO_PDF_NAME).read_text(encoding="utf-8"))
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "4", str(pdf), str(tmp_path / "page")],
                    check=True, timeout=60)

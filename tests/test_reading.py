@@ -202,6 +202,6 @@ def test_every_input_requires_two_columns_so_a_row_of_one_cell_is_never_data():
     """The ground on which the reader leaves out the rows of one cell under a table."""
     from diversification.inputs import schemas
 
-    specs = [v for v in vars(schemas).values() if isinstance(v, schemas.InputSpec)]
+    specs = list(schemas.TABULAR_INPUTS.values())  # the DECP files are read by their own readers
     assert len(specs) == 5
     assert all(len(spec.required_columns) >= 2 for spec in specs)

@@ -313,3 +313,29 @@ def test_unknown_rome_code_of_a_segment_is_a_problem(tmp_path):
     rome = (tmp_path / "rome.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "rome.csv").write_text("\n".join(l for l in rome if not l.startswith("E1201,")) + "\n", encoding="utf-8")
     assert check_referentiels(tmp_path) == ["segments : code ROME « E1201 » absent de la table rome"]
+
+
+def test_sheet_names_of_the_dictionary_are_valid_excel_names(tmp_path):
+    import shutil
+
+    from diversification.inputs.referentiels import sheet_name, sheet_names
+
+    names = sheet_names()
+    assert names["decision_segments_prioritaires"] == "Classement des segments"
+    assert sheet_name("acheteur", rang=12) == "Acheteur 12"
+    assert all(len(n.replace("{rang}", "999")) <= 31 for n in names.values())
+    with pytest.raises(KeyError, match="aucun nom de feuille Excel pour « inconnue »"):
+        sheet_name("inconnue")
+    copy = tmp_path / "ref"
+    shutil.copytree(paths.REFERENTIELS_DIR, copy)
+    path = copy / "dictionnaire.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("Heures par segment,", "Heures d'insertion par segment d'achat,")
+    text = text.replace("Lignes par année,", "Lignes / année,")
+    text = text.replace("Plan d'actions,", "Marchés cibles,")
+    path.write_text(text, encoding="utf-8")
+    problems = check_referentiels(copy)
+    assert ("dictionnaire.csv : feuille « Heures d'insertion par segment d'achat » (etat_des_lieux_heures_segment) : "
+            "plus de 31 caractères") in problems
+    assert "dictionnaire.csv : feuille « Lignes / année » (controle_couverture_annees) : caractère refusé par Excel" in problems
+    assert "dictionnaire.csv : feuille « Marchés cibles » en double (decision_marches_cibles et plan_actions_partenariat)" in problems

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import sys
+from pathlib import Path
 from html.parser import HTMLParser
 
 import openpyxl
@@ -190,13 +191,13 @@ def test_manifest_summary_for_the_report():
 def test_workbook_opens_with_french_headers_and_formats(rural):
     etude, _ = rural
     book = openpyxl.load_workbook(etude.run_dir / "rapport" / "rapport.xlsx")
-    sheet = book["Heures d'insertion par segment"]  # titles cut to 31 characters
+    sheet = book["Heures par segment"]  # sheet names of the data dictionary
     headers = [c.value for c in sheet[1]]
     assert headers[:3] == ["Libellé", "Participants", "Heures réalisées"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     share_col = headers.index("Part des heures") + 1
     assert sheet.cell(row=2, column=share_col).number_format == "0.0%"
-    segments = book["Classement des segments d'achat"]
+    segments = book["Classement des segments"]
     assert [c.value for c in segments[1]][:3] == ["Rang", "Segment", "Score"]
     assert segments.max_row == 22  # 21 segments + header
 
@@ -265,3 +266,54 @@ def test_the_report_shows_last_year_key_figures_beside_this_year(sample_runs, tm
     # no run the year before: nothing beside the figures
     alone = report.run_context(source, open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, source))
     assert alone["previous"] is None and 'class="precedent"' not in report.render_html(alone)
+
+
+def test_every_sheet_of_the_report_workbook_has_a_short_dictionary_name(tmp_path):
+    """rapport.xlsx: one sheet per published table, named by the data dictionary (≤ 31 characters, never cut,
+    no « / » turned into « _ »)."""
+    import openpyxl
+
+    from diversification.inputs.referentiels import sheet_names
+
+    names = sheet_names()
+    specs = [spec for specs in report.SECTION_TABLES.values() for spec in specs]
+    assert [spec.name for spec in specs if spec.name not in names] == []
+    tables = {spec.name: pd.DataFrame({column: [1] for column in spec.columns}) for spec in specs}
+    path = report.write_workbook(tables, tmp_path / "rapport.xlsx")
+    sheets = openpyxl.load_workbook(path).sheetnames
+    assert sheets == [names[spec.name] for spec in specs]
+    assert "Avant et après" in sheets and "Profils par type de clause" in sheets
+    assert all(len(sheet) <= 31 and "_" not in sheet for sheet in sheets)
+
+
+class _FakeStudy:
+    """What data_date reads of a study: a run folder, the DECP input."""
+
+    def __init__(self, decp_dates):
+        self.run_dir = Path("run")
+        self._decp = pd.DataFrame({"dateNotification": pd.to_datetime(decp_dates)})
+
+    def available(self, key):
+        return key == "decp" and not self._decp.empty
+
+    def table(self, key):
+        return self._decp.copy()
+
+
+def test_data_date_is_the_data_s_not_the_files_nor_the_run_s():
+    coverage = pd.DataFrame({"année": [2023, 2024, 2025, 2026],
+                             "Suivi des clauses sociales": [10, 12, 0, 0], "Données de la commande publique (DECP)": [3, 4, 5, 0]})
+    study = _FakeStudy(["2024-03-01", "2025-11-14", None, "2025-02-28"])
+    assert report.data_date(study, {"controle_couverture_annees": coverage}) == "2025 (dernier marché notifié le 14/11/2025)"
+    assert report.data_date(_FakeStudy([]), {"controle_couverture_annees": coverage}) == "2025"
+    assert report.data_date(study, {}) == "dernier marché notifié le 14/11/2025"
+    assert report.data_date(_FakeStudy([]), {}) == ""
+
+
+def test_the_report_gives_the_data_date_and_lists_phase_10_in_its_sommaire(rural):
+    html = rural[1].html
+    assert "<dt>Date des données</dt><dd>2025 (dernier marché notifié le 14/11/2025)</dd>" in html
+    sommaire = html.split('id="titre-sommaire"')[1].split("</nav>")[0]
+    assert '<a href="#phase-10">10 – Synthèse</a>' in sommaire
+    assert sommaire.index("#phase-09") < sommaire.index("#phase-10") < sommaire.index("#secret-statistique")
+    assert '<section class="phase" id="phase-10">' in html

@@ -59,7 +59,7 @@ Pour chaque achat retenu : les structures inclusives qui servent le segment et l
 sourcing"""),
     md("""## 6. Le classeur de la réunion avec les acheteurs
 
-Une feuille par acheteur (achats, recommandation, motif, points d'attention, structures à contacter) et la feuille des règles, écrites dans `acheteurs/reunion_acheteurs.xlsx` du dossier du run. En exploration, rien n'est écrit."""),
+La feuille « Acheteurs » (le nom de la feuille de chaque acheteur, son nom complet et son SIRET), une feuille par acheteur, « Acheteur 1 », « Acheteur 2 »… dans l'ordre de la configuration (achats, recommandation, motif, points d'attention, structures à contacter) et la feuille « Règles de recommandation », écrites dans `acheteurs/reunion_acheteurs.xlsx` du dossier du run. En exploration, rien n'est écrit."""),
     code("""classeur = buyer_workbook.write_workbook(reperage, sourcing, etude.config.acheteurs, dossier_run, rules=regles)
 print(f"Classeur écrit : {classeur.name}" if classeur else "Exploration : aucun fichier écrit.")"""),
     *exercise_cells(md, code, "06", "screening.recommendation_counts(reperage)"),

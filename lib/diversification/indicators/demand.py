@@ -377,7 +377,7 @@ def representation_indicators(protected: pd.DataFrame, public_ids: list[str] | N
         value = row.indice_representation
         records.append({
             "indicateur": f"indice_representation_{row.public_id}",
-            "libelle": f"Indice de représentation : {row.libelle.lower()}",
+            "libelle": f"Indice de représentation : {row.libelle[:1].lower() + row.libelle[1:]}",  # « du RSA » kept
             "valeur": None if pd.isna(value) else float(value),
             "unite": "indice",
             "explication": "" if pd.notna(value) else row.explication,

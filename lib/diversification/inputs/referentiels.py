@@ -25,6 +25,14 @@ DICTIONARY_TABLE = "dictionnaire"
 VERSIONS_TABLE = "versions"
 METADATA_TABLES = (DICTIONARY_TABLE, VERSIONS_TABLE)
 
+#: Entries of ``dictionnaire.csv`` that describe no CSV table: the sheets of the workbooks the kit writes
+#: (``champ``: the published table or sheet key, ``titre``: the sheet name, readable as is).
+SHEET_NAMES_TABLE = "feuilles_excel"
+DESCRIBED_ONLY = (SHEET_NAMES_TABLE,)
+#: Excel's limits on a sheet name.
+MAX_SHEET_NAME = 31
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
 #: Allowed values of the ``statut`` column.
 STATUSES = ("source", "hypothèse", "à vérifier")
 
@@ -140,6 +148,37 @@ def load_referentiel(name: str, directory: Path | None = None) -> pd.DataFrame:
     return _load_typed(folder, name).copy()
 
 
+def sheet_names(directory: Path | None = None) -> dict[str, str]:
+    """Sheet key (published table name, ``acheteur``...) → short French sheet name, from ``dictionnaire.csv``."""
+    dictionary = load_referentiel(DICTIONARY_TABLE, directory)
+    rows = dictionary[dictionary["table"] == SHEET_NAMES_TABLE]
+    return dict(zip(rows["champ"], rows["titre"]))
+
+
+def sheet_name(key: str, directory: Path | None = None, **values) -> str:
+    """The sheet name of ``key`` (``values`` fill its placeholders, e.g. ``rang=2``); French error when the
+    dictionary has none."""
+    names = sheet_names(directory)
+    if key not in names:
+        raise KeyError(f"dictionnaire.csv : aucun nom de feuille Excel pour « {key} » (table {SHEET_NAMES_TABLE})")
+    return names[key].format(**values)
+
+
+def _sheet_name_problems(dictionary: pd.DataFrame) -> list[str]:
+    problems, seen = [], {}
+    rows = dictionary[dictionary["table"] == SHEET_NAMES_TABLE]
+    for key, name in zip(rows["champ"], rows["titre"]):
+        longest = name.replace("{rang}", "999")
+        if len(longest) > MAX_SHEET_NAME:
+            problems.append(f"dictionnaire.csv : feuille « {name} » ({key}) : plus de {MAX_SHEET_NAME} caractères")
+        if SHEET_FORBIDDEN.search(name) or name != name.strip() or name.startswith("'") or not name:
+            problems.append(f"dictionnaire.csv : feuille « {name} » ({key}) : caractère refusé par Excel")
+        if name.lower() in seen:
+            problems.append(f"dictionnaire.csv : feuille « {name} » en double ({seen[name.lower()]} et {key})")
+        seen[name.lower()] = key
+    return problems
+
+
 def split_list(value: str) -> list[str]:
     """``"a|b| c"`` → ``["a", "b", "c"]`` (empty items dropped)."""
     return [item.strip() for item in str(value).split("|") if item.strip()]
@@ -203,7 +242,8 @@ def check_referentiels(directory: Path | None = None) -> list[str]:
                         problems.append(f"{name} ligne {i + 2} : source manquante")
     for table in sorted(set(versions["table"]) - set(tables)):
         problems.append(f"versions.csv : table « {table} » inconnue")
-    for table in sorted(set(dictionary["table"]) - set(tables)):
+    problems.extend(_sheet_name_problems(dictionary))
+    for table in sorted(set(dictionary["table"]) - set(tables) - set(DESCRIBED_ONLY)):
         problems.append(f"dictionnaire.csv : table « {table} » inconnue")
     for i, value in enumerate(dictionary["type"]):
         if value not in FIELD_TYPES:

@@ -116,6 +116,8 @@ class InputSpec:
     optional: bool = False
     personal: bool = False  # participant-level data: kept in the run's prive/ area
     duplicate_key: tuple[str, ...] = field(default=())
+    #: Where the facilitator gets the file (French, shown in the territory's LISEZMOI.md).
+    source: str = ""
     #: A count table: rows describing the same cell (same values in all the other columns, for instance once
     #: finer bands are read as the kit's bands) have their ``sum_column`` added, not dropped as duplicates.
     sum_column: str | None = None
@@ -155,6 +157,7 @@ SUIVI_CLAUSES = InputSpec(
         "Une ligne par participant et par marché : export du logiciel de suivi du "
         "facilitateur (heures prévues et réalisées, profil du participant)."
     ),
+    source="Export du logiciel de suivi des clauses du facilitateur (une ligne par participant et par marché).",
     default_files=("suivi_clauses",),
     personal=True,
     columns=(
@@ -211,6 +214,8 @@ DEMANDEURS_EMPLOI = InputSpec(
         "colonne de critère absente vaut « Ensemble » sur toutes les lignes. Chaque public est alors compté sur les "
         "lignes de ses critères ; un public dont un critère manque est dit non mesurable, jamais compté zéro."
     ),
+    source=("France Travail : extraction territoriale croisant les critères ; à défaut, les tableaux publiés par "
+            "France Travail ou la Dares, tels que téléchargés."),
     default_files=("demandeurs_emploi",),
     sum_column="effectif",
     columns=(
@@ -246,6 +251,8 @@ METIERS_TENSION = InputSpec(
         "Le fichier officiel BMO (.xlsx) est lu tel quel ; le format simple du kit aussi. Les métiers sont codés "
         "dans la nomenclature FAP 2009 jusqu'à l'enquête 2023 et FAP 2021 depuis 2024 : le kit reconnaît les deux."
     ),
+    source=("France Travail, enquête Besoins en Main-d'Œuvre (BMO) : le fichier officiel de l'année (.xlsx) tel "
+            "que téléchargé, ou le format simple du kit."),
     default_files=("metiers_tension", "bmo"),
     optional=True,
     columns=(
@@ -273,6 +280,7 @@ ACHATS_PREVUS = InputSpec(
     key="achats_prevus",
     title="Achats prévus",
     description="Programmation prévisionnelle des achats des acheteurs partenaires.",
+    source="Programmation prévisionnelle des achats, demandée à chaque acheteur partenaire.",
     default_files=("achats_prevus", "programmation"),
     optional=True,
     columns=(
@@ -305,6 +313,7 @@ STRUCTURES_INCLUSIVES = InputSpec(
         "type en toutes lettres). Depuis juillet 2026, l'export de la liste de recherche n'a plus ni SIRET ni "
         "secteurs : prendre un export antérieur ou l'API du Marché."
     ),
+    source="Marché de l'inclusion : export de l'annuaire des structures (SIAE, EA, ESAT, GEIQ) tel que téléchargé.",
     default_files=("structures_inclusives", "structures"),
     optional=True,
     duplicate_key=("siret",),
@@ -325,10 +334,24 @@ STRUCTURES_INCLUSIVES = InputSpec(
     ),
 )
 
+#: The public procurement data (not a table with the kit's columns: read by :mod:`diversification.inputs.decp`), in the
+#: ``decp/`` folder of the territory.
+DECP_INPUT = InputSpec(
+    key="decp",
+    title="Données de la commande publique (DECP)",
+    description="Données essentielles des marchés publics des acheteurs du territoire, au format officiel.",
+    source="data.gouv.fr : données essentielles de la commande publique (DECP), JSON 2019 ou 2024 ou CSV, "
+           "tels que téléchargés.",
+    default_files=("decp",),
+    columns=(),
+)
+
 TABULAR_INPUTS: dict[str, InputSpec] = {
     spec.key: spec
     for spec in (SUIVI_CLAUSES, DEMANDEURS_EMPLOI, METIERS_TENSION, ACHATS_PREVUS, STRUCTURES_INCLUSIVES)
 }
+#: Every input a study reads from the territory folder, in the order of the study's check (notebook 00).
+READ_INPUTS: dict[str, InputSpec] = {**TABULAR_INPUTS, DECP_INPUT.key: DECP_INPUT}
 
 
 def _dtype(kind: str):

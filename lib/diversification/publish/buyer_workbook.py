@@ -19,7 +19,9 @@ from diversification.publish.safe_output import write_excel
 
 WORKBOOK_FOLDER = "acheteurs"
 WORKBOOK_NAME = "reunion_acheteurs.xlsx"
-RULES_SHEET = "Règles de recommandation"
+#: Sheet keys of the workbook; their names are in ``dictionnaire.csv`` (``feuilles_excel``).
+BUYERS_SHEET_KEY, BUYER_SHEET_KEY, RULES_SHEET_KEY = "acheteurs", "acheteur", "regles_recommandation"
+BUYERS_HEADERS = {"feuille": "Feuille", "nom": "Acheteur", "siret": "SIRET", "achats": "Achats examinés"}
 
 #: Screening column → French header of the buyer sheets.
 HEADERS = {
@@ -80,16 +82,24 @@ def buyer_sheet(screened: pd.DataFrame, siret: str, contacts: dict[str, str]) ->
 
 def workbook_sheets(screened: pd.DataFrame, sourcing: pd.DataFrame | None, acheteurs: list[dict],
                     rules: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Sheet name → table: one sheet per buyer (configuration order), then the rules."""
+    """Sheet name → table: the list of the buyers (« Acheteurs »: the sheet of each, its name and SIRET), one
+    sheet per buyer (« Acheteur 1 », « Acheteur 2 »... in configuration order), then the rules. Sheet names come
+    from the data dictionary: short, never cut, whatever the buyers' names."""
+    from diversification.inputs.referentiels import sheet_name
+
     contacts = contacts_by_purchase(sourcing)
-    sheets = {}
-    for buyer in acheteurs:
-        name = str(buyer.get("nom") or buyer.get("siret"))
-        if name in sheets:
-            name = f"{name} {buyer.get('siret')}"
-        sheets[name] = buyer_sheet(screened, str(buyer.get("siret")), contacts)
+    listing, buyer_sheets = [], {}
+    for rank, buyer in enumerate(acheteurs, start=1):
+        name = sheet_name(BUYER_SHEET_KEY, rang=rank)
+        siret = str(buyer.get("siret"))
+        buyer_sheets[name] = buyer_sheet(screened, siret, contacts)
+        listing.append({"feuille": name, "nom": str(buyer.get("nom") or siret), "siret": siret,
+                        "achats": len(buyer_sheets[name])})
+    sheets = {sheet_name(BUYERS_SHEET_KEY): pd.DataFrame(listing, columns=list(BUYERS_HEADERS))
+              .rename(columns=BUYERS_HEADERS)}
+    sheets.update(buyer_sheets)
     if rules is not None:
-        sheets[RULES_SHEET] = rules.reindex(columns=list(RULE_HEADERS)).rename(columns=RULE_HEADERS)
+        sheets[sheet_name(RULES_SHEET_KEY)] = rules.reindex(columns=list(RULE_HEADERS)).rename(columns=RULE_HEADERS)
     return sheets
 
 
@@ -98,11 +108,15 @@ def write_workbook(screened: pd.DataFrame, sourcing: pd.DataFrame | None, achete
     """Write ``acheteurs/reunion_acheteurs.xlsx`` into the run folder (None when exploring)."""
     if not run_dir:
         return None
+    from diversification.inputs.referentiels import sheet_name
+
     sheets = workbook_sheets(screened, sourcing, acheteurs, rules)
-    formats = {name: dict(FORMATS) for name in sheets if name != RULES_SHEET}
-    if RULES_SHEET in sheets:
-        formats[RULES_SHEET] = {"Part de capacité (max)": "pourcent", "Montant minimal (€ HT)": "euro_entier"}
-        table = sheets[RULES_SHEET]
+    buyers_sheet, rules_sheet = sheet_name(BUYERS_SHEET_KEY), sheet_name(RULES_SHEET_KEY)
+    formats = {name: dict(FORMATS) for name in sheets if name not in (rules_sheet, buyers_sheet)}
+    formats[buyers_sheet] = {"Achats examinés": "entier"}
+    if rules_sheet in sheets:
+        formats[rules_sheet] = {"Part de capacité (max)": "pourcent", "Montant minimal (€ HT)": "euro_entier"}
+        table = sheets[rules_sheet]
         for col in ("Ordre", "Structures (min)", "Structures (max)", "Part de capacité (max)",
                     "Durée minimale (mois)", "Montant minimal (€ HT)", "Lots (min)"):
             table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)

@@ -605,8 +605,17 @@ def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, terri
         "previous": None if previous is None else {"annee": annee - 1, "run_id": previous.name,
                                                    "figures": key_figures(tables_from_run(previous))},
         "sections": sections,
+        "synthesis": synthesis_section(sections),
         "manifest": manifest_summary(manifest),
     }
+
+
+def synthesis_section(sections: list[dict]) -> dict:
+    """Phase 10 (this report) in the Sommaire and its own short section: the files it writes, the phases done."""
+    name, title = PHASES[-1]
+    done = sum(s["status"] == DONE for s in sections)
+    return {"anchor": f"phase-{name[:2]}", "title": f"{name[:2]} – {title}", "status": DONE,
+            "done": f"{done} sur {len(sections)}", "files": [HTML_NAME, PDF_NAME, XLSX_NAME]}
 
 
 def _environment():
@@ -660,6 +669,13 @@ _EXCEL_KINDS = {"euro": "euro_entier", "pourcent": "pourcent", "entier": "entier
                 "indice": "decimal"}
 
 
+def workbook_sheet_name(spec: TableSpec) -> str:
+    """The short French sheet name of a published table (``feuilles_excel`` entries of ``dictionnaire.csv``)."""
+    from diversification.inputs.referentiels import sheet_names
+
+    return sheet_names().get(spec.name) or spec.title  # a table missing from the dictionary: its title (tested)
+
+
 def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
     """Key tables with French headers, hidden cells as « secret statistique » (« non mesurable » where the
     job-seeker table could not give them), and their Excel formats."""
@@ -690,7 +706,7 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
                 if kind in _EXCEL_KINDS:
                     kinds[label] = _EXCEL_KINDS[kind]
             out.columns = [spec.columns[c][0] for c in columns]
-            sheet = spec.title[:31]
+            sheet = workbook_sheet_name(spec)
             sheets[sheet] = out
             formats[sheet] = kinds
     return sheets, formats
@@ -717,11 +733,12 @@ def run_context(run_dir: str | Path, etude, tables: dict[str, pd.DataFrame] | No
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     sheets = sorted(p.name for p in (run_dir / "argumentaires").glob("*.html"))
     workbook = run_dir / "acheteurs" / "reunion_acheteurs.xlsx"
+    tables = tables if tables is not None else tables_from_run(run_dir)
     return build_context(
-        tables if tables is not None else tables_from_run(run_dir), InputStatus.from_study(etude),
+        tables, InputStatus.from_study(etude),
         territoire=str(manifest.get("nom") or etude.config.raw.get("nom") or etude.territoire.name),
         annee=etude.annee, threshold=etude.threshold, run_id=str(manifest.get("run_id", run_dir.name)),
-        manifest=manifest, data_date=data_date(etude), sheets=sheets,
+        manifest=manifest, data_date=data_date(etude, tables), sheets=sheets,
         buyer_workbook=workbook.name if workbook.exists() else None, charts_dir=run_dir / CHARTS_DIR,
         buyers=etude.config.acheteurs, previous=previous_year_run(run_dir, etude.annee))
 
@@ -732,12 +749,27 @@ def previous_year_run(run_dir: str | Path, annee: int) -> Path | None:
     return latest_finished_run(Path(run_dir).parent.parent / str(annee - 1))
 
 
-def data_date(etude) -> str:
-    """Date of the data: the latest modification date of the territory's input files."""
-    files = [p for p in Path(etude.territoire).rglob("*") if p.is_file() and not p.name.startswith(".")]
-    if not files:
-        return ""
-    return dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in files)).strftime("%d/%m/%Y")
+def data_date(etude, tables: dict[str, pd.DataFrame] | None = None) -> str:
+    """Date of the data, never of the files nor of the run: the latest year with rows in the inputs (the rows per
+    year of phase 00) and the notification date of the latest contract (DECP), « 2025 (dernier marché notifié le
+    14/11/2025) »; empty when the inputs give none."""
+    coverage = (tables or {}).get("controle_couverture_annees")
+    if coverage is None and etude.run_dir is None:  # exploration: computed from the inputs
+        from diversification.inputs.quality import coverage_years
+
+        coverage = coverage_years(etude.data)
+    years = []
+    if coverage is not None and "année" in coverage.columns:
+        counts = coverage.drop(columns=["année"]).apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1)
+        years = [int(float(y)) for y, n in zip(coverage["année"], counts) if n > 0 and str(y).strip()]
+    latest = None
+    if etude.available("decp"):
+        dates = pd.to_datetime(etude.table("decp")["dateNotification"], errors="coerce").dropna()
+        latest = dates.max() if not dates.empty else None
+    notified = f"dernier marché notifié le {fr_date(latest)}" if latest is not None else ""
+    if years:
+        return f"{max(years)}" + (f" ({notified})" if notified else "")
+    return notified
 
 
 def rendered_run(etude) -> Path | None:

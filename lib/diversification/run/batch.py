@@ -79,6 +79,36 @@ def finished_run(territoire: str | Path, annee: int | None, reports_dir: str | P
     return latest_finished_run(safe_join(Path(reports_dir), config.identifiant, str(year)))
 
 
+def check_unique_identifiers(territoires: list[str | Path]) -> None:
+    """Refuse (French :class:`~.runner.RunError`) a batch where two territory folders share one ``identifiant``:
+    their studies would be named the same in the summary and written to the same reports folder. A folder whose
+    configuration cannot be read is left to its own run (it fails there with its reason)."""
+    from diversification.inputs.config import load_config
+    from diversification.run.runner import RunError
+
+    folders: dict[str, list[Path]] = {}
+    for territoire in territoires:
+        try:
+            identifiant = load_config(Path(territoire)).identifiant
+        except KitError:
+            continue
+        folders.setdefault(identifiant, []).append(Path(territoire))
+    clashes = {ident: paths for ident, paths in folders.items() if len(paths) > 1}
+    if not clashes:
+        return
+    lines = []
+    for ident, paths in clashes.items():
+        same = len({p.resolve() for p in paths}) == 1
+        named = " et ".join(f"« {p} »" for p in paths)
+        lines.append(f"- identifiant « {ident} » : {named}" + (" (le même dossier listé plusieurs fois)" if same else ""))
+    raise RunError(
+        "Lot refusé, rien n'a été lancé : plusieurs territoires ont le même identifiant (territoire.yaml) ; "
+        "leurs études porteraient le même nom dans la synthèse et s'écriraient dans le même dossier de rapports.\n"
+        + "\n".join(lines)
+        + "\nDonnez à chaque territoire un identifiant distinct, ou retirez le doublon de la liste."
+    )
+
+
 def run_territory(
     territoire: str,
     annee: int | None,
@@ -175,6 +205,7 @@ def run_batch(
     travailleurs = travailleurs or os.cpu_count() or 1
     if travailleurs < 1:
         raise RunError(f"Nombre de travailleurs « {travailleurs} » refusé : au moins 1.")
+    check_unique_identifiers(territoires)
     args = [
         (str(Path(t).resolve()), annee, str(Path(reports_dir).resolve()), str(Path(notebooks_dir).resolve()),
          moteur, reprendre)

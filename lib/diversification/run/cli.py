@@ -8,32 +8,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperCommand, TyperGroup
 
+from diversification.run.cli_francais import HELP_OPTION_TEXT, FrenchCommand, FrenchGroup  # noqa: F401  (French help and errors)
 from diversification.inputs.errors import KitError
 from diversification.inputs.paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
-
-HELP_OPTION_TEXT = "Affiche cette aide et quitte."
-
-
-class _FrenchHelp:
-    """The ``--help`` option described in French (Click's own text is English)."""
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_OPTION_TEXT
-        return option
-
-
-class FrenchGroup(_FrenchHelp, TyperGroup):
-    pass
-
-
-class FrenchCommand(_FrenchHelp, TyperCommand):
-    pass
-
 
 app = typer.Typer(
     help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
@@ -210,7 +190,7 @@ def valider(
         for message in messages:
             console.print(f"- {message}", markup=False, soft_wrap=True)
     for warning in check.avertissements:
-        console.print(f"[yellow]Attention :[/] {warning}")
+        console.print(f"[yellow]Attention :[/] {escape(warning)}", soft_wrap=True)  # never cut inside « »
     if check.notices:  # what the reading did of the files (encoding, labels read as the kit's, margins...)
         console.print("[bold]Remarques sur la lecture des fichiers[/]")
         for notice in check.notices:

@@ -16,7 +16,7 @@ from pathlib import Path
 from diversification.inputs.config import IDENTIFIER_PATTERN, load_config
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.parsing import strip_accents
-from diversification.inputs.schemas import TABULAR_INPUTS, dictionary_markdown
+from diversification.inputs.schemas import READ_INPUTS, TABULAR_INPUTS, dictionary_markdown
 
 TEMPLATES_DIR = "modeles"
 README_NAME = "LISEZMOI.md"
@@ -60,11 +60,20 @@ decisions_epinglees: {{}}  # décisions imposées, ex. {{segments_prioritaires: 
 """
 
 
+def _expected_files(spec) -> str:
+    """« `metiers_tension.csv` ou `bmo.xlsx`… »: every name the study looks for (``InputSpec.default_files``)."""
+    if spec.key == "decp":
+        return "dossier `decp/` (`.json` ou `.csv`)"
+    names = " ou ".join(f"`{stem}.*`" for stem in spec.default_files)
+    return f"{names} (`.csv`, `.xlsx`, `.xls` ou `.ods`)"
+
+
 def readme_text(nom: str, folder: Path) -> str:
+    """``LISEZMOI.md``: every file the study reads (``READ_INPUTS``), under which names, from which source."""
     rows = "\n".join(
-        f"| {spec.title} | `{spec.default_files[0]}.csv` (ou `.xlsx`, `.xls`, `.ods`) | "
-        f"{'non' if spec.optional else 'oui'} | `{TEMPLATES_DIR}/{spec.default_files[0]}.csv` |"
-        for spec in TABULAR_INPUTS.values())
+        f"| {spec.title} | {_expected_files(spec)} | {'non' if spec.optional else 'oui'} | {spec.source} | "
+        + (f"`{TEMPLATES_DIR}/{spec.default_files[0]}.csv` |" if spec.key in TABULAR_INPUTS else "formats officiels |")
+        for spec in READ_INPUTS.values())
     return f"""# Territoire « {nom} »
 
 Ce dossier a été créé par `diversification nouveau`. Pour faire l'étude :
@@ -76,10 +85,11 @@ Ce dossier a été créé par `diversification nouveau`. Pour faire l'étude :
 3. Contrôler les fichiers : `diversification valider --territoire {folder}` ; corriger ce qui est signalé.
 4. Lancer l'étude : `diversification etude --territoire {folder}`.
 
-| entrée | fichier attendu | obligatoire | modèle (noms de colonnes du kit) |
-|---|---|---|---|
+| entrée | fichier attendu | obligatoire | source | modèle (noms de colonnes du kit) |
+|---|---|---|---|---|
 {rows}
-| Commande publique (DECP) | dossier `decp/` | oui | formats officiels (JSON 2019 ou 2024, CSV) |
+
+Un fichier est cherché sous chacun des noms de sa ligne, dans cet ordre (`*` : l'extension du fichier).
 
 Les modèles de `{TEMPLATES_DIR}/` ne contiennent que la ligne d'en-tête : ils ne sont jamais lus par l'étude.
 Un export dont les colonnes portent d'autres noms usuels est lu aussi (voir le dictionnaire
