@@ -21,3 +21,9 @@ def sample_runs(tmp_path_factory) -> dict[str, Path]:
         assert result.status == "terminé", result.message
         runs[name] = result.run_dir
     return runs
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regenerer-golden", action="store_true", default=False,
+                     help="Rewrite tests/golden/chiffres_cles_<territoire>.csv from the current code "
+                          "(a deliberate change of result; see tests/golden/README.md).")
