@@ -54,6 +54,8 @@ def _fail(message: str, code: int = 2) -> None:
 MOTEUR_HELP = "Moteur d'exécution : « noyau » (noyaux Python gardés vivants d'un notebook à l'autre, par défaut) ou « papermill » (un noyau neuf par notebook, l'un après l'autre : chemin de référence)."
 NOYAUX_HELP = ("Noyaux Python de l'étude (moteur « noyau ») : à partir de 2, les phases indépendantes s'exécutent "
                "en même temps, chacune après celles dont elle lit les résultats. Par défaut : 2, ou 1 sur une machine à un cœur.")
+PARAMETRE_HELP = ("Paramètre d'une phase, NOM=VALEUR (option répétable) : seuil_indice=0,9 (phase 02), top_n=6 ou "
+                  "graine=7 (phase 04). Un paramètre inconnu ou d'un mauvais type est refusé avant toute exécution.")
 
 
 @app.command("etude", cls=FrenchCommand)
@@ -64,6 +66,7 @@ def etude(
     rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
     moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
     noyaux: int = typer.Option(None, "--noyaux", help=NOYAUX_HELP),
+    parametre: list[str] = typer.Option(None, "--parametre", "-p", help=PARAMETRE_HELP),
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
@@ -71,8 +74,13 @@ def etude(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .engine import quiet_kernel_warnings
+    from .parameters import parse_assignment
     from .runner import STATUS_DONE, run_study
 
+    try:
+        parametres = dict(parse_assignment(text) for text in parametre or [])
+    except KitError as exc:
+        _fail(str(exc))
     quiet_kernel_warnings()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
@@ -88,7 +96,7 @@ def etude(
 
         try:
             result = run_study(territoire, annee, reports_dir=rapports, notebooks_dir=notebooks,
-                               on_notebook=on_notebook, moteur=moteur, noyaux=noyaux)
+                               on_notebook=on_notebook, moteur=moteur, noyaux=noyaux, parametres=parametres)
         except KitError as exc:
             _fail(str(exc))
         if result.status == STATUS_DONE:
