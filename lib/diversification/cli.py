@@ -12,7 +12,7 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from .errors import KitError
-from .paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
+from .paths import DEFAULT_TERRITORY, EXAMPLES_DIR, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
 
 HELP_OPTION_TEXT = "Affiche cette aide et quitte."
 
@@ -313,7 +313,9 @@ def comparer(
 
 @app.command("exemples", cls=FrenchCommand)
 def exemples(
-    dossier: Path = typer.Option(TERRITOIRES_DIR, "--dossier", help="Dossier où écrire les territoires d'exemple."),
+    dossier: Path = typer.Option(EXAMPLES_DIR, "--dossier", help="Dossier où écrire les territoires d'exemple "
+                                 "(par défaut : data_samples/territoires du dépôt, ou territoires/ du dossier courant "
+                                 "quand le kit est installé)."),
 ) -> None:
     """Régénère les territoires d'exemple (fictifs, déterministes)."""
     from .samples import generate_all
