@@ -11,6 +11,7 @@ cache or the offline mirror, then
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -30,10 +31,24 @@ def _clean_env(**extra) -> dict:
     return env
 
 
+def _clean_copy(target: Path) -> Path:
+    """The files of the checkout that git tracks (as a fresh clone has them), copied into ``target``: the build
+    never sees a ``build/`` folder left over in the checkout, nor a local run or secret."""
+    listed = subprocess.run(["git", "ls-files", "-z"], capture_output=True, cwd=ROOT, check=False)
+    if listed.returncode != 0 or not listed.stdout:
+        pytest.skip("not a git checkout")
+    for name in listed.stdout.decode("utf-8").split("\0"):
+        if name and (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    source = _clean_copy(tmp_path_factory.mktemp("depot"))
     folder = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(folder), str(ROOT)],
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(folder), str(source)],
                           capture_output=True, text=True, env=_clean_env(), check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     [built] = folder.glob("diversification-*.whl")
