@@ -19,7 +19,7 @@ def test_from_the_checkout_the_repository_files_are_used():
     assert paths.NOTEBOOKS_DIR == ROOT / "notebooks" and paths.REPORTS_DIR == ROOT / "reports"
     assert paths.REFERENTIELS_DIR == ROOT / "data_samples" / "referentiels"
     assert paths.TERRITOIRES_DIR == paths.EXAMPLES_DIR == ROOT / "data_samples" / "territoires"
-    assert paths.DECP_CACHE_DIR == ROOT / "reports" / ".cache_decp"
+    assert paths.decp_cache_dir() == ROOT / "reports" / ".cache_decp"
     assert (paths.REFERENTIELS_DIR / "segments.csv").is_file()
 
 
@@ -56,7 +56,7 @@ def test_installed_layout(tmp_path, monkeypatch):
     assert installed["REFERENTIELS_DIR"] == kit / "data_samples" / "referentiels"
     assert installed["TERRITOIRES_DIR"] == kit / "data_samples" / "territoires"
     assert installed["REPORTS_DIR"] == work / "reports" and installed["EXAMPLES_DIR"] == work / "territoires"
-    assert installed["DECP_CACHE_DIR"] == tmp_path / "cache" / "diversification" / "decp"
+    assert installed["decp_cache_dir"]() == tmp_path / "cache" / "diversification" / "decp"
 
 
 def test_the_build_ships_every_data_file_and_no_hidden_one(tmp_path):

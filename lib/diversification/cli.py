@@ -66,7 +66,7 @@ def etude(
     rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
     moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
     noyaux: int = typer.Option(None, "--noyaux", help=NOYAUX_HELP),
-    parametre: list[str] = typer.Option(None, "--parametre", "-p", help=PARAMETRE_HELP),
+    parametre: list[str] = typer.Option(None, "--parametre", "-p", metavar="NOM=VALEUR", help=PARAMETRE_HELP),
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:

@@ -49,5 +49,7 @@ def _user_cache() -> Path:
     return Path(base) / "diversification"
 
 
-#: Cache of the national DECP file's territory extracts.
-DECP_CACHE_DIR = REPORTS_DIR / ".cache_decp" if FROM_CHECKOUT else _user_cache() / "decp"
+def decp_cache_dir() -> Path:
+    """Cache of the national DECP file's territory extracts: ``reports/.cache_decp`` in a checkout, the user's
+    cache folder once installed (read at call time: :data:`REPORTS_DIR` may be set by a test)."""
+    return REPORTS_DIR / ".cache_decp" if FROM_CHECKOUT else _user_cache() / "decp"
