@@ -10,7 +10,8 @@ The repository stays the single source of the data files: nothing is committed u
 
 Hidden files (``.sel_pseudonymisation`` of a territory studied in the checkout, ``.ipynb_checkpoints``) and
 ``__pycache__`` are never copied. An editable install (``pip install -e``) copies nothing: the package then reads
-the checkout (:mod:`diversification.paths`). This module is not part of the installed package.
+the checkout (:mod:`diversification.paths`). This module is not part of the installed package; the source
+distribution (``python -m build``) carries it and the data files, so that a wheel built from it has them too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shutil
 from pathlib import Path
 
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 
 ROOT = Path(__file__).resolve().parent.parent
 #: (source in the repository, glob patterns, destination under ``diversification/kit``)
@@ -60,3 +62,15 @@ class BuildPyWithKitData(build_py):
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
+
+
+class SdistWithKitData(sdist):
+    """``sdist`` that also carries this build step and the kit's data files (a wheel built from it has them)."""
+
+    def make_distribution(self) -> None:
+        extra = [Path(__file__).resolve().relative_to(ROOT).as_posix()]
+        extra += [source.relative_to(ROOT).as_posix() for source, _ in kit_files()]
+        self.filelist.extend(extra)
+        self.filelist.sort()
+        self.filelist.remove_duplicates()
+        super().make_distribution()
