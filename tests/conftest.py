@@ -45,3 +45,9 @@ def pytest_runtest_setup(item):
             raise pytest.UsageError(f"programme système inconnu de tests/conftest.py (SYSTEM_PROGRAMS) : {name}")
         if shutil.which(name) is None:
             pytest.skip(system_program_skip_reason(name))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regenerer-golden", action="store_true", default=False,
+                     help="Rewrite tests/golden/chiffres_cles_<territoire>.csv from the current code "
+                          "(a deliberate change of result; see tests/golden/README.md).")

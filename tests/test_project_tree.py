@@ -157,7 +157,9 @@ def _resolve_program(node, module: ast.Module, local: dict):
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _resolve_program(node.left, module, local)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # Path(sys.executable).parent / "tool"
-        return "venv" if "sys.executable" in ast.unparse(node.left) else None
+        # a program of the venv: next to sys.executable, or in the bin/ folder of a venv the test made
+        left = ast.unparse(node.left)
+        return "venv" if "sys.executable" in left or left.endswith("'bin'") or left.endswith('"bin"') else None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return Path(node.value.split()[0]).name
     if isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.executable":
@@ -204,6 +206,9 @@ def test_every_system_program_a_test_runs_is_declared_and_skips_with_its_apt_get
         for function in functions:
             local = {t.id: n.value for n in ast.walk(function) if isinstance(n, ast.Assign)
                      for t in n.targets if isinstance(t, ast.Name)}
+            local.update({t.id: v for n in ast.walk(function) if isinstance(n, ast.Assign)  # a, b = x, y
+                          for target in n.targets if isinstance(target, ast.Tuple) and isinstance(n.value, ast.Tuple)
+                          for t, v in zip(target.elts, n.value.elts) if isinstance(t, ast.Name)})
             for call in ast.walk(function):
                 if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                         and ast.unparse(call.func.value) == "subprocess" and call.func.attr in SUBPROCESS_CALLS):

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -20,9 +21,7 @@ cells = [
 **Ce qu'en fait la suite** : les phases 01 à 10 lisent les tables contrôlées écrites dans le dossier du run. Une entrée absente ou illisible n'arrête pas l'étude : les phases qui en ont besoin le disent.
 
 *Données personnelles* : les identifiants des participants sont pseudonymisés dès le chargement ; les lignes par participant et le fichier des rejets restent dans le sous-dossier `prive/` du run."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("00_controle_donnees"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.inputs import quality, schemas

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -20,9 +21,7 @@ cells = [
 **Ce qu'en fait la suite** : la phase 02 mesure la sous-représentation de chaque public et choisit les publics prioritaires ; les phases 03 et 04 s'appuient sur la concentration constatée ici pour choisir les segments à ouvrir.
 
 *Données personnelles* : tout effectif de participants passe par le secret statistique (règle rappelée sous chaque tableau) ; aucune ligne individuelle n'est affichée."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("01_etat_des_lieux"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import concentration, demand, findings, profiles

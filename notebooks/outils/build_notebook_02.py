@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,10 +19,7 @@ cells = [
 **Ce qu'il décide** : les **publics prioritaires** (table de décision `decision_publics_prioritaires`), que le territoire peut imposer par `decisions_epinglees.publics_prioritaires`.
 
 **Ce qu'en fait la suite** : la phase 04 favorise les segments dont les métiers sont recherchés par ces publics (tableau « segment → demandeurs des publics prioritaires » ci-dessous) ; l'argumentaire (phase 05) cite les écarts de représentation."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire
-seuil_indice = 1.0  # un public est retenu quand son indice de représentation est inférieur à ce seuil""", metadata={"tags": ["parameters"]}),
+    code(cell_source("02_besoins_emploi_insertion"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.decisions import registry

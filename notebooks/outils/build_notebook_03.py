@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,10 +19,7 @@ cells = [
 **Ce qu'il établit** : pour chaque segment d'achat, le volume acheté, la part des marchés qui portent déjà une considération sociale (comparée aux références nationales), les achats à venir et les besoins de recrutement des métiers du segment (métiers en tension, métiers de la transition écologique).
 
 **Ce qu'en fait la suite** : la table `opportunites_segments` et les volumes d'achats alimentent le score multicritère des segments (notebook 04)."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""",
-         metadata={"tags": ["parameters"]}),
+    code(cell_source("03_besoins_economiques"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import purchases

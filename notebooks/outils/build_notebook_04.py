@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,11 +19,7 @@ cells = [
 **Ce qu'il décide** : la liste des segments d'achat prioritaires (table de décision `segments_prioritaires`), à partir d'un score multicritère dont chaque critère et chaque poids sont documentés, avec la robustesse du classement aux poids.
 
 **Ce qu'en fait la suite** : les argumentaires (05), la mobilisation des acheteurs (06) et le partenariat (07) portent sur les segments retenus."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire
-top_n = 5  # nombre de segments retenus (les N premiers du classement)
-graine = 2025  # graine du tirage aléatoire de l'analyse de robustesse""", metadata={"tags": ["parameters"]}),
+    code(cell_source("04_secteurs_prioritaires"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import ecosystem, purchases

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,9 +19,7 @@ nb.cells = [
 **Ce qu'il produit** : un argumentaire par acheteur partenaire et par segment prioritaire retenu : cadre juridique adapté au type d'acheteur, chiffres du rééquilibrage, opportunités pour chaque public prioritaire, adaptations utiles au segment, exemples de la Fiche C1.
 
 **Ce qu'en fait la suite** : le facilitateur s'appuie sur ces fiches pour rencontrer les acheteurs ; la phase 06 examine leurs achats prévus un par un."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("05_argumentaire"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import HTML, Markdown, display
 
 from diversification.decisions import arguments, registry, screening

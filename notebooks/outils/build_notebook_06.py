@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,9 +19,7 @@ nb.cells = [
 **Ce qu'il décide** : pour chaque achat prévu, s'il est examiné (seuil) et quelle considération sociale recommander, d'après le tableau de règles versionné `regles_recommandation.csv` ; la décision `marches_cibles` liste les achats retenus.
 
 **Ce qu'en fait la suite** : la phase 08 calcule les heures d'insertion des marchés ciblés ; le classeur Excel sert à la réunion avec les acheteurs."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("06_mobilisation_acheteurs"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.publish import buyer_workbook

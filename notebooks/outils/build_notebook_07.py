@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,9 +19,7 @@ nb.cells = [
 **Ce qu'il décide** : pour chaque segment prioritaire, qui impliquer, qui porte chaque action et quand (trimestres de l'année qui suit l'année étudiée).
 
 **Ce qu'en fait la suite** : le calcul des volumes d'insertion (08) porte sur les marchés de ces segments ; le bilan de l'expérimentation (dernière étape du plan) est préparé par le notebook 09."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("07_partenariat_territorial"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.decisions import partnership, registry

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,9 +19,7 @@ nb.cells = [
 **Ce qu'il décide** : pour chaque marché ciblé, une estimation basse, centrale et haute des heures d'insertion et un **volume recommandé** sécurisé, avec des alertes (trop peu d'heures, durée trop courte, groupement probable…). Table publiée : `tables/volumes_insertion`.
 
 **Ce qu'en fait la suite** : les volumes recommandés alimentent la rédaction des clauses (plan d'actions du 07) ; le notebook 09 comparera, pour les clauses expérimentales, les heures réalisées aux heures prévues."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("08_volumes_insertion"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import calculator, hours

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import report_charts_cells, exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -20,9 +21,7 @@ nb.cells = [
 **Ce qu'en fait la suite** : la synthèse (10) reprend ces résultats.
 
 *Secret statistique* : tout effectif de participants passe par le contrôle de diffusion ; un effectif trop petit, et ce qu'on en déduit (parts, heures, intervalles), est remplacé par « secret statistique »."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("09_evaluation"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import disclosure, evaluation

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import nbformat as nbf
+from diversification.inputs.parameters import cell_source
 from cellules_communes import exercise_cells
 
 nb = nbf.v4.new_notebook()
@@ -18,9 +19,7 @@ nb.cells = [
 **Ce qu'il décide** : rien de nouveau ; il rassemble les décisions des phases précédentes en indiquant si elles ont été calculées ou épinglées par la configuration du territoire.
 
 **Ce qu'il produit** : le rapport d'étude dans `rapport/` du dossier du run : `rapport.html` (un seul fichier, lisible sur téléphone et imprimable), `rapport.pdf` et `rapport.xlsx` (les tables clés)."""),
-    code("""territoire = "../data_samples/territoires/metropole-exemple"  # dossier du territoire (absolu, ou relatif au dossier notebooks/)
-annee = 2025  # année étudiée
-dossier_run = ""  # dossier du run où écrire les tables ; vide pour explorer sans rien écrire""", metadata={"tags": ["parameters"]}),
+    code(cell_source("10_synthese"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 
 from diversification.publish import report

@@ -740,9 +740,9 @@ def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, 
             national_files = [p for p in files if _is_national_decp(p)]
             if national_files and len(files) == 1:
                 from diversification.inputs.national import load_territory_decp
-                from diversification.inputs.paths import REPORTS_DIR
+                from diversification.inputs.paths import decp_cache_dir
 
-                return load_territory_decp(files[0], config.buyer_sirets, REPORTS_DIR / ".cache_decp", today=today)
+                return load_territory_decp(files[0], config.buyer_sirets, decp_cache_dir(), today=today)
             from diversification.inputs.decp import load_decp
 
             result = load_decp(files, today=today)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diversification.inputs.paths import TERRITOIRES_DIR
+from diversification.inputs.paths import EXAMPLES_DIR
 from diversification.inputs.schemas import AGE_BANDS, QUALIFICATION_LEVELS
 from diversification.inputs.siret import complete_luhn
 
@@ -1472,8 +1472,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m diversification.inputs.samples",
         description="Régénère les territoires fictifs d'exemple (données déterministes).",
     )
-    parser.add_argument("--dossier", type=Path, default=TERRITOIRES_DIR,
-                        help="dossier de destination (par défaut : data_samples/territoires du kit)")
+    parser.add_argument("--dossier", type=Path, default=EXAMPLES_DIR,
+                        help="dossier de destination (par défaut : data_samples/territoires du dépôt, ou "
+                             "territoires/ du dossier courant quand le kit est installé)")
     args = parser.parse_args(argv)
     for folder in generate_all(args.dossier):
         print(f"Territoire écrit : {folder}")

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from diversification.run.cli_francais import HELP_OPTION_TEXT, FrenchCommand, FrenchGroup  # noqa: F401  (French help and errors)
 from diversification.inputs.errors import KitError
-from diversification.inputs.paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
+from diversification.inputs.paths import DEFAULT_TERRITORY, EXAMPLES_DIR, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
 
 app = typer.Typer(
     help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
@@ -34,6 +34,8 @@ def _fail(message: str, code: int = 2) -> None:
 MOTEUR_HELP = "Moteur d'exécution : « noyau » (noyaux Python gardés vivants d'un notebook à l'autre, par défaut) ou « papermill » (un noyau neuf par notebook, l'un après l'autre : chemin de référence)."
 NOYAUX_HELP = ("Noyaux Python de l'étude (moteur « noyau ») : à partir de 2, les phases indépendantes s'exécutent "
                "en même temps, chacune après celles dont elle lit les résultats. Par défaut : 2, ou 1 sur une machine à un cœur.")
+PARAMETRE_HELP = ("Paramètre d'une phase, NOM=VALEUR (option répétable) : seuil_indice=0,9 (phase 02), top_n=6 ou "
+                  "graine=7 (phase 04). Un paramètre inconnu ou d'un mauvais type est refusé avant toute exécution.")
 
 
 @app.command("etude", cls=FrenchCommand)
@@ -44,6 +46,7 @@ def etude(
     rapports: Path = typer.Option(REPORTS_DIR, "--rapports", help="Dossier où écrire les runs."),
     moteur: str = typer.Option("noyau", "--moteur", help=MOTEUR_HELP),
     noyaux: int = typer.Option(None, "--noyaux", help=NOYAUX_HELP),
+    parametre: list[str] = typer.Option(None, "--parametre", "-p", metavar="NOM=VALEUR", help=PARAMETRE_HELP),
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
@@ -52,7 +55,12 @@ def etude(
 
     from diversification.run.engine import quiet_kernel_warnings
     from diversification.run.runner import STATUS_DONE, run_study
+    from diversification.inputs.parameters import parse_assignment
 
+    try:
+        parametres = dict(parse_assignment(text) for text in parametre or [])
+    except KitError as exc:
+        _fail(str(exc))
     quiet_kernel_warnings()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
@@ -68,7 +76,7 @@ def etude(
 
         try:
             result = run_study(territoire, annee, reports_dir=rapports, notebooks_dir=notebooks,
-                               on_notebook=on_notebook, moteur=moteur, noyaux=noyaux)
+                               on_notebook=on_notebook, moteur=moteur, noyaux=noyaux, parametres=parametres)
         except KitError as exc:
             _fail(str(exc))
         if result.status == STATUS_DONE:
@@ -285,7 +293,9 @@ def comparer(
 
 @app.command("exemples", cls=FrenchCommand)
 def exemples(
-    dossier: Path = typer.Option(TERRITOIRES_DIR, "--dossier", help="Dossier où écrire les territoires d'exemple."),
+    dossier: Path = typer.Option(EXAMPLES_DIR, "--dossier", help="Dossier où écrire les territoires d'exemple "
+                                 "(par défaut : data_samples/territoires du dépôt, ou territoires/ du dossier courant "
+                                 "quand le kit est installé)."),
 ) -> None:
     """Régénère les territoires d'exemple (fictifs, déterministes)."""
     from diversification.inputs.samples import generate_all

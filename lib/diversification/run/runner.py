@@ -31,6 +31,8 @@ from diversification.inputs.phases import PHASES
 from diversification.publish.run_folder import STATUS_DONE, STATUS_FAILED, STATUS_RUNNING, latest_finished_run
 from diversification.publish import gate
 from diversification.publish.safe_output import safe_join
+from diversification.inputs.parameters import NOTEBOOK_PARAMETERS, Parameter, ParameterError, validate_study
+from diversification.inputs.parameters import validate as validate_parameters
 
 #: What each phase reads from the others (published tables, decisions), besides the controlled
 #: inputs written by 00. With several kernels (:func:`run_study`, ``noyaux``), a phase starts as
@@ -55,6 +57,8 @@ ENGINE_KERNEL = "noyau"
 ENGINE_PAPERMILL = "papermill"
 ENGINES = (ENGINE_KERNEL, ENGINE_PAPERMILL)
 IN_PROGRESS_SUFFIX = ".en-cours"
+#: Annotations of a ``parameters`` cell that the runner checks values against.
+ANNOTATION_TYPES = {"str": str, "int": int, "float": float}
 
 
 class RunError(KitError):
@@ -113,7 +117,8 @@ def write_manifest(run_dir: Path, manifest: dict) -> None:
 
 
 def declared_parameters(notebook: Path) -> dict[str, dict]:
-    """Parameters of the cell tagged ``parameters``: ``{name: {"default": source text}}``.
+    """Parameters of the cell tagged ``parameters``: ``{name: {"default": source text, "type": annotation text or
+    None}}``.
 
     Read with :mod:`ast` (papermill's line parser gives up on a comment holding an
     apostrophe, as in « vide = exploration, rien n'est écrit »).
@@ -136,16 +141,30 @@ def declared_parameters(notebook: Path) -> dict[str, dict]:
                 if isinstance(node, (ast.Assign, ast.AnnAssign)):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     value = ast.get_source_segment(cell.source, node.value) if node.value is not None else None
+                    annotation = ast.get_source_segment(cell.source, node.annotation) if isinstance(
+                        node, ast.AnnAssign) else None
                     for target in targets:
                         if isinstance(target, ast.Name):
-                            declared[target.id] = {"default": value}
+                            declared[target.id] = {"default": value, "type": annotation}
             return declared
     return {}
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Refuse a parameter the notebook does not declare, or a declared one left without default."""
+    """Refuse, before any cell runs, a parameter the notebook does not declare, a declared one left without default,
+    or a value of the wrong type: against the kit's declaration (:mod:`diversification.inputs.parameters`) for a phase
+    notebook, and against the annotation of its ``parameters`` cell (``annee: int = 2025``) for any notebook."""
     declared = declared_parameters(notebook)
+    try:
+        if notebook.stem in NOTEBOOK_PARAMETERS:
+            validate_parameters(notebook.stem, parameters)
+        for name, value in parameters.items():
+            kind = ANNOTATION_TYPES.get((declared.get(name) or {}).get("type"))
+            if kind is not None:
+                Parameter(name, kind, None, "voir la cellule de paramètres").check(
+                    value, f"du notebook « {notebook.stem} »")
+    except ParameterError as exc:
+        raise RunError(str(exc)) from None
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise RunError(
@@ -180,6 +199,7 @@ def run_study(
     moteur: str = ENGINE_KERNEL,
     session=None,
     noyaux: int | None = None,
+    parametres: dict | None = None,
 ) -> RunResult:
     """Run the phase notebooks on one territory into a new run folder.
 
@@ -193,7 +213,10 @@ def run_study(
     :data:`PHASES`. ``session``: one kernel to run every notebook in, in order
     (a batch worker reuses its kernel from one territory to the next). Raises
     :class:`~diversification.inputs.errors.KitError` for a user mistake (bad
-    configuration, bad year, unknown engine) before anything is written.
+    configuration, bad year, unknown engine, unknown or wrongly typed
+    parameter) before anything is written. ``parametres``: values of the
+    phase-specific parameters (:mod:`diversification.inputs.parameters`, e.g.
+    ``{"top_n": 6}``), each passed to the notebooks that declare it.
     """
     if moteur not in ENGINES:
         raise RunError(f"Moteur « {moteur} » inconnu : choisir parmi {', '.join(ENGINES)}.")
@@ -201,8 +224,9 @@ def run_study(
         raise RunError(f"Nombre de noyaux « {noyaux} » refusé : au moins 1.")
     territoire = Path(territoire).resolve()
     notebooks_dir = Path(notebooks_dir).resolve()
-    config, annee, run_id, final, tmp = prepare_run(territoire, annee, Path(reports_dir).resolve())
     selected = [(n, t) for n, t in available_phases(notebooks_dir) if phases is None or n in phases]
+    extra = validate_study(dict(parametres or {}), [n for n, _ in selected])
+    config, annee, run_id, final, tmp = prepare_run(territoire, annee, Path(reports_dir).resolve())
     kernels = int(noyaux if noyaux is not None else DEFAULT_KERNELS)
     if moteur == ENGINE_PAPERMILL or session is not None or len(selected) < 2:
         kernels = 1
@@ -215,7 +239,7 @@ def run_study(
         "debut": dt.datetime.now().isoformat(timespec="seconds"),
         "fin": None,
         "version_kit": __version__,
-        "parametres": {"territoire": str(territoire), "annee": annee, "moteur": moteur, "noyaux": kernels},
+        "parametres": {"territoire": str(territoire), "annee": annee, "moteur": moteur, "noyaux": kernels, **extra},
         "entrees": hash_inputs(config.directory),
         "versions": package_versions(),
         "notebooks": [],
@@ -225,7 +249,7 @@ def run_study(
     out_dir.mkdir()
     result = RunResult(final, STATUS_RUNNING, manifest)
     run = _Run(notebooks_dir, out_dir, {"territoire": str(territoire), "annee": annee, "dossier_run": str(tmp)},
-               final, manifest, result, on_notebook, len(selected))
+               final, manifest, result, on_notebook, len(selected), extra)
     if moteur == ENGINE_PAPERMILL:
         run.sequential(selected, None)
     elif kernels == 1:
@@ -274,8 +298,9 @@ class _Run:
     manifest, the first failure kept in the result."""
 
     def __init__(self, notebooks_dir: Path, out_dir: Path, parameters: dict, final: Path, manifest: dict,
-                 result: RunResult, on_notebook, total: int):
+                 result: RunResult, on_notebook, total: int, extra: dict | None = None):
         self.notebooks_dir, self.out_dir, self.parameters, self.final = notebooks_dir, out_dir, parameters, final
+        self.extra = dict(extra or {})  # phase-specific parameters: each to the notebooks that declare it
         self.manifest, self.result, self.on_notebook, self.total = manifest, result, on_notebook, total
         self.finished = 0
 
@@ -300,11 +325,12 @@ class _Run:
         start = time.perf_counter()
         message = None
         try:
-            check_parameters(source, self.parameters)
+            parameters = self.notebook_parameters(source)
+            check_parameters(source, parameters)
             if session is not None:
-                session.execute_notebook(source, target, self.parameters, cwd=self.notebooks_dir)
+                session.execute_notebook(source, target, parameters, cwd=self.notebooks_dir)
             else:
-                pm.execute_notebook(str(source), str(target), parameters=self.parameters, cwd=str(self.notebooks_dir),
+                pm.execute_notebook(str(source), str(target), parameters=parameters, cwd=str(self.notebooks_dir),
                                     kernel_name="python3", progress_bar=False, log_output=False,
                                     execution_timeout=CELL_TIMEOUT, kernel_manager_class=sliced_manager_class())
             entry["statut"] = STATUS_DONE
@@ -326,6 +352,14 @@ class _Run:
             if target.exists():  # written by papermill at the path the gate gave (partial on a failure)
                 gate.admit(self.out_dir.parent, target, kind="notebook exécuté")
         return message
+
+    def notebook_parameters(self, source: Path) -> dict:
+        """The runner's parameters, and those of :attr:`extra` that the notebook declares."""
+        if not self.extra:
+            return dict(self.parameters)
+        kit = NOTEBOOK_PARAMETERS.get(source.stem)
+        names = {p.name for p in kit} if kit else set(declared_parameters(source))
+        return {**self.parameters, **{k: v for k, v in self.extra.items() if k in names}}
 
     def _finish(self, name: str, message: str | None) -> bool:
         """Count a notebook as finished, keep the run's first failure; whether this one failed."""
