@@ -189,8 +189,8 @@ def test_comparer_puts_the_key_figures_of_runs_side_by_side(sample_runs):
     table = report.compare_runs([metropole, rural]).set_index("Chiffre clé")
     assert list(table.columns) == [f"metropole-exemple 2025 ({metropole.name})", f"rural-exemple 2025 ({rural.name})"]
     first, second = table.columns
-    assert table.at["Heures d'insertion réalisées", first] == "231\u00a0180"  # French: no-break space
-    assert table.at["Part des heures BTP et nettoyage", first] == "82,1\u00a0%"
+    assert table.at["Heures d'insertion réalisées", first] == "231\u202f180"  # French: narrow no-break space
+    assert table.at["Part des heures BTP et nettoyage", first] == "82,1\u202f%"
     assert table.at["Phases réalisées", first] == "10 sur 10"
     assert table.at["Phases réalisées", second] == "5 sur 10"  # no planned purchases: 03, 04, 05 partly, 06 and 08 not
     result = runner.invoke(app, ["comparer", str(metropole), str(rural)], terminal_width=250)

@@ -50,7 +50,7 @@ def test_summer_replacement_hours(weeks, fte, share, expected):
 def test_secure_amount():
     assert hours.secure_amount(454_800, 136_000, "accord-cadre à marchés subséquents")[0] == 136_000
     amount, note = hours.secure_amount(100_000, None, "accord-cadre à bons de commande", 0.3)
-    assert amount == 30_000 and "30 %" in note
+    assert amount == 30_000 and "30\u202f%" in note
     assert hours.secure_amount(100_000, 50_000, "marché ordinaire") == (100_000, "")
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from diversification import disclosure
+from diversification import disclosure, formatting
 from diversification.referentiels import load_referentiel, split_list
 
 ADAPTATIONS_TABLE = "adaptations_segments"
@@ -95,17 +95,15 @@ def _missing(value: object) -> bool:
 
 
 def _pct(value: object) -> str:
-    return "non calculable" if _missing(value) else f"{float(value) * 100:.0f} %".replace(".", ",")
+    return "non calculable" if _missing(value) else formatting.percent(value, 0)
 
 
 def _num(value: object, digits: int = 1) -> str:
-    if _missing(value):
-        return ""
-    return f"{float(value):,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return "" if _missing(value) else formatting.number(value, digits)
 
 
 def _count(value: object) -> str:
-    return _SECRET if _missing(value) else f"{int(value):,d}".replace(",", "\u202f")
+    return _SECRET if _missing(value) else formatting.integer(int(value))
 
 
 # --- content blocks -------------------------------------------------------------------------------

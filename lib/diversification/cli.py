@@ -179,7 +179,9 @@ def _phases_done(run_dir: str | None) -> str:
 def _duration(seconds: float) -> str:
     seconds = float(seconds)
     if seconds < 60:
-        return f"{seconds:.1f} s".replace(".", ",")
+        from .formatting import seconds as fr_seconds
+
+        return fr_seconds(seconds)
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from diversification import charts, disclosure
+from diversification import charts, disclosure, formatting
 from diversification.referentiels import load_referentiel
 
 #: ``groupe`` values of ``segments.csv`` where clauses historically concentrate.
@@ -268,11 +268,11 @@ def concentration_trend(
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.0f} %".replace(".", ",")
+    return formatting.percent(value, 0)
 
 
 def _num(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+    return formatting.number(value, digits)
 
 
 def trend_markdown(trend: pd.DataFrame) -> str:
@@ -318,8 +318,8 @@ def indicators_for_display(indicators: pd.DataFrame) -> pd.DataFrame:
         if row["unite"] == "indice":
             return _num(float(value), 3)
         if row["unite"] == "heures":
-            return f"{float(value):,.0f}".replace(",", "\u202f") + " h"
-        return _num(float(value), 2) if float(value) != round(float(value)) else f"{float(value):.0f}"
+            return formatting.hours(value)
+        return _num(float(value), 2) if float(value) != round(float(value)) else formatting.integer(value)
 
     return pd.DataFrame({"indicateur": indicators["libelle"], "valeur": [fmt(r) for _, r in indicators.iterrows()]})
 

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import formatting
 from .errors import (
     ACTION_AMOUNT_UPDATED,
     ACTION_DUPLICATE_REMOVED,
@@ -838,8 +839,7 @@ def _to_date(series: pd.Series) -> pd.Series:
 
 
 def _fmt_amount(value: float) -> str:
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return (text[:-3] if text.endswith(",00") else text) + " €"
+    return formatting.euros(value, 0 if float(value).is_integer() else 2)
 
 
 def _reject(log: RejectionLog, frame: pd.DataFrame, mask: pd.Series, column: str, values, reasons) -> None:

@@ -39,7 +39,7 @@ import re
 
 import pandas as pd
 
-from diversification import charts, disclosure
+from diversification import charts, disclosure, formatting
 from diversification.errors import ConfigError
 from diversification.referentiels import load_referentiel, split_list
 from diversification.schemas import DEMANDEURS_EMPLOI, MARGINS_COLUMN
@@ -489,7 +489,7 @@ def population_note(suivi: pd.DataFrame, annee: int, minimum: int = MIN_PARTICIP
 
 def retention_rule(seuil_indice: float = DEFAULT_INDEX_THRESHOLD) -> str:
     """French sentence stating the default retention rule."""
-    seuil = f"{seuil_indice:g}".replace(".", ",")
+    seuil = formatting.number(seuil_indice, 2).rstrip("0").rstrip(",")
     return (
         f"Règle par défaut : un public est retenu comme prioritaire quand son indice de représentation est "
         f"inférieur à {seuil} (sa part parmi les participants est plus faible que sa part parmi les demandeurs "

@@ -47,6 +47,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from diversification import formatting
 from diversification.referentiels import load_referentiel
 from diversification.segments import segment_labels
 
@@ -208,7 +209,7 @@ def secure_amount(amount_ht: float, minimum_ht: float | None, forme: object,
         return float(amount_ht), ""
     if minimum_ht is not None and not pd.isna(minimum_ht):
         return float(minimum_ht), "accord-cadre : estimation basse sur le seul minimum garanti"
-    share = f"{default_share * 100:g} %".replace(".", ",")
+    share = formatting.percent(default_share, 0 if float(default_share * 100).is_integer() else 1)
     return (float(_exact(amount_ht) * _exact(default_share)),
             f"accord-cadre sans minimum connu : minimum estimé à {share} du montant (à vérifier auprès de l'acheteur)")
 

@@ -24,13 +24,12 @@ import base64
 import datetime as dt
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import disclosure
+from . import disclosure, formatting
 from .arguments import NO_BUYER
 from .runner import PHASES
 
@@ -39,8 +38,7 @@ HTML_NAME = "rapport.html"
 PDF_NAME = "rapport.pdf"
 XLSX_NAME = "rapport.xlsx"
 NO_PDF_NAME = "PDF_NON_PRODUIT.txt"
-NBSP = "\u00a0"
-MISSING_TEXT = "—"
+MISSING_TEXT = formatting.MISSING
 NOT_DONE = "non réalisée"
 PARTLY_DONE = "partiellement réalisée"
 DONE = "réalisée"
@@ -49,43 +47,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # --- French number formats ------------------------------------------------------------------
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:
-        return False
-
-
-def fr_number(value: object, decimals: int = 0) -> str:
-    """``1234.5`` → ``1 234,5`` (no-break space between thousands, decimal comma)."""
-    if _is_missing(value):
-        return MISSING_TEXT
-    text = f"{float(value):,.{decimals}f}"
-    if text in ("-0", "-0," + "0" * decimals) or (decimals and text == "-" + f"{0:.{decimals}f}"):
-        text = text[1:]
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP)
-
-
-def fr_percent(share: object, decimals: int = 1) -> str:
-    """A share (0.123) as ``12,3 %``."""
-    if _is_missing(share):
-        return MISSING_TEXT
-    return f"{fr_number(float(share) * 100, decimals)}{NBSP}%"
-
-
-def fr_euros(value: object) -> str:
-    """``12345.6`` → ``12 346 €``."""
-    if _is_missing(value):
-        return MISSING_TEXT
-    return f"{fr_number(value, 0)}{NBSP}€"
-
-
-def fr_date(value: object) -> str:
-    if _is_missing(value):
-        return MISSING_TEXT
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+_is_missing = formatting.is_missing
+# The French formats live in formatting.py; these names stay for the callers that still import them from here.
+fr_number = formatting.number
+fr_percent = formatting.percent
+fr_euros = formatting.euros
+fr_date = formatting.date
 
 
 def format_value(value: object, kind: str) -> str:
@@ -101,7 +68,7 @@ def format_value(value: object, kind: str) -> str:
     if kind == "pourcent":
         return fr_percent(value)
     if kind == "points":
-        return f"{fr_number(value, 1)}{NBSP}pt"
+        return formatting.points(value)
     if kind == "euro":
         return fr_euros(value)
     if kind == "date":
@@ -217,7 +184,8 @@ SECTION_TABLES: dict[str, list[TableSpec]] = {
     "09": [
         TableSpec("evaluation_avant_apres", "Indicateurs avant / après", {
             "libelle": ("Indicateur", "texte"), "avant": ("Avant", "indicateur"), "apres": ("Après", "indicateur"),
-            "evolution": ("Évolution", "indicateur")}),
+            "evolution_points": ("Évolution d'une part (points)", "points"),
+            "evolution_nombre": ("Évolution d'un nombre", "nombre"), "explication": ("Remarque", "texte")}),
         TableSpec("evaluation_profils", "Profil des participants : clauses expérimentales et historiques", {
             "libelle": ("Indicateur", "texte"), "groupe": ("Groupe", "texte"), "participants": ("Participants", "entier"),
             "effectif": ("Effectif", "entier"), "part": ("Part", "pourcent"), "ic_bas": ("IC 95 % bas", "pourcent"),
@@ -646,7 +614,7 @@ def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, terri
         "annee": annee,
         "run_id": run_id or "exploration (sans dossier de run)",
         "data_date": data_date or MISSING_TEXT,
-        "generated": dt.date.today().strftime("%d/%m/%Y") if not manifest else fr_date(manifest.get("debut")),
+        "generated": formatting.date(dt.date.today()) if not manifest else fr_date(manifest.get("debut")),
         "threshold": threshold,
         "rule": disclosure.describe_rule(threshold),
         "key_figures": key_figures(tables),
@@ -705,7 +673,7 @@ def write_pdf(html: str, folder: str | Path) -> PdfResult:
 
 
 _EXCEL_KINDS = {"euro": "euro_entier", "pourcent": "pourcent", "entier": "entier", "nombre": "decimal",
-                "indice": "decimal"}
+                "indice": "decimal", "points": "decimal"}
 
 
 def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
@@ -726,6 +694,10 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
                 label, kind = spec.columns[col]
                 if kind == "oui_non":
                     out[col] = out[col].map(lambda v: MISSING_TEXT if _is_missing(v) else ("oui" if v else "non"))
+                elif kind == "indicateur":  # one unit per row (share, hours, index): written as the report shows it
+                    units = (table["unite"].reset_index(drop=True) if "unite" in table.columns
+                             else pd.Series([None] * len(out)))
+                    out[col] = [_indicator_text(v, u) for v, u in zip(out[col], units)]
                 elif col in spec.secret_columns + spec.demand_columns and out[col].isna().any():
                     unmeasurable = (_unmeasurable_rows(table) if col in spec.demand_columns
                                     else pd.Series(False, index=out.index))

@@ -39,6 +39,7 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
+from diversification import formatting
 from diversification.hours import HourParameters, load_parameters
 from diversification.referentiels import load_referentiel, split_list
 from diversification.segments import map_cpv_series
@@ -76,7 +77,7 @@ def euros(value: object) -> str:
     """French amount without decimals: 90000 → « 90 000 » (narrow no-break spaces)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "montant inconnu"
-    return f"{float(value):,.0f}".replace(",", "\u202f")
+    return formatting.integer(value)
 
 
 # --- thresholds ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import formatting
 from .parsing import normalize_header, parse_number
 
 NUMBER = "nombre"
@@ -46,6 +47,12 @@ class Exercise:
 def _indicator(table: pd.DataFrame, key: str, column: str = "valeur") -> float | None:
     rows = table.loc[table["indicateur"] == key, column] if len(table) else pd.Series(dtype=float)
     return None if rows.empty or pd.isna(rows.iloc[0]) else float(rows.iloc[0])
+
+
+def _share_change(table: pd.DataFrame, key: str) -> float | None:
+    """The change of a share in the before / after table, as a difference of shares (0.032 for 3,2 points)."""
+    points = _indicator(table, key, "evolution_points") if "evolution_points" in table.columns else None
+    return None if points is None else points / 100
 
 
 def _accepted_row(table: pd.DataFrame, entry: str, column: str) -> int | None:
@@ -152,7 +159,7 @@ EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "09", "De combien de points la part des femmes parmi les participants a-t-elle évolué entre la première "
         "et la dernière année ?", "le tableau avant / après (`avant_apres`), ligne « Part des femmes parmi les "
-        "participants », colonne « evolution »", POINTS, lambda t: _indicator(t, "part_femmes", "evolution"),
+        "participants », colonne « évolution »", POINTS, lambda t: _share_change(t, "part_femmes"),
         "Cette évolution tient-elle aux clauses expérimentales ou à d'autres causes (effectifs, segments) ? "
         "Quels indicateurs suivriez-vous l'an prochain ?", tolerance=0.1,
         missing="l'évolution est masquée (secret statistique) ou le suivi ne couvre qu'une année"),
@@ -180,16 +187,13 @@ def _fold(text: object) -> str:
 
 
 def _shown(value: object, kind: str) -> str:
-    from .report import fr_number, fr_percent
-
     if kind == LABEL:
         return f"« {value[0]} »"
     if kind == PERCENT:
-        return fr_percent(value, 1)
+        return formatting.percent(value, 1)
     if kind == POINTS:
-        points = float(value) * 100
-        return f"{fr_number(points, 1)} {'point' if abs(points) < 2 else 'points'}"  # French: 1,5 point ; 3,2 points
-    return fr_number(value, 0 if float(value).is_integer() else 1)
+        return formatting.points(float(value) * 100, 1, signed=False)  # French: 1,5 point ; 3,2 points
+    return formatting.number(value, 0 if float(value).is_integer() else 1)
 
 
 def _matches(reponse: object, expected: object, exercise: Exercise) -> bool | None:
