@@ -456,6 +456,58 @@ def _without_segment(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         "main-d'œuvre n'est pas connue ; estimez-les avec la calculatrice.")
 
 
+#: Why a retained target contract of phase 06 gets no insertion volume (phase 08).
+NO_CLAUSE_REASON = "marché réservé sans clause d'insertion : pas d'heures d'insertion à calculer"
+NO_SEGMENT_REASON = "sans segment (code CPV absent ou inconnu) : part de main-d'œuvre inconnue"
+NOT_PLANNED_REASON = "absent des achats prévus"
+
+
+def targets_without_hours(decision: pd.DataFrame, computed_ids, planned: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The retained rows of the ``marches_cibles`` decision whose insertion volume is not computed, with the
+    French reason (``motif``): a reserved contract without an insertion clause has no hours to compute; a purchase
+    without a segment has no known labour share. ``planned``: the planned purchases (``id_achat``,
+    ``segment_id``), to tell the two last reasons apart."""
+    columns = ["id_achat", "objet", "recommandation", "motif"]
+    if decision is None or decision.empty or "retenu" not in decision.columns:
+        return pd.DataFrame(columns=columns)
+    retained = decision[decision["retenu"].astype(bool)]
+    computed = set(map(str, computed_ids))
+    missing = retained[~retained["id_achat"].astype(str).isin(computed)].copy()
+    with_segment = None if planned is None else set(
+        planned.loc[planned["segment_id"].notna(), "id_achat"].astype(str))
+    known = None if planned is None else set(planned["id_achat"].astype(str))
+
+    def reason(row) -> str:
+        if "clause_insertion" in row and not (pd.notna(row["clause_insertion"]) and bool(row["clause_insertion"])):
+            return NO_CLAUSE_REASON
+        if known is not None and str(row["id_achat"]) not in known:
+            return NOT_PLANNED_REASON
+        if with_segment is not None and str(row["id_achat"]) not in with_segment:
+            return NO_SEGMENT_REASON
+        if "segment_id" in row and pd.isna(row["segment_id"]):
+            return NO_SEGMENT_REASON
+        return NOT_PLANNED_REASON
+
+    missing["motif"] = [reason(r) for _, r in missing.iterrows()]
+    for col in columns:
+        if col not in missing.columns:
+            missing[col] = pd.NA
+    return missing[columns].reset_index(drop=True)
+
+
+def targets_gap_text(n_retained: int, n_computed: int, without: pd.DataFrame) -> str:
+    """« 57 marchés cibles retenus, 50 avec un volume d'heures calculé ; les 7 autres : marché réservé sans clause
+    d'insertion … (7). » — empty when every retained target has its volume."""
+    if n_retained == n_computed or without.empty:
+        return ""
+    reasons = without["motif"].value_counts(sort=False)
+    detail = ", ".join(f"{motif} ({formatting.integer(n)})" for motif, n in reasons.items())
+    others = n_retained - n_computed
+    return (f"{formatting.integer(n_retained)} marché(s) cible(s) retenu(s) en phase 06, "
+            f"{formatting.integer(n_computed)} avec un volume d'heures calculé ; "
+            f"{'l’autre' if others == 1 else f'les {formatting.integer(others)} autres'} : {detail}.")
+
+
 def targeted_contracts(etude, segment_ids: list[str]) -> tuple[pd.DataFrame, str]:
     """The contracts whose insertion volume is computed, and a French note saying where they come from.
 
@@ -482,6 +534,10 @@ def targeted_contracts(etude, segment_ids: list[str]) -> tuple[pd.DataFrame, str
         table, dropped = _without_segment(table.reset_index(drop=True))
         note = (f"Marchés ciblés : décision « marchés cibles » de la phase 06 : {len(table)} achat(s) prévu(s) "
                 f"retenu(s) avec une clause d'insertion.{dropped}")
+        gap = targets_gap_text(int(decision["retenu"].astype(bool).sum()), len(table),
+                               targets_without_hours(decision, table["id_achat"].astype(str), planned))
+        if gap:
+            note += f" {gap[0].upper()}{gap[1:]}"
         if table.empty:
             note += " Aucun : la calculatrice garde ses valeurs par défaut."
         return table.reset_index(drop=True), note

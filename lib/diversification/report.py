@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import disclosure, formatting
+from . import disclosure, formatting, hours
 from .arguments import NO_BUYER
 from .runner import PHASES
 
@@ -542,6 +542,22 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
     return sections
 
 
+TARGETS_WITH_HOURS = "Marchés cibles avec un volume d'heures calculé"
+
+
+def targets_with_hours(targets: pd.DataFrame, volumes: pd.DataFrame) -> str:
+    """« 50 sur 57 (7 : marché réservé sans clause d'insertion …) »: the retained target contracts (phase 06) whose
+    insertion volume phase 08 computed, and why the others have none (the rows of notebook 08)."""
+    retained = int(targets["retenu"].astype(bool).sum())
+    computed = len(volumes)
+    text = f"{computed} sur {retained}"
+    without = hours.targets_without_hours(targets, volumes["id_achat"].astype(str))
+    if len(without):
+        reasons = without["motif"].value_counts(sort=False)
+        text += " (" + " ; ".join(f"{n} : {motif}" for motif, n in reasons.items()) + ")"
+    return text
+
+
 def key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """A few stable key figures of the study, formatted the French way (title block, nbval)."""
     figures: dict[str, str] = {}
@@ -560,6 +576,9 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         if table is not None and len(table):
             figures[label] = f"{int(table['retenu'].astype(bool).sum())} sur {len(table)}"
     volumes = tables.get("volumes_insertion")
+    targets = tables.get("decision_marches_cibles")
+    if volumes is not None and targets is not None and len(targets):
+        figures[TARGETS_WITH_HOURS] = targets_with_hours(targets, volumes)
     if volumes is not None and len(volumes):
         figures["Heures d'insertion recommandées (marchés cibles)"] = fr_number(
             volumes["heures_recommandees"].fillna(0).sum(), 0)
