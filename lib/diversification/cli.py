@@ -46,6 +46,13 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 
+#: Exit statuses of ``etude`` and ``lot`` (README, « Codes de sortie »).
+EXIT_COMPLETE = 0  # étude complète : chaque phase réalisée, au moins en partie
+EXIT_FAILED = 1  # étude en échec : un notebook a échoué (ou un territoire du lot)
+EXIT_REFUSED = 2  # commande refusée avant l'étude : option, configuration ou dossier invalide
+EXIT_INCOMPLETE = 3  # étude incomplète : terminée, mais au moins une phase non réalisée faute de données
+
+
 def _fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]Erreur :[/] {message}")
     raise typer.Exit(code)
@@ -67,7 +74,13 @@ def etude(
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
-    """Exécute l'étude complète (notebooks 00 → 10) dans un nouveau dossier de run."""
+    """Exécute l'étude complète (notebooks 00 → 10) dans un nouveau dossier de run.
+
+    Codes de sortie : 0 = étude complète (chaque phase réalisée, au moins en partie) ; 3 = étude incomplète
+    (terminée, mais au moins une phase non réalisée faute des données qu'elle demande : elle ne publie ni
+    classement, ni élément retenu, ni recommandation) ; 1 = étude en échec (un notebook a échoué) ; 2 = commande
+    refusée avant l'étude (option, configuration ou dossier invalide).
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .engine import quiet_kernel_warnings
@@ -108,6 +121,12 @@ def etude(
     html = result.run_dir / "rapport" / "rapport.html"
     if html.exists():
         console.print(f"Rapport à ouvrir dans un navigateur : {html}")
+    from .report import STUDY_INCOMPLETE, study_completeness
+
+    if study_completeness(result.run_dir) == STUDY_INCOMPLETE:
+        console.print(f"Étude incomplète : au moins une phase n'est pas réalisée faute de données "
+                      f"(code de sortie {EXIT_INCOMPLETE}).")
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command("lot", cls=FrenchCommand)
@@ -128,7 +147,12 @@ def lot(
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
-    """Exécute l'étude sur un lot de territoires, en parallèle ; un territoire en échec n'arrête pas les autres."""
+    """Exécute l'étude sur un lot de territoires, en parallèle ; un territoire en échec n'arrête pas les autres.
+
+    La synthèse donne l'étude de chaque territoire : complète, incomplète (au moins une phase non réalisée faute
+    de données) ou en échec. Codes de sortie : 0 = toutes complètes ; 3 = aucune en échec mais au moins une
+    incomplète ; 1 = au moins un territoire en échec ; 2 = commande refusée avant le lot.
+    """
     from .batch import STATUS_SKIPPED, find_territories, run_batch
     from .engine import quiet_kernel_warnings
     from .runner import STATUS_DONE
@@ -152,14 +176,19 @@ def lot(
     except KitError as exc:
         _fail(str(exc))
     table = Table(title="Synthèse du lot")
-    for column in ("Territoire", "Statut", "Phases réalisées", "Durée", "Dossier du rapport"):
+    for column in ("Territoire", "Statut", "Étude", "Phases réalisées", "Durée", "Dossier du rapport"):
         table.add_column(column)
     colours = {STATUS_DONE: "green", STATUS_SKIPPED: "cyan"}
+    studies = {"complète": 0, "incomplète": 0, "en échec": 0}
     for outcome in outcomes:
         colour = colours.get(outcome.statut, "red")
-        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", _phases_done(outcome.dossier),
+        study = _study_outcome(outcome)
+        studies[study] = studies.get(study, 0) + 1
+        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", study, _phases_done(outcome.dossier),
                       _duration(outcome.duree_s), outcome.dossier or "—")
     console.print(table)
+    console.print(f"Études : {studies['complète']} complète(s), {studies['incomplète']} incomplète(s), "
+                  f"{studies['en échec']} en échec.")
     failed = [o for o in outcomes if o.statut not in (STATUS_DONE, STATUS_SKIPPED)]
     for outcome in failed:
         err_console.print(f"[bold red]Échec[/] {outcome.identifiant} : {outcome.message}")
@@ -167,6 +196,19 @@ def lot(
         err_console.print(f"[bold red]Erreur :[/] {len(failed)} territoire(s) en échec sur {len(outcomes)}.")
         raise typer.Exit(1)
     console.print(f"Lot terminé : {len(outcomes)} territoire(s).")
+    if studies["incomplète"]:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _study_outcome(outcome) -> str:
+    """« complète », « incomplète » or « en échec » (the study of one territory of a batch)."""
+    from .batch import STATUS_SKIPPED
+    from .report import study_completeness
+    from .runner import STATUS_DONE
+
+    if outcome.statut not in (STATUS_DONE, STATUS_SKIPPED):
+        return "en échec"
+    return (study_completeness(outcome.dossier) if outcome.dossier else None) or "complète"
 
 
 def _phases_done(run_dir: str | None) -> str:

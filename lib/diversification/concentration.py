@@ -189,6 +189,11 @@ def _indicator(name: str, value: float | None, explanation: str = "") -> dict:
 
 
 def _indicator_rows(rows: pd.DataFrame, segments: pd.DataFrame | None, hours_col: str) -> list[dict]:
+    if rows.empty:  # no row of the suivi for the period: hours unknown, not zero
+        reason = "aucune ligne du suivi des clauses pour la période"
+        return [_indicator(name, None, reason) for name in (
+            "heures_realisees", "nombre_segments", "part_construction_nettoyage", "hhi_segments",
+            "nombre_effectif_segments", "nombre_entreprises", "part_top5_entreprises")]
     rows = _with_segment(rows)
     hours = rows[hours_col].astype("Float64").fillna(0).astype(float)
     total = float(hours.sum())
@@ -223,7 +228,7 @@ def _indicator_rows(rows: pd.DataFrame, segments: pd.DataFrame | None, hours_col
                 "part_top5_entreprises",
                 None,
                 f"{len(by_company)} entreprise(s) seulement réalisent des heures : la part des {TOP_COMPANIES} "
-                "premières vaut 100 % par construction",
+                f"premières vaut {formatting.percent(1, 0)} par construction",
             )
         )
     else:

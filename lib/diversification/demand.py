@@ -43,6 +43,7 @@ from diversification import charts, disclosure, formatting
 from diversification.errors import ConfigError
 from diversification.referentiels import load_referentiel, split_list
 from diversification.schemas import DEMANDEURS_EMPLOI, MARGINS_COLUMN
+from diversification.study import decision_not_computed
 
 DEFAULT_INDEX_THRESHOLD = 1.0
 DEFAULT_WEIGHT = 1.0
@@ -500,7 +501,10 @@ def retention_rule(seuil_indice: float = DEFAULT_INDEX_THRESHOLD) -> str:
 
 
 def decision_markdown(decision: pd.DataFrame) -> str:
-    """French sentence listing the retained publics and the origin of the decision."""
+    """French sentence listing the retained publics and the origin of the decision (or why it is not computed)."""
+    reason = decision_not_computed(decision)
+    if reason is not None:
+        return f"**{reason}**"
     kept = decision.loc[decision["retenu"].astype(bool)].sort_values("rang", kind="stable")
     origin = str(decision["origine"].iloc[0]) if "origine" in decision.columns and len(decision) else "calculée"
     if kept.empty:
@@ -635,8 +639,9 @@ def chart_segments(protected: disclosure.DisclosedTable, top: int = 10) -> chart
 
 def key_figures(decision: pd.DataFrame, segments: disclosure.DisclosedTable) -> str:
     """Stable French lines of the key figures of phase 02 (pinned by nbval)."""
-    lines = []
-    for row in decision.sort_values("rang", kind="stable").itertuples(index=False):
+    reason = decision_not_computed(decision)
+    lines = [] if reason is None else [reason]
+    for row in ([] if reason else decision.sort_values("rang", kind="stable").itertuples(index=False)):
         index = "secret ou non calculable" if pd.isna(row.indice_representation) else f"{float(row.indice_representation):.3f}"
         lines.append(f"{int(row.rang)}. {row.public_id} : indice {index}, retenu {'oui' if row.retenu else 'non'}")
     top = segments.table.head(3)

@@ -32,6 +32,7 @@ import pandas as pd
 from . import disclosure, formatting, hours
 from .arguments import NO_BUYER
 from .runner import PHASES
+from .study import decision_not_computed
 
 REPORT_DIR = "rapport"
 HTML_NAME = "rapport.html"
@@ -477,9 +478,18 @@ class InputStatus:
         return cls({k: etude.unavailable_reason(k) for k in keys if not etude.available(k)})
 
 
+#: The decisions a phase takes or works on: when one was not computed (its inputs are missing), the phase is not
+#: done and publishes no ranking, no retained element and no recommendation.
+PHASE_DECISIONS = {"02": ("publics_prioritaires",), "04": ("segments_prioritaires",),
+                   "05": ("segments_prioritaires",), "06": ("marches_cibles",), "07": ("segments_prioritaires",),
+                   "08": ("marches_cibles",)}
+
+
 def _phase_status(key: str, tables: dict[str, pd.DataFrame], inputs: InputStatus) -> tuple[str, list[str]]:
     required, optional = PHASE_INPUTS[key]
     reasons = [f"{inputs.missing[k][0].upper()}{inputs.missing[k][1:]}." for k in required if k in inputs.missing]
+    reasons += [r for r in (decision_not_computed(tables.get(f"decision_{name}"))
+                            for name in PHASE_DECISIONS.get(key, ())) if r is not None and r not in reasons]
     if reasons:
         return NOT_DONE, reasons
     partial = [f"{inputs.missing[k][0].upper()}{inputs.missing[k][1:]} : cette partie de l'analyse n'a pas été faite."
@@ -574,10 +584,11 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
                         ("marches_cibles", "Marchés cibles retenus")]:
         table = tables.get(f"decision_{name}")
         if table is not None and len(table):
-            figures[label] = f"{int(table['retenu'].astype(bool).sum())} sur {len(table)}"
+            figures[label] = (MISSING_TEXT if decision_not_computed(table) is not None
+                              else f"{int(table['retenu'].astype(bool).sum())} sur {len(table)}")
     volumes = tables.get("volumes_insertion")
     targets = tables.get("decision_marches_cibles")
-    if volumes is not None and targets is not None and len(targets):
+    if volumes is not None and targets is not None and len(targets) and decision_not_computed(targets) is None:
         figures[TARGETS_WITH_HOURS] = targets_with_hours(targets, volumes)
     if volumes is not None and len(volumes):
         figures["Heures d'insertion recommandées (marchés cibles)"] = fr_number(
@@ -852,6 +863,20 @@ def phases_done(run_dir: str | Path) -> str | None:
     """« 10 sur 10 », « 5 sur 10 »: the phases of a run entirely done; ``None`` without the table of the phases."""
     phases = run_phases(run_dir)
     return None if phases is None else f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
+
+
+STUDY_COMPLETE = "complète"
+STUDY_INCOMPLETE = "incomplète"
+
+
+def study_completeness(run_dir: str | Path) -> str | None:
+    """« incomplète » when a phase of the finished run is « non réalisée » (the data it needs are missing: it
+    published no ranking, no retained element, no recommendation), else « complète »; ``None`` without the table
+    of the phases (phase 10 not run)."""
+    phases = run_phases(run_dir)
+    if phases is None:
+        return None
+    return STUDY_INCOMPLETE if (phases["Statut"] == NOT_DONE).any() else STUDY_COMPLETE
 
 
 def phases_not_done(run_dir: str | Path) -> list[str] | None:

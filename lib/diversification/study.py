@@ -25,6 +25,21 @@ from .loading import INPUT_TITLES, REQUIRED_INPUTS, TerritoryData, load_territor
 
 PINNED_ORIGIN = "épinglée par la configuration"
 COMPUTED_ORIGIN = "calculée"
+#: Origin of a decision that could not be computed: nothing is retained, the ranking columns are empty and the
+#: column ``motif`` says why (French).
+NOT_COMPUTED_ORIGIN = "non calculée"
+REASON_COLUMN = "motif"
+#: The inputs a decision needs: all of them (« all »), or at least one (« any »). Without them the decision is not
+#: computed (a ranking of the segments from the national reference tables only would back nothing).
+DECISION_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "publics_prioritaires": ("all", ("suivi_clauses", "demandeurs_emploi")),
+    "segments_prioritaires": ("any", ("decp", "suivi_clauses", "demandeurs_emploi", "metiers_tension")),
+    "marches_cibles": ("all", ("achats_prevus",)),
+}
+DECISION_TITLES = {"publics_prioritaires": "publics prioritaires", "segments_prioritaires": "segments prioritaires",
+                   "marches_cibles": "marchés cibles"}
+#: Columns of a ranking, emptied when the decision is not computed.
+RANKING_COLUMNS = ("rang", "score", "proba_top_n")
 PRIVATE_INPUTS = {"suivi_clauses"}
 
 
@@ -100,6 +115,24 @@ class Study:
             return None
         return list(value) if isinstance(value, (list, tuple)) else [value]
 
+    def decision_missing_inputs(self, name: str) -> str | None:
+        """French reason why the decision ``name`` cannot be computed (its inputs are missing), or ``None``."""
+        if name not in DECISION_INPUTS:
+            return None
+        mode, keys = DECISION_INPUTS[name]
+        missing = [k for k in keys if not self.available(k)]
+        if not missing or (mode == "any" and len(missing) < len(keys)):
+            return None
+        title = DECISION_TITLES.get(name, name)
+        if mode == "any":
+            what = ("aucune des entrées qui la mesurent n'est disponible ("
+                    + ", ".join(f"« {INPUT_TITLES[k]} »" for k in keys) + ") : un classement tiré des seuls "
+                    "référentiels nationaux ne dirait rien du territoire")
+        else:
+            what = " ; ".join(self.unavailable_reason(k) for k in missing)
+        return (f"Décision « {title} » non calculée : {what}. Rien n'est retenu ; déposez ces fichiers dans le "
+                f"dossier du territoire, ou épinglez la décision dans territoire.yaml (« decisions_epinglees.{name} »).")
+
     def decision(self, name: str, compute: Callable[[], pd.DataFrame], *, id_column: str) -> pd.DataFrame:
         """The decision table ``name``: from the run folder, else computed; pins applied.
 
@@ -125,9 +158,34 @@ class Study:
                 )
             table["retenu"] = table[id_column].astype(str).isin(set(map(str, pins)))
             table["origine"] = PINNED_ORIGIN
+        else:
+            reason = self.decision_missing_inputs(name)
+            if reason is not None:
+                table = not_computed(table, reason)
         if path is not None:
             self.publish(f"decision_{name}", table)
         return table
+
+
+def not_computed(table: pd.DataFrame, reason: str) -> pd.DataFrame:
+    """The candidates of a decision that could not be computed: nothing retained, no rank nor score, the reason."""
+    table = table.copy()
+    table["retenu"] = False
+    for column in RANKING_COLUMNS:
+        if column in table.columns:
+            table[column] = pd.array([pd.NA] * len(table), dtype="Float64")
+    table["origine"] = NOT_COMPUTED_ORIGIN
+    table[REASON_COLUMN] = reason
+    return table
+
+
+def decision_not_computed(table: pd.DataFrame | None) -> str | None:
+    """The French reason of a decision table that was not computed, or ``None`` (computed, pinned, absent)."""
+    if table is None or "origine" not in table.columns or not len(table):
+        return None
+    if not (table["origine"] == NOT_COMPUTED_ORIGIN).any():
+        return None
+    return str(table[REASON_COLUMN].iloc[0]) if REASON_COLUMN in table.columns else NOT_COMPUTED_ORIGIN
 
 
 def open_study(territoire: str | Path, annee: int | None = None, dossier_run: str | Path = "") -> Study:
