@@ -1,5 +1,7 @@
 """Command line: French messages, exit codes, no traceback for a user mistake."""
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from diversification.cli import app
@@ -200,3 +202,12 @@ def test_comparer_puts_the_key_figures_of_runs_side_by_side(sample_runs):
     assert one.exit_code == 2 and "au moins deux dossiers" in one.output
     not_a_run = runner.invoke(app, ["comparer", str(metropole), str(metropole.parent)])
     assert not_a_run.exit_code == 2 and "n'est pas un dossier de run" in " ".join(not_a_run.output.split())
+
+
+def test_etude_help_documents_the_three_exit_statuses():
+    result = runner.invoke(app, ["etude", "--help"], terminal_width=200)
+    said = " ".join(result.output.replace("│", " ").split())
+    for text in ("0 = étude complète", "3 = étude incomplète", "1 = étude en échec", "2 = commande refusée"):
+        assert text in said, text
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "**Codes de sortie**" in readme and "| 3 | incomplète |" in readme

@@ -194,3 +194,37 @@ def test_study_ends_when_a_required_input_is_absent(tmp_path, missing, config_ke
     assert "Phases non réalisées ou réalisées en partie :" in said
     assert f"- {sections[phase]['title']} : non réalisée — L'entrée obligatoire « {reason} » est absente" in said
     assert f"- {sections['07']['title']}" not in said
+
+
+def test_an_empty_territory_publishes_no_decision_and_the_study_is_incomplete(tmp_path):
+    """Issue 18.2: `nouveau` then `etude` on a territory without any data: exit 3 (« étude incomplète »), no ranking,
+    no retained segment, no recommendation, the reason in French, and the key figures « — » (not « 5 sur 21 »,
+    not 0 hours)."""
+    from diversification import report
+
+    territory = tmp_path / "vide"
+    assert runner.invoke(app, ["nouveau", str(territory), "--nom", "Territoire vide", "--annee", "2025"]).exit_code == 0
+    result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.output.split())
+    assert "Étude incomplète : au moins une phase n'est pas réalisée faute de données (code de sortie 3)." in said
+    run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
+    tables = report.tables_from_run(run_dir)
+    figures = report.key_figures(tables)
+    assert figures == {"Heures d'insertion réalisées": "—", "Part des heures BTP et nettoyage": "—",
+                       "Nombre effectif de segments": "—", "Publics prioritaires retenus": "—",
+                       "Segments prioritaires retenus": "—"}
+    segments = tables["decision_segments_prioritaires"]
+    assert not segments["retenu"].any() and segments["rang"].isna().all() and segments["score"].isna().all()
+    assert (segments["origine"] == "non calculée").all()
+    assert segments["motif"].iloc[0].startswith("Décision « segments prioritaires » non calculée : aucune des "
+                                                "entrées qui la mesurent n'est disponible")
+    assert not tables["decision_publics_prioritaires"]["retenu"].any()
+    assert tables["plan_actions_partenariat"].empty  # no retained segment: no action
+    assert not (run_dir / "argumentaires").exists() or not any((run_dir / "argumentaires").iterdir())
+    phases = report.run_phases(run_dir).set_index("Phase")["Statut"]
+    assert phases.filter(regex="^0[4-9]").eq(report.NOT_DONE).all(), phases
+    html = (run_dir / "rapport" / "rapport.html").read_text(encoding="utf-8")
+    assert "5 sur 21" not in html and "sur 21" not in html
+    assert "Décision « segments prioritaires » non calculée" in html
+    assert "Classement des segments d&#39;achat" not in html  # the ranking table is not shown
