@@ -73,3 +73,20 @@ def test_date():
 def test_one_space_character_only():
     texts = [f.number(1234567, 2), f.percent(0.5), f.euros(1e6), f.points(12.5), f.hours(1e4)]
     assert all("\u00a0" not in t and " " not in t for t in texts)
+
+
+def test_formatting_lives_in_one_module():
+    """No other module of the package formats French numbers by hand (thousands separator, decimal comma), and
+    purchases.py no longer takes its formats from report.py (a link of the import loop)."""
+    import re
+    from pathlib import Path
+
+    package = Path(f.__file__).parent
+    hand_made = re.compile(r"""\.replace\(\s*["'],["']\s*,\s*["'](\\u202f|\\u00a0|\\xa0| )["']\)|:,\.\d+f\}|:,d\}""")
+    offenders = [p.name for p in package.glob("*.py")
+                 if p.name not in ("formatting.py", "samples.py", "safe_output.py")  # samples: input files; safe_output: widths
+                 and hand_made.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+    assert "report" not in re.findall(r"from \.(\w+) import|from diversification\.(\w+) import",
+                                      (package / "purchases.py").read_text(encoding="utf-8"))
+    assert "from .report import" not in (package / "purchases.py").read_text(encoding="utf-8")

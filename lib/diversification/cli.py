@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
+from . import formatting
 from .errors import KitError
 from .paths import DEFAULT_TERRITORY, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
 
@@ -221,9 +222,7 @@ def _phases_done(run_dir: str | None) -> str:
 def _duration(seconds: float) -> str:
     seconds = float(seconds)
     if seconds < 60:
-        from .formatting import seconds as fr_seconds
-
-        return fr_seconds(seconds)
+        return formatting.seconds(seconds)
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
