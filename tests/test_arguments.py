@@ -31,7 +31,7 @@ def test_territory_figures_formatting():
     })
     fig = a.territory_figures(suivi, 2025)
     # share = (500 + 300) / 1000 = 80 %; HHI = .25 + .09 + .04 = .38; effective = 1 / .38 = 2.63
-    assert fig["part_construction_nettoyage"] == "80 %"
+    assert fig["part_construction_nettoyage"] == "80\u202f%"
     assert fig["nombre_effectif"] == "2,6"
     assert fig["heures"] == "1\u202f000"
     assert a.territory_figures(None, 2025)["disponible"] is False

@@ -164,3 +164,37 @@ def test_duplicate_identifiers_refuse_the_batch_before_anything_runs(territories
     with pytest.raises(batch.KitError, match="le même dossier listé plusieurs fois"):
         batch.run_batch(batch.find_territories(listing), 2024, reports_dir=reports, notebooks_dir=notebooks)
     assert not reports.exists()
+
+
+def test_cli_lot_tells_complete_incomplete_and_failed_studies_apart(tmp_path):
+    """Issue 18.2: `lot` reports each study as complète, incomplète (a phase « non réalisée ») or en échec; exit 1
+    when one failed, 3 when none failed but one is incomplete."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    make_notebook(folder, "00_controle_donnees",
+                  "from pathlib import Path\nif Path(territoire).name.startswith('casse'):\n"
+                  "    raise RuntimeError('territoire volontairement cassé')")
+    make_notebook(folder, "10_synthese",
+                  "from pathlib import Path\nimport pandas as pd\n"
+                  "statut = 'non réalisée' if Path(territoire).name.startswith('vide') else 'réalisée'\n"
+                  "Path(dossier_run, 'tables').mkdir(exist_ok=True)\n"
+                  "pd.DataFrame({'Phase': ['00 – Contrôle', '01 – État'], 'Statut': ['réalisée', statut], "
+                  "'Tables': [1, 0], 'Graphiques': [0, 0], 'Motif': ['', 'données absentes']})"
+                  ".to_parquet(Path(dossier_run, 'tables', 'synthese_phases.parquet'))")
+    parent = tmp_path / "territoires"
+    for ident in ("alpha", "vide", "casse"):
+        make_territory(parent, ident)
+    result = cli.invoke(app, ["lot", "--territoires", str(parent), "--annee", "2024", "--travailleurs", "1",
+                              "--rapports", str(tmp_path / "r"), "--notebooks", str(folder)], terminal_width=200)
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "Études : 1 complète(s), 1 incomplète(s), 1 en échec." in said
+    rows = {line.split("│")[1].strip(): line.split("│")[3].strip() for line in result.output.splitlines()
+            if line.count("│") > 4 and line.split("│")[1].strip() in ("alpha", "vide", "casse")}
+    assert rows == {"alpha": "complète", "vide": "incomplète", "casse": "en échec"}
+    (parent / "casse" / "territoire.yaml").unlink()
+    (parent / "casse").rename(tmp_path / "hors-lot")
+    again = cli.invoke(app, ["lot", "--territoires", str(parent), "--annee", "2024", "--travailleurs", "1",
+                             "--rapports", str(tmp_path / "r2"), "--notebooks", str(folder)])
+    assert again.exit_code == 3, again.output
+    assert "Études : 1 complète(s), 1 incomplète(s), 0 en échec." in " ".join(again.output.split())

@@ -1,5 +1,7 @@
 """Command line: French messages, exit codes, no traceback for a user mistake."""
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from diversification.run.cli import app
@@ -189,8 +191,8 @@ def test_comparer_puts_the_key_figures_of_runs_side_by_side(sample_runs):
     table = report.compare_runs([metropole, rural]).set_index("Chiffre clé")
     assert list(table.columns) == [f"metropole-exemple 2025 ({metropole.name})", f"rural-exemple 2025 ({rural.name})"]
     first, second = table.columns
-    assert table.at["Heures d'insertion réalisées", first] == "231\u00a0180"  # French: no-break space
-    assert table.at["Part des heures BTP et nettoyage", first] == "82,1\u00a0%"
+    assert table.at["Heures d'insertion réalisées", first] == "231\u202f180"  # French: narrow no-break space
+    assert table.at["Part des heures BTP et nettoyage", first] == "82,1\u202f%"
     assert table.at["Phases réalisées", first] == "10 sur 10"
     assert table.at["Phases réalisées", second] == "5 sur 10"  # no planned purchases: 03, 04, 05 partly, 06 and 08 not
     result = runner.invoke(app, ["comparer", str(metropole), str(rural)], terminal_width=250)
@@ -291,3 +293,12 @@ def test_valider_never_breaks_a_line_inside_guillemets(monkeypatch):
     assert "Attention : Entrée facultative « Achats prévus » absente" in result.output
     unbalanced = [line for line in result.output.splitlines() if line.count("«") != line.count("»")]
     assert unbalanced == []
+
+
+def test_etude_help_documents_the_three_exit_statuses():
+    result = runner.invoke(app, ["etude", "--help"], terminal_width=200)
+    said = " ".join(result.output.replace("│", " ").split())
+    for text in ("0 = étude complète", "3 = étude incomplète", "1 = étude en échec", "2 = commande refusée"):
+        assert text in said, text
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "**Codes de sortie**" in readme and "| 3 | incomplète |" in readme

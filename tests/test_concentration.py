@@ -97,7 +97,7 @@ def test_trend_one_row_per_year_and_french_sentence(suivi):
     assert trend.loc[0, "hhi_segments"] == pytest.approx(0.82)
     assert pd.isna(trend.loc[0, "part_top5_entreprises"])  # 2 companies
     text = c.trend_markdown(trend)
-    assert text.startswith("De 2024 à 2025") and "100 % à 80 %" in text
+    assert text.startswith("De 2024 à 2025") and "100\u202f% à 80\u202f%" in text
     one_year = c.concentration_trend(suivi[suivi["annee"] == 2025])
     assert len(one_year) == 1
     assert "aucune tendance ne peut être calculée" in c.trend_markdown(one_year)

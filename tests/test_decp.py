@@ -105,7 +105,7 @@ def test_real_2019_file():
     updated = rejects(result, ACTION_AMOUNT_UPDATED)
     assert len(updated) == 1
     assert updated.loc[0, "ligne"] == 1 and updated.loc[0, "colonne"] == "modifications.montant"
-    assert "77\u202f899 €" in updated.loc[0, "motif"] and "79\u202f237 €" in updated.loc[0, "motif"]
+    assert "77\u202f899\u202f€" in updated.loc[0, "motif"] and "79\u202f237\u202f€" in updated.loc[0, "motif"]
     assert "2022-11-23" in updated.loc[0, "motif"]
     assert any("inconnue" in n and "non" in n for n in result.notices)
     assert_every_contract_accounted(result)

@@ -15,9 +15,14 @@ pytestmark = pytest.mark.e2e
 runner = CliRunner()
 
 
+#: Exit status of `etude` on each sample territory: rural-exemple has no planned purchases, so phases 06 and 08
+#: are « non réalisée » and the study is incomplete (3).
+EXIT = {"metropole-exemple": 0, "rural-exemple": 3, "exports-bruts": 0}
+
+
 def run_etude(territory: str, reports: Path, *extra: str):
     result = runner.invoke(app, ["etude", "--territoire", str(TERRITOIRES_DIR / territory), "--rapports", str(reports), *extra])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT[territory], result.output
     run_dirs = [p for p in (reports / territory).glob("*/*") if p.is_dir()]
     assert len(run_dirs) == 1
     assert f"Rapport : {run_dirs[0]}" in result.output.replace("\n", "")
@@ -43,7 +48,7 @@ def test_progress_lines_number_each_notebook_once(tmp_path):
     """Two kernels: two notebooks may start with the same number finished; the lines still count 1 to 11."""
     result = runner.invoke(app, ["etude", "--territoire", str(TERRITOIRES_DIR / "rural-exemple"),
                                  "--rapports", str(tmp_path)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # rural-exemple: incomplete (no planned purchases)
     lines = [line for line in result.output.splitlines() if line.startswith("[")]
     assert [line.split("]")[0] for line in lines] == [f"[{i}/11" for i in range(1, 12)]
     assert lines[0].endswith("00_controle_donnees — Contrôle des données") and "10_synthese" in lines[-1]
@@ -110,7 +115,7 @@ def test_study_with_a_published_job_seeker_table(tmp_path):
     cells = _published_table(TERRITOIRES_DIR / "rural-exemple" / "demandeurs_emploi.csv",
                              territory / "demandeurs_emploi.csv")
     result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # copied from rural-exemple: no planned purchases, incomplete
     run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
     decision = pd.read_parquet(run_dir / "tables" / "decision_publics_prioritaires.parquet").set_index("public_id")
     year = cells[cells["annee"] == 2025]
@@ -147,7 +152,7 @@ def test_study_of_a_new_territory_without_partner_buyers(tmp_path):
     checked = runner.invoke(app, ["valider", "--territoire", str(territory)])
     assert "Aucun acheteur partenaire n'est déclaré dans territoire.yaml" in " ".join(checked.output.split())
     result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # copied from rural-exemple: no planned purchases, incomplete
     run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
     assert pd.read_parquet(run_dir / "tables" / "decision_segments_prioritaires.parquet")["retenu"].any()
     html = (run_dir / "rapport" / "rapport.html").read_text(encoding="utf-8")
@@ -177,7 +182,7 @@ def test_study_ends_when_a_required_input_is_absent(tmp_path, missing, config_ke
     config.write_text("".join(line for line in config.read_text(encoding="utf-8").splitlines(keepends=True)
                               if not line.startswith(f"  {config_key}:")), encoding="utf-8")
     result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # copied from rural-exemple: no planned purchases, incomplete
     run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
     etude = open_study(territory, 2025, run_dir)
     sections = {s["key"]: s for s in report.study_sections(etude, report.study_tables(etude))}
@@ -189,3 +194,37 @@ def test_study_ends_when_a_required_input_is_absent(tmp_path, missing, config_ke
     assert "Phases non réalisées ou réalisées en partie :" in said
     assert f"- {sections[phase]['title']} : non réalisée — L'entrée obligatoire « {reason} » est absente" in said
     assert f"- {sections['07']['title']}" not in said
+
+
+def test_an_empty_territory_publishes_no_decision_and_the_study_is_incomplete(tmp_path):
+    """Issue 18.2: `nouveau` then `etude` on a territory without any data: exit 3 (« étude incomplète »), no ranking,
+    no retained segment, no recommendation, the reason in French, and the key figures « — » (not « 5 sur 21 »,
+    not 0 hours)."""
+    from diversification.publish import report
+
+    territory = tmp_path / "vide"
+    assert runner.invoke(app, ["nouveau", str(territory), "--nom", "Territoire vide", "--annee", "2025"]).exit_code == 0
+    result = runner.invoke(app, ["etude", "--territoire", str(territory), "--rapports", str(tmp_path / "rapports")])
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.output.split())
+    assert "Étude incomplète : au moins une phase n'est pas réalisée faute de données (code de sortie 3)." in said
+    run_dir = next(p for p in (tmp_path / "rapports").glob("*/*/*") if p.is_dir())
+    tables = report.tables_from_run(run_dir)
+    figures = report.key_figures(tables)
+    assert figures == {"Heures d'insertion réalisées": "—", "Part des heures BTP et nettoyage": "—",
+                       "Nombre effectif de segments": "—", "Publics prioritaires retenus": "—",
+                       "Segments prioritaires retenus": "—"}
+    segments = tables["decision_segments_prioritaires"]
+    assert not segments["retenu"].any() and segments["rang"].isna().all() and segments["score"].isna().all()
+    assert (segments["origine"] == "non calculée").all()
+    assert segments["motif"].iloc[0].startswith("Décision « segments prioritaires » non calculée : aucune des "
+                                                "entrées qui la mesurent n'est disponible")
+    assert not tables["decision_publics_prioritaires"]["retenu"].any()
+    assert tables["plan_actions_partenariat"].empty  # no retained segment: no action
+    assert not (run_dir / "argumentaires").exists() or not any((run_dir / "argumentaires").iterdir())
+    phases = report.run_phases(run_dir).set_index("Phase")["Statut"]
+    assert phases.filter(regex="^0[4-9]").eq(report.NOT_DONE).all(), phases
+    html = (run_dir / "rapport" / "rapport.html").read_text(encoding="utf-8")
+    assert "5 sur 21" not in html and "sur 21" not in html
+    assert "Décision « segments prioritaires » non calculée" in html
+    assert "Classement des segments d&#39;achat" not in html  # the ranking table is not shown

@@ -2,6 +2,8 @@
 import pandas as pd
 import pytest
 
+from diversification.inputs.referentiels import sheet_name
+
 from diversification.indicators import evaluation as ev
 
 
@@ -124,3 +126,33 @@ def test_no_experimental_contract():
     assert ev.new_companies(suivi).empty
     assert ev.before_after(suivi, 2024, 5).empty
     assert "impossible" in ev.key_figures(suivi, 2024, 5)
+
+
+def test_the_change_of_a_share_is_in_points_and_one_column_holds_one_unit():
+    """Issue 18.3: 1.0 → 800/1380 is −42,0 points (not « −42,0 % »); shares and numbers in separate columns."""
+    from diversification.publish import report
+
+    N, M = "\u202f", "\u2212"
+    table = ev.before_after(_fixture(), 2024, threshold=1)
+    rows = table.set_index("indicateur")
+    assert rows.loc["part_construction_nettoyage", "unite"] == "part"
+    assert rows.loc["part_construction_nettoyage", "evolution_points"] == pytest.approx((800 / 1380 - 1.0) * 100)
+    assert pd.isna(rows.loc["part_construction_nettoyage", "evolution_nombre"])
+    assert rows.loc["part_femmes", "evolution_points"] == pytest.approx(7 / 17 * 100)  # 0 of 1 in 2023, 7 of 17
+    assert rows.loc["nombre_effectif_segments", "unite"] == "nombre"
+    assert pd.isna(rows.loc["nombre_effectif_segments", "evolution_points"])  # a number: never in points
+    assert "evolution" not in table.columns
+    shown = ev.before_after_for_display(table).set_index("indicateur")["évolution"].tolist()
+    assert shown == [f"{M}42,0{N}points", "—", f"+41,2{N}points"]
+    spec = report.SECTION_TABLES["09"][0]
+    html = report.format_table(table, spec)
+    cells = [[c["text"] for c in row] for row in html["rows"]]
+    assert cells[0][1:5] == [f"100,0{N}%", f"58,0{N}%", f"{M}42,0{N}points", "—"]
+    assert cells[2][1:5] == [f"0,0{N}%", f"41,2{N}%", f"+41,2{N}points", "—"]
+    assert not any("%" in row[3] for row in cells)  # report section 09: a change of a share is never in %
+    sheets, formats = report.workbook_sheets({"evaluation_avant_apres": table})
+    sheet = sheets[sheet_name("evaluation_avant_apres")]
+    assert "Évolution d'une part (points)" in sheet.columns and "Évolution d'un nombre" in sheet.columns
+    assert sheet["Évolution d'une part (points)"].iloc[0] == pytest.approx(-42.029, abs=1e-3)
+    assert pd.isna(sheet["Évolution d'une part (points)"].iloc[1])
+    assert sheet["Avant"].tolist() == [f"100,0{N}%", "—", f"0,0{N}%"]  # one row, one unit: as the report writes it

@@ -35,7 +35,7 @@ def test_rules_fire_and_do_not_fire():
     table = f.evaluate_rules(_indicators({"part_construction_nettoyage": 0.82, "nombre_effectif_segments": 4.6,
                                           "indice_representation_femmes": 0.35}), RULES).set_index("regle_id")
     assert table.loc["R1", "declenchee"] == True  # noqa: E712 - nullable boolean
-    assert table.loc["R1", "constat"] == "82 % des heures dans le BTP (seuil 80 %)."
+    assert table.loc["R1", "constat"] == "82\u202f% des heures dans le BTP (seuil 80\u202f%)."
     assert table.loc["R2", "declenchee"] == False  # noqa: E712
     assert table.loc["R2", "constat"].startswith("Règle R2 non déclenchée") and "4,6" in table.loc["R2", "constat"]
     assert table.loc["R3", "constat"] == "Indice des femmes 0,35 (seuil 0,5)."
@@ -58,7 +58,7 @@ def test_missing_indicator_says_so_instead_of_firing():
     assert pd.isna(table.loc["R3", "declenchee"])
     assert "n'est pas calculé" in table.loc["R3", "constat"]
     text = f.findings_markdown(f.evaluate_rules(indicators, RULES))
-    assert "(R1) 100 % des heures" in text and "Règle R2 non évaluée" in text
+    assert "(R1) 100\u202f% des heures" in text and "Règle R2 non évaluée" in text
 
 
 def test_malformed_rules_refused_in_french():
@@ -82,6 +82,6 @@ def test_shipped_rules_are_valid_and_documented():
 
 
 def test_format_value():
-    assert f.format_value(0.825, "pourcentage") == "82 %"
+    assert f.format_value(0.825, "pourcentage") == "82\u202f%"
     assert f.format_value(3.0, "nombre") == "3"
     assert f.format_value(4.6019, "nombre") == "4,6"

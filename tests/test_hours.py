@@ -2,6 +2,7 @@
 import pandas as pd
 import pytest
 
+from diversification.decisions import registry
 from diversification.indicators import hours
 from diversification.indicators.hours import ContractInputs, HourParameters
 
@@ -50,7 +51,7 @@ def test_summer_replacement_hours(weeks, fte, share, expected):
 def test_secure_amount():
     assert hours.secure_amount(454_800, 136_000, "accord-cadre à marchés subséquents")[0] == 136_000
     amount, note = hours.secure_amount(100_000, None, "accord-cadre à bons de commande", 0.3)
-    assert amount == 30_000 and "30 %" in note
+    assert amount == 30_000 and "30\u202f%" in note
     assert hours.secure_amount(100_000, 50_000, "marché ordinaire") == (100_000, "")
 
 
@@ -147,3 +148,40 @@ def test_parameter_overrides():
     from diversification.inputs.errors import ConfigError
     with pytest.raises(ConfigError):
         hours.load_parameters({"cout_horaire": 30})
+
+
+def test_targets_without_hours_and_their_reason():
+    decision = pd.DataFrame({
+        "id_achat": ["A", "B", "C", "D", "E"], "objet": list("abcde"),
+        "recommandation": ["clause", "réservé", "clause", "clause", "clause"],
+        "clause_insertion": [True, False, True, True, True], "retenu": [True, True, True, False, True],
+        "segment_id": ["s", "s", None, "s", "s"]})
+    planned = pd.DataFrame({"id_achat": ["A", "B", "C", "D"], "segment_id": ["s", "s", None, "s"]})
+    without = hours.targets_without_hours(decision, ["A"], planned).set_index("id_achat")["motif"]
+    assert without.to_dict() == {"B": hours.NO_CLAUSE_REASON, "C": hours.NO_SEGMENT_REASON,
+                                 "E": hours.NOT_PLANNED_REASON}  # D is not retained
+    text = hours.targets_gap_text(4, 1, hours.targets_without_hours(decision, ["A"], planned))
+    assert text.startswith("4 marché(s) cible(s) retenu(s) en phase 06, 1 avec un volume d'heures calculé ; "
+                           "les 3 autres : ")
+    assert hours.targets_gap_text(1, 1, without.iloc[:0].to_frame()) == ""
+
+
+def test_key_figures_and_notebook_08_say_why_57_targets_give_50_volumes(sample_runs):
+    """Issue 18.5 on metropole-exemple: 57 targets retained of 72 (30 insertion clauses, 18 + 2 reserved lots with a
+    clause for the other lots, 6 reserved EA/ESAT, 1 reserved SIAE); the 7 reserved contracts without an insertion
+    clause have no hours to compute, so notebook 08 lists 50 rows. Both say so."""
+    from diversification.publish import report
+    from diversification.publish.study import open_study
+    from diversification.inputs.paths import TERRITOIRES_DIR
+
+    run = sample_runs["metropole-exemple"]
+    tables = report.tables_from_run(run)
+    assert len(tables["volumes_insertion"]) == 50
+    figures = report.key_figures(tables)
+    assert figures["Marchés cibles retenus"] == "57 sur 72"
+    assert figures[report.TARGETS_WITH_HOURS] == f"50 sur 57 (7 : {hours.NO_CLAUSE_REASON})"
+    etude = open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, run)
+    table, note = registry.targeted_contracts(etude)
+    assert len(table) == 50
+    assert ("57 marché(s) cible(s) retenu(s) en phase 06, 50 avec un volume d'heures calculé ; les 7 autres : "
+            f"{hours.NO_CLAUSE_REASON} (7).") in note

@@ -197,7 +197,7 @@ def test_unmatched_bmo_trades_listed_and_counted_never_dropped_silently():
     assert "4 métier(s) du territoire (codes de la nomenclature FAP 2021)" in note
     # 5 projects of 20: 25 %
     assert ("**2 métier(s) BMO ne sont rattachés à aucun segment** par la table FAP → ROME → segment "
-            "(`fap_rome.csv`) : 5 projets de recrutement (25\u00a0% du total), absents des besoins par segment "
+            "(`fap_rome.csv`) : 5 projets de recrutement (25\u202f% du total), absents des besoins par segment "
             "ci-dessous (Z9X99, A0X40).") in note
     assert "aucun segment" not in P.tension_note(P.trades_in_tension(_bmo(2025, {"T4X60": 1}), 2025), fap_rome=FAP_BOTH)
     assert P.unmatched_trades(None).empty

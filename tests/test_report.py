@@ -19,7 +19,7 @@ from diversification.inputs.segments import segment_labels
 from diversification.inputs.paths import TERRITOIRES_DIR
 from diversification.publish.study import open_study
 
-NBSP = "\u00a0"
+NBSP = "\u202f"  # the one space of formatting.py
 
 
 class _Anchors(HTMLParser):
@@ -259,9 +259,9 @@ def test_the_report_shows_last_year_key_figures_beside_this_year(sample_runs, tm
     etude = open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, this_year)
     context = report.run_context(this_year, etude)
     assert context["previous"]["annee"] == 2024 and context["previous"]["run_id"] == last_year.name
-    assert context["previous"]["figures"]["Heures d'insertion réalisées"] == "231\u00a0180"
+    assert context["previous"]["figures"]["Heures d'insertion réalisées"] == "231\u202f180"
     html = report.render_html(context)
-    assert '<span class="precedent">en 2024 : 231\u00a0180</span>' in html
+    assert '<span class="precedent">en 2024 : 231\u202f180</span>' in html
     assert f"Chiffres de 2024 : run {last_year.name}, le dernier terminé" in html
     # no run the year before: nothing beside the figures
     alone = report.run_context(source, open_study(TERRITOIRES_DIR / "metropole-exemple", 2025, source))

@@ -32,7 +32,7 @@ parametres = hours.load_parameters(etude.config.get("parametres"))"""),
 
 D'où viennent les marchés dont on calcule les heures : la décision de la phase 06 quand elle existe, sinon les achats prévus des segments prioritaires."""),
     code("""segments = registry.retained_segment_ids(etude)
-cibles, note_cibles = hours.targeted_contracts(etude, segments)
+cibles, note_cibles = registry.targeted_contracts(etude)
 display(Markdown(note_cibles))"""),
     md("""## 2. Les règles de calcul
 

@@ -62,10 +62,10 @@ display(taux_sorties)
 display(Markdown(f"*{sorties.rule}*"))"""),
     md("""## 5. Avant et après : la diversification progresse-t-elle ?
 
-L'année qui précède la première expérimentation comparée à l'année étudiée : part des heures dans le BTP et le nettoyage, nombre effectif de segments (1 / IHH, phase 01) et part des femmes parmi les participants."""),
+L'année qui précède la première expérimentation comparée à l'année étudiée : part des heures dans le BTP et le nettoyage, nombre effectif de segments (1 / IHH, phase 01) et part des femmes parmi les participants. L'évolution d'une part est une différence de deux pourcentages : elle s'écrit en **points** (de 12 % à 15,2 % : +3,2 points), jamais en %."""),
     code("""avant_apres = evaluation.before_after(suivi, etude.annee, etude.threshold)
 etude.publish("evaluation_avant_apres", avant_apres)
-avant_apres"""),
+evaluation.before_after_for_display(avant_apres)"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(evaluation.key_figures(suivi, etude.annee, etude.threshold))""", metadata={"keep_output": True}),

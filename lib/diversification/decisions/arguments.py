@@ -29,7 +29,11 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from diversification.decisions.screening import euros
 from diversification.indicators import disclosure
+from diversification.indicators.concentration import concentration_indicators
+from diversification.indicators.demand import rome_labels, segments_for_publics
+from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel, split_list
 
 ADAPTATIONS_TABLE = "adaptations_segments"
@@ -70,17 +74,15 @@ def _missing(value: object) -> bool:
 
 
 def _pct(value: object) -> str:
-    return "non calculable" if _missing(value) else f"{float(value) * 100:.0f} %".replace(".", ",")
+    return "non calculable" if _missing(value) else formatting.percent(value, 0)
 
 
 def _num(value: object, digits: int = 1) -> str:
-    if _missing(value):
-        return ""
-    return f"{float(value):,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return "" if _missing(value) else formatting.number(value, digits)
 
 
 def _count(value: object) -> str:
-    return _SECRET if _missing(value) else f"{int(value):,d}".replace(",", "\u202f")
+    return _SECRET if _missing(value) else formatting.integer(int(value))
 
 
 # --- content blocks -------------------------------------------------------------------------------
@@ -105,8 +107,6 @@ def legal_framework(buyer_type: str, references: pd.DataFrame | None = None) -> 
 
 def territory_figures(suivi: pd.DataFrame | None, annee: int) -> dict:
     """Rebalancing figures of the year, formatted in French (from :func:`concentration.concentration_indicators`)."""
-    from diversification.indicators.concentration import concentration_indicators
-
     if suivi is None or suivi.empty:
         return {"disponible": False, "explication": "Le suivi des clauses n'est pas disponible : la concentration "
                 "des heures d'insertion ne peut pas être mesurée.", "valeurs": {}}
@@ -145,8 +145,6 @@ def opportunities(demandeurs: pd.DataFrame | None, annee: int, publics: list[dic
     :func:`diversification.indicators.demand.segments_for_publics` of each public (all segments), when already
     computed for another segment.
     """
-    from diversification.indicators.demand import rome_labels, segments_for_publics
-
     columns = ["public_id", "libelle", "demandeurs", "metiers"]
     if demandeurs is None or demandeurs.empty or not publics:
         return pd.DataFrame(columns=columns)
@@ -229,8 +227,6 @@ def sheet_context(buyer: dict, segment: dict, *, territoire: str, annee: int, fi
                   publics: list[dict], opportunities_table: pd.DataFrame, legal: pd.DataFrame,
                   adaptations: list[dict], purchases: pd.DataFrame | None, threshold: int) -> dict:
     """The values a sheet template needs (plain, French-formatted)."""
-    from diversification.decisions.screening import euros
-
     btype = str(buyer.get("type") or "")
     opp = [{"libelle": r["libelle"], "demandeurs": _count(r["demandeurs"]), "metiers": r["metiers"] or ""}
            for r in opportunities_table[["libelle", "demandeurs", "metiers"]].to_dict("records")]
@@ -274,8 +270,6 @@ def build_sheets(etude, publics: pd.DataFrame, segments: pd.DataFrame,
     per_segment = {}
     by_public = {}  # one table per public (every segment), shared by the opportunities of the segments
     if demandeurs is not None and not demandeurs.empty and len(kept):
-        from diversification.indicators.demand import segments_for_publics
-
         by_public = {p["public_id"]: segments_for_publics(demandeurs, etude.annee, [p["public_id"]]) for p in left_out}
     for sid in kept["segment_id"].astype(str):
         ref = seg_ref.loc[sid].to_dict() if sid in seg_ref.index else {"libelle": sid}

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from diversification.decisions import scoring, screening
-from diversification.indicators import demand
+from diversification.indicators import demand, hours
 from diversification.inputs.phases import PHASES
+from diversification.inputs.segments import map_cpv_series
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,57 @@ def source_note(name: str) -> str:
     title = next(t for n, t in PHASES if n.startswith(spec.phase))
     return (f"{spec.title} : décision de la phase {spec.phase} ({title}), lue dans le dossier du run ; en exploration, "
             "calculée par la même règle. La colonne « origine » dit si la configuration l'a épinglée.")
+
+
+# --- the contracts of phase 08 ------------------------------------------------------------------
+
+#: Columns of the contracts whose insertion volume phase 08 computes.
+TARGET_COLUMNS = ["id_achat", "objet", "segment_id", "acheteur", "montant_estime_ht", "montant_min_ht",
+                  "montant_max_ht", "forme", "duree_mois", "date_debut"]
+
+
+def _planned_targets(achats: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
+    table = achats.copy()
+    table["segment_id"] = map_cpv_series(table["code_cpv"]).astype(object)
+    names = {str(a.get("siret")): a.get("nom") for a in acheteurs or []}
+    table["acheteur"] = table["acheteur_siret"].astype(str).map(names).astype(object)
+    for col in TARGET_COLUMNS:
+        if col not in table.columns:
+            table[col] = pd.NA
+    return table[TARGET_COLUMNS]
+
+
+def _without_segment(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    missing = table["segment_id"].isna()
+    if not missing.any():
+        return table, ""
+    return table[~missing].reset_index(drop=True), (
+        f" {int(missing.sum())} achat(s) sans segment (code CPV absent ou inconnu) écarté(s) : leur part de "
+        "main-d'œuvre n'est pas connue ; estimez-les avec la calculatrice.")
+
+
+def targeted_contracts(etude) -> tuple[pd.DataFrame, str]:
+    """The contracts whose insertion volume phase 08 computes, and a French note saying where they come from: the
+    retained rows of the ``marches_cibles`` decision with an insertion clause and a segment (their planned purchase);
+    an empty table without planned purchases. The note says why the other retained contracts get no hours."""
+    if not etude.available("achats_prevus"):
+        return pd.DataFrame(columns=TARGET_COLUMNS), (
+            f"**Aucun achat prévu** : {etude.unavailable_reason('achats_prevus')}. Aucun marché ne peut être ciblé ; "
+            "la calculatrice ci-dessous garde ses valeurs par défaut pour estimer un marché à la main.")
+    planned = _planned_targets(etude.table("achats_prevus"), etude.config.acheteurs)
+    decision = target_contracts(etude)
+    keep = decision["retenu"].astype(bool)
+    if "clause_insertion" in decision.columns:  # hours only for the purchases with an insertion clause
+        keep &= decision["clause_insertion"].fillna(False).astype(bool)
+    ids = decision.loc[keep, "id_achat"].astype(str).tolist()
+    table = planned.set_index(planned["id_achat"].astype(str)).reindex(ids).dropna(subset=["id_achat"])
+    table, dropped = _without_segment(table.reset_index(drop=True))
+    note = (f"Marchés ciblés : décision « marchés cibles » de la phase 06 : {len(table)} achat(s) prévu(s) "
+            f"retenu(s) avec une clause d'insertion.{dropped}")
+    gap = hours.targets_gap_text(int(decision["retenu"].astype(bool).sum()), len(table),
+                                 hours.targets_without_hours(decision, table["id_achat"].astype(str), planned))
+    if gap:
+        note += f" {gap[0].upper()}{gap[1:]}"
+    if table.empty:
+        note += " Aucun : la calculatrice garde ses valeurs par défaut."
+    return table.reset_index(drop=True), note

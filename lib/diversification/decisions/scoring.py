@@ -31,6 +31,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from diversification.indicators import ecosystem, purchases
+from diversification.indicators.decision_tables import decision_not_computed
+from diversification.indicators.purchases import social_shares
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.referentiels import load_referentiel, split_list
 
@@ -135,8 +138,6 @@ def compute_criteria(*, prepared_decp: pd.DataFrame, planned: pd.DataFrame | Non
     * ``nb_structures_inclusives``, ``capacite_etp_inclusive``;
     * ``nb_metiers_verts``; ``priorite_politique`` (1 or 0).
     """
-    from diversification.indicators.purchases import social_shares
-
     segments = load_referentiel("segments") if segments is None else segments
     out = segments[["segment_id", "libelle"]].copy().set_index("segment_id")
     decp = prepared_decp
@@ -167,8 +168,6 @@ def compute_criteria(*, prepared_decp: pd.DataFrame, planned: pd.DataFrame | Non
 
 def criteria_from_study(etude, publics: pd.DataFrame) -> pd.DataFrame:
     """:func:`compute_criteria` on the inputs of a study and the ``publics_prioritaires`` decision."""
-    from diversification.indicators import ecosystem, purchases
-
     acheteurs = etude.config.acheteurs
     prepared = purchases.prepare_decp(etude.table("decp"), acheteurs)
     planned = (purchases.planned_purchases(etude.table("achats_prevus"), acheteurs)
@@ -293,6 +292,12 @@ def weights_table(weights: pd.Series, criteria: pd.DataFrame | None = None, over
 def chart_robustness(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> tuple[plt.Figure, pd.DataFrame]:
     """Bar chart of the probability of staying in the top N, segments in rank order."""
     data = decision[["libelle", "rang", "proba_top_n"]].sort_values("rang").reset_index(drop=True)
+    if decision_not_computed(decision) is not None:  # no ranking: a figure that says so
+        fig, ax = plt.subplots(figsize=(9, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "Classement non calculé : données du territoire absentes", ha="center", va="center")
+        plt.close(fig)
+        return fig, data.iloc[:0]
     fig, ax = plt.subplots(figsize=(9, max(3.0, 0.35 * len(data) + 1)))
     shown = data.iloc[::-1]
     colors = ["#2f5f98" if r <= top_n else "#b0b0b0" for r in shown["rang"]]
@@ -308,6 +313,9 @@ def chart_robustness(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> tupl
 
 def key_figures(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> str:
     """Stable French lines (pinned nbval cell)."""
+    reason = decision_not_computed(decision)
+    if reason is not None:
+        return reason
     lines = [f"Segments classés : {len(decision)} ; retenus : {int(decision['retenu'].sum())}"]
     for row in decision.sort_values("rang").head(top_n).itertuples(index=False):
         lines.append(f"{row.rang}. {row.segment_id} : score {row.score:.3f}, P(top {top_n}) = {row.proba_top_n:.2f}"
@@ -326,7 +334,10 @@ def retained_segments(decision: pd.DataFrame) -> list[str]:
 
 
 def decision_note(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> str:
-    """French sentence: how the priority segments were decided (computed or pinned)."""
+    """French sentence: how the priority segments were decided (computed, pinned, or why not computed)."""
+    reason = decision_not_computed(decision)
+    if reason is not None:
+        return f"**{reason}**"
     retained = decision.sort_values("rang")
     names = ", ".join(retained.loc[retained["retenu"].astype(bool), "libelle"].astype(str))
     if (decision["origine"] == "épinglée par la configuration").any():

@@ -39,7 +39,10 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
+from diversification.indicators.ecosystem import likely_bidders, structures_by_segment
 from diversification.indicators.hours import HourParameters, load_parameters
+from diversification.indicators.purchases import prepare_decp
+from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel, split_list
 from diversification.inputs.segments import map_cpv_series
 
@@ -76,7 +79,7 @@ def euros(value: object) -> str:
     """French amount without decimals: 90000 → « 90 000 » (narrow no-break spaces)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "montant inconnu"
-    return f"{float(value):,.0f}".replace(",", "\u202f")
+    return formatting.integer(value)
 
 
 # --- thresholds ----------------------------------------------------------------------------------
@@ -184,8 +187,6 @@ def recommend(purchase: dict, rules: pd.DataFrame) -> dict:
 
 def local_supply(structures: pd.DataFrame | None, departements: list[str]) -> pd.DataFrame:
     """Per segment: number and capacity (ETP) of local SIAE, EA/ESAT and all inclusive structures."""
-    from diversification.indicators.ecosystem import structures_by_segment
-
     columns = ["segment_id"] + [f"{m}_{k}" for k in STRUCTURE_GROUPS for m in ("nb", "capacite")]
     if structures is None or structures.empty:
         return pd.DataFrame(columns=columns)
@@ -427,8 +428,6 @@ def sourcing_panel(screened: pd.DataFrame, structures: pd.DataFrame | None, prep
     place, not the company's seat). At most ``per_purchase`` rows per purchase:
     local inclusive structures, then local holders, then the others, by name.
     """
-    from diversification.indicators.ecosystem import likely_bidders, structures_by_segment
-
     wanted = {str(d).zfill(2) for d in departements}
     kept = screened[screened["recommandation"] != NOT_RETAINED]
     seg_ids = sorted(set(kept["segment_id"].dropna().astype(str)))
@@ -468,8 +467,6 @@ def sourcing_panel(screened: pd.DataFrame, structures: pd.DataFrame | None, prep
 
 def sourcing_study(etude, screened: pd.DataFrame) -> pd.DataFrame:
     """:func:`sourcing_panel` on the inputs of a study."""
-    from diversification.indicators.purchases import prepare_decp
-
     structures = etude.table("structures_inclusives") if etude.available("structures_inclusives") else None
     decp = prepare_decp(etude.table("decp"), etude.config.acheteurs) if etude.available("decp") else None
     return sourcing_panel(screened, structures, decp, etude.config.departements)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from diversification.indicators import disclosure
+from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel
 
 #: ``groupe`` values of ``segments.csv`` where clauses historically concentrate.
@@ -189,6 +190,11 @@ def _indicator(name: str, value: float | None, explanation: str = "") -> dict:
 
 
 def _indicator_rows(rows: pd.DataFrame, segments: pd.DataFrame | None, hours_col: str) -> list[dict]:
+    if rows.empty:  # no row of the suivi for the period: hours unknown, not zero
+        reason = "aucune ligne du suivi des clauses pour la période"
+        return [_indicator(name, None, reason) for name in (
+            "heures_realisees", "nombre_segments", "part_construction_nettoyage", "hhi_segments",
+            "nombre_effectif_segments", "nombre_entreprises", "part_top5_entreprises")]
     rows = _with_segment(rows)
     hours = rows[hours_col].astype("Float64").fillna(0).astype(float)
     total = float(hours.sum())
@@ -223,7 +229,7 @@ def _indicator_rows(rows: pd.DataFrame, segments: pd.DataFrame | None, hours_col
                 "part_top5_entreprises",
                 None,
                 f"{len(by_company)} entreprise(s) seulement réalisent des heures : la part des {TOP_COMPANIES} "
-                "premières vaut 100 % par construction",
+                f"premières vaut {formatting.percent(1, 0)} par construction",
             )
         )
     else:
@@ -268,11 +274,11 @@ def concentration_trend(
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.0f} %".replace(".", ",")
+    return formatting.percent(value, 0)
 
 
 def _num(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+    return formatting.number(value, digits)
 
 
 def trend_markdown(trend: pd.DataFrame) -> str:
@@ -318,8 +324,8 @@ def indicators_for_display(indicators: pd.DataFrame) -> pd.DataFrame:
         if row["unite"] == "indice":
             return _num(float(value), 3)
         if row["unite"] == "heures":
-            return f"{float(value):,.0f}".replace(",", "\u202f") + " h"
-        return _num(float(value), 2) if float(value) != round(float(value)) else f"{float(value):.0f}"
+            return formatting.hours(value)
+        return _num(float(value), 2) if float(value) != round(float(value)) else formatting.integer(value)
 
     return pd.DataFrame({"indicateur": indicators["libelle"], "valeur": [fmt(r) for _, r in indicators.iterrows()]})
 

@@ -40,6 +40,8 @@ import re
 import pandas as pd
 
 from diversification.indicators import disclosure
+from diversification.indicators.decision_tables import decision_not_computed
+from diversification.inputs import formatting
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.referentiels import load_referentiel, split_list
 from diversification.inputs.schemas import DEMANDEURS_EMPLOI, MARGINS_COLUMN
@@ -489,7 +491,7 @@ def population_note(suivi: pd.DataFrame, annee: int, minimum: int = MIN_PARTICIP
 
 def retention_rule(seuil_indice: float = DEFAULT_INDEX_THRESHOLD) -> str:
     """French sentence stating the default retention rule."""
-    seuil = f"{seuil_indice:g}".replace(".", ",")
+    seuil = formatting.number(seuil_indice, 2).rstrip("0").rstrip(",")
     return (
         f"Règle par défaut : un public est retenu comme prioritaire quand son indice de représentation est "
         f"inférieur à {seuil} (sa part parmi les participants est plus faible que sa part parmi les demandeurs "
@@ -500,7 +502,10 @@ def retention_rule(seuil_indice: float = DEFAULT_INDEX_THRESHOLD) -> str:
 
 
 def decision_markdown(decision: pd.DataFrame) -> str:
-    """French sentence listing the retained publics and the origin of the decision."""
+    """French sentence listing the retained publics and the origin of the decision (or why it is not computed)."""
+    reason = decision_not_computed(decision)
+    if reason is not None:
+        return f"**{reason}**"
     kept = decision.loc[decision["retenu"].astype(bool)].sort_values("rang", kind="stable")
     origin = str(decision["origine"].iloc[0]) if "origine" in decision.columns and len(decision) else "calculée"
     if kept.empty:
@@ -605,8 +610,9 @@ def segments_table(
 
 def key_figures(decision: pd.DataFrame, segments: disclosure.DisclosedTable) -> str:
     """Stable French lines of the key figures of phase 02 (pinned by nbval)."""
-    lines = []
-    for row in decision.sort_values("rang", kind="stable").itertuples(index=False):
+    reason = decision_not_computed(decision)
+    lines = [] if reason is None else [reason]
+    for row in ([] if reason else decision.sort_values("rang", kind="stable").itertuples(index=False)):
         index = "secret ou non calculable" if pd.isna(row.indice_representation) else f"{float(row.indice_representation):.3f}"
         lines.append(f"{int(row.rang)}. {row.public_id} : indice {index}, retenu {'oui' if row.retenu else 'non'}")
     top = segments.table.head(3)

@@ -39,6 +39,7 @@ import math
 import pandas as pd
 
 from diversification.indicators import concentration, disclosure
+from diversification.inputs import formatting
 from diversification.inputs.segments import segment_labels
 
 Z_95 = 1.959963984540054
@@ -213,7 +214,7 @@ def profile_comparison(suivi: pd.DataFrame, threshold: int) -> pd.DataFrame:
 def profile_for_display(table: pd.DataFrame) -> pd.DataFrame:
     """French display: « 42 % [31 % ; 54 %] » or « secret statistique »."""
     def pct(x) -> str:
-        return f"{100 * float(x):.0f} %"
+        return formatting.percent(x, 0)
 
     shown = table[["libelle", "groupe"]].copy()
     shown["participants"] = [disclosure.SECRET_LABEL if pd.isna(v) else int(v) for v in table["participants"]]
@@ -292,16 +293,22 @@ def exits_comparison(suivi: pd.DataFrame, threshold: int) -> tuple[disclosure.Di
 # --- before / after -------------------------------------------------------------------------------
 
 def before_after(suivi: pd.DataFrame, annee: int, threshold: int) -> pd.DataFrame:
-    """Diversification indicators the year before the first experiment and the study year."""
-    columns = ["indicateur", "libelle", "avant", "apres", "evolution", "explication"]
+    """Diversification indicators the year before the first experiment and the study year.
+
+    One column, one unit: ``avant`` and ``apres`` are in the unit of the row (``unite``: « part », a share from 0
+    to 1, or « nombre »); the change of a share is in points (``evolution_points``: 3.2 for 12 % → 15,2 %), the
+    change of a number in ``evolution_nombre``; the other one is empty.
+    """
+    columns = ["indicateur", "libelle", "unite", "avant", "apres", "evolution_points", "evolution_nombre",
+               "explication"]
     years = experiment_years(suivi)
     if not years:
         return pd.DataFrame(columns=columns)
     before = years[0] - 1
     available = set(int(y) for y in suivi["annee"].dropna().unique())
     if before not in available or annee not in available or annee <= before:
-        row = {"indicateur": "comparaison", "libelle": "Comparaison avant / après", "avant": None, "apres": None,
-               "evolution": None,
+        row = {"indicateur": "comparaison", "libelle": "Comparaison avant / après", "unite": None, "avant": None,
+               "apres": None, "evolution_points": None, "evolution_nombre": None,
                "explication": f"le suivi ne couvre pas l'année {before} (avant la première expérimentation) et "
                               f"l'année {annee}"}
         return pd.DataFrame([row], columns=columns)
@@ -324,13 +331,34 @@ def before_after(suivi: pd.DataFrame, annee: int, threshold: int) -> pd.DataFram
     for key, label in names.items():
         a, b = values["avant"][key], values["apres"][key]
         missing = a is None or b is None or pd.isna(a) or pd.isna(b)
-        rows.append({"indicateur": key, "libelle": f"{label} ({before} → {annee})", "avant": a, "apres": b,
-                     "evolution": None if missing else float(b) - float(a),
+        unit = UNITS[key]
+        change = None if missing else float(b) - float(a)
+        rows.append({"indicateur": key, "libelle": f"{label} ({before} → {annee})", "unite": unit, "avant": a, "apres": b,
+                     "evolution_points": None if change is None or unit != "part" else change * 100,
+                     "evolution_nombre": None if change is None or unit == "part" else change,
                      "explication": "valeur non calculable ou masquée (secret statistique)" if missing else ""})
     table = pd.DataFrame(rows, columns=columns)
-    for col in ("avant", "apres", "evolution"):
+    for col in ("avant", "apres", "evolution_points", "evolution_nombre"):
         table[col] = pd.array([None if v is None or pd.isna(v) else float(v) for v in table[col]], dtype="Float64")
     return table
+
+
+#: Unit of each before / after indicator: « part » (a share, its change in points) or « nombre ».
+UNITS = {"part_construction_nettoyage": "part", "nombre_effectif_segments": "nombre", "part_femmes": "part"}
+
+
+def before_after_for_display(table: pd.DataFrame) -> pd.DataFrame:
+    """French display of :func:`before_after`: shares in %, their change in points (« +3,2 points »), numbers."""
+    def value(v, unit) -> str:
+        return formatting.percent(v) if unit == "part" else formatting.number(v, 1)
+
+    rows = []
+    for r in table.itertuples(index=False):
+        change = (formatting.points(r.evolution_points) if r.unite == "part"
+                  else formatting.number(r.evolution_nombre, 1, signed=True))
+        rows.append({"indicateur": r.libelle, "avant": value(r.avant, r.unite), "après": value(r.apres, r.unite),
+                     "évolution": change, "remarque": r.explication})
+    return pd.DataFrame(rows, columns=["indicateur", "avant", "après", "évolution", "remarque"])
 
 
 # --- summary ---------------------------------------------------------------------------------------
@@ -346,13 +374,14 @@ def key_figures(suivi: pd.DataFrame | None, annee: int, threshold: int) -> str:
     prof = profile_comparison(suivi, threshold).set_index(["indicateur", "groupe"])
 
     def pct(v) -> str:
-        return "masqué" if pd.isna(v) else f"{100 * float(v):.1f} %"
+        return "masqué" if pd.isna(v) else formatting.percent(v)
 
     lines = [
         f"Marchés expérimentaux : {len(hours) - 1} ; participants : "
         f"{'secret statistique' if pd.isna(total['participants']) else int(total['participants'])}",
         ("Heures réalisées / prévues : secret statistique" if pd.isna(total["heures_realisees"]) else
-         f"Heures réalisées / prévues : {total['heures_realisees']:.1f} / {total['heures_prevues']:.1f} "
+         f"Heures réalisées / prévues : {formatting.number(total['heures_realisees'], 1)} / "
+         f"{formatting.number(total['heures_prevues'], 1)} "
          f"({pct(total['taux_realisation'])})"),
         f"Entreprises : {len(comp)} dont {int(comp['premiere_clause'].sum())} à leur première clause",
         f"Femmes : {pct(prof.loc[('femmes', EXPERIMENTAL), 'part'])} (expérimental) contre "

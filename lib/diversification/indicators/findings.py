@@ -20,6 +20,7 @@ import operator
 
 import pandas as pd
 
+from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel
 
 RULES_TABLE = "regles_axes_progres"
@@ -55,8 +56,8 @@ def check_rules(rules: pd.DataFrame) -> pd.DataFrame:
 def format_value(value: float, kind: str) -> str:
     """French display of a value: ``0.82`` → « 82 % » (pourcentage), ``2.456`` → « 2,46 » (nombre)."""
     if kind == "pourcentage":
-        return f"{100 * value:.0f} %"
-    return f"{value:.2f}".rstrip("0").rstrip(",.").replace(".", ",")
+        return formatting.percent(value, 0)
+    return formatting.number(value, 2).rstrip("0").rstrip(",")
 
 
 def evaluate_rules(indicators: pd.DataFrame, rules: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -47,6 +47,8 @@ from fractions import Fraction
 
 import pandas as pd
 
+from diversification.inputs import formatting
+from diversification.inputs.errors import ConfigError
 from diversification.inputs.referentiels import load_referentiel
 from diversification.inputs.segments import segment_labels
 
@@ -99,8 +101,6 @@ def load_parameters(overrides: dict | None = None) -> HourParameters:
     extra = _values("parametres_heures")
     for key, value in (overrides or {}).items():
         if key not in base and key not in extra:
-            from diversification.inputs.errors import ConfigError
-
             raise ConfigError(f"territoire.yaml : parametres : paramètre inconnu « {key} » "
                               f"(admis : {', '.join(sorted([*base, *extra]))}).")
         (base if key in base else extra)[key] = float(value)
@@ -208,7 +208,7 @@ def secure_amount(amount_ht: float, minimum_ht: float | None, forme: object,
         return float(amount_ht), ""
     if minimum_ht is not None and not pd.isna(minimum_ht):
         return float(minimum_ht), "accord-cadre : estimation basse sur le seul minimum garanti"
-    share = f"{default_share * 100:g} %".replace(".", ",")
+    share = formatting.percent(default_share, 0 if float(default_share * 100).is_integer() else 1)
     return (float(_exact(amount_ht) * _exact(default_share)),
             f"accord-cadre sans minimum connu : minimum estimé à {share} du montant (à vérifier auprès de l'acheteur)")
 
@@ -417,80 +417,55 @@ def with_inputs(inputs: ContractInputs, **changes) -> ContractInputs:
     return replace(inputs, **changes)
 
 
-# --- targeted contracts (thin adapter to phase 06) --------------------------------------------
+# --- target contracts without hours (phase 08) ---------------------------------------------------
 
-TARGET_COLUMNS = ["id_achat", "objet", "segment_id", "acheteur", "montant_estime_ht", "montant_min_ht",
-                  "montant_max_ht", "forme", "duree_mois", "date_debut"]
-
-
-def _screening_compute(etude):
-    """The ``compute`` of the ``marches_cibles`` decision (phase 06), or None when phase 06 is absent."""
-    try:
-        from diversification.decisions import screening
-    except ImportError:
-        return None
-    function = getattr(screening, "target_compute", None)
-    return function(etude) if callable(function) else None
+#: Why a retained target contract of phase 06 gets no insertion volume (phase 08).
+NO_CLAUSE_REASON = "marché réservé sans clause d'insertion : pas d'heures d'insertion à calculer"
+NO_SEGMENT_REASON = "sans segment (code CPV absent ou inconnu) : part de main-d'œuvre inconnue"
+NOT_PLANNED_REASON = "absent des achats prévus"
 
 
-def _planned_targets(achats: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
-    from diversification.inputs.segments import map_cpv_series
+def targets_without_hours(decision: pd.DataFrame, computed_ids, planned: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The retained rows of the ``marches_cibles`` decision whose insertion volume is not computed, with the
+    French reason (``motif``): a reserved contract without an insertion clause has no hours to compute; a purchase
+    without a segment has no known labour share. ``planned``: the planned purchases (``id_achat``,
+    ``segment_id``), to tell the two last reasons apart."""
+    columns = ["id_achat", "objet", "recommandation", "motif"]
+    if decision is None or decision.empty or "retenu" not in decision.columns:
+        return pd.DataFrame(columns=columns)
+    retained = decision[decision["retenu"].astype(bool)]
+    computed = set(map(str, computed_ids))
+    missing = retained[~retained["id_achat"].astype(str).isin(computed)].copy()
+    with_segment = None if planned is None else set(
+        planned.loc[planned["segment_id"].notna(), "id_achat"].astype(str))
+    known = None if planned is None else set(planned["id_achat"].astype(str))
 
-    table = achats.copy()
-    table["segment_id"] = map_cpv_series(table["code_cpv"]).astype(object)
-    names = {str(a.get("siret")): a.get("nom") for a in acheteurs or []}
-    table["acheteur"] = table["acheteur_siret"].astype(str).map(names).astype(object)
-    for col in TARGET_COLUMNS:
-        if col not in table.columns:
-            table[col] = pd.NA
-    return table[TARGET_COLUMNS]
+    def reason(row) -> str:
+        if "clause_insertion" in row and not (pd.notna(row["clause_insertion"]) and bool(row["clause_insertion"])):
+            return NO_CLAUSE_REASON
+        if known is not None and str(row["id_achat"]) not in known:
+            return NOT_PLANNED_REASON
+        if with_segment is not None and str(row["id_achat"]) not in with_segment:
+            return NO_SEGMENT_REASON
+        if "segment_id" in row and pd.isna(row["segment_id"]):
+            return NO_SEGMENT_REASON
+        return NOT_PLANNED_REASON
+
+    missing["motif"] = [reason(r) for _, r in missing.iterrows()]
+    for col in columns:
+        if col not in missing.columns:
+            missing[col] = pd.NA
+    return missing[columns].reset_index(drop=True)
 
 
-def _without_segment(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    missing = table["segment_id"].isna()
-    if not missing.any():
-        return table, ""
-    return table[~missing].reset_index(drop=True), (
-        f" {int(missing.sum())} achat(s) sans segment (code CPV absent ou inconnu) écarté(s) : leur part de "
-        "main-d'œuvre n'est pas connue ; estimez-les avec la calculatrice.")
-
-
-def targeted_contracts(etude, segment_ids: list[str]) -> tuple[pd.DataFrame, str]:
-    """The contracts whose insertion volume is computed, and a French note saying where they come from.
-
-    1. the retained rows of the ``marches_cibles`` decision (phase 06) when it
-       is in the run folder or phase 06 provides its ``compute``;
-    2. otherwise the planned purchases (``achats_prevus``) of the priority
-       segments ``segment_ids``, sorted by segment rank then decreasing amount;
-    3. no planned purchases at all: an empty table.
-    """
-    if not etude.available("achats_prevus"):
-        return pd.DataFrame(columns=TARGET_COLUMNS), (
-            f"**Aucun achat prévu** : {etude.unavailable_reason('achats_prevus')}. Aucun marché ne peut être ciblé ; "
-            "la calculatrice ci-dessous garde ses valeurs par défaut pour estimer un marché à la main.")
-    planned = _planned_targets(etude.table("achats_prevus"), etude.config.acheteurs)
-    compute = _screening_compute(etude)
-    in_run = etude.run_dir is not None and (etude.run_dir / "tables" / "decision_marches_cibles.parquet").exists()
-    if compute is not None or in_run:
-        decision = etude.decision("marches_cibles", compute or (lambda: pd.DataFrame()), id_column="id_achat")
-        keep = decision["retenu"].astype(bool)
-        if "clause_insertion" in decision.columns:  # hours only for the purchases with an insertion clause
-            keep &= decision["clause_insertion"].fillna(False).astype(bool)
-        ids = decision.loc[keep, "id_achat"].astype(str).tolist()
-        table = planned.set_index(planned["id_achat"].astype(str)).reindex(ids).dropna(subset=["id_achat"])
-        table, dropped = _without_segment(table.reset_index(drop=True))
-        note = (f"Marchés ciblés : décision « marchés cibles » de la phase 06 : {len(table)} achat(s) prévu(s) "
-                f"retenu(s) avec une clause d'insertion.{dropped}")
-        if table.empty:
-            note += " Aucun : la calculatrice garde ses valeurs par défaut."
-        return table.reset_index(drop=True), note
-    order = {s: i for i, s in enumerate(segment_ids)}
-    table = planned[planned["segment_id"].isin(segment_ids)].copy()
-    table["_o"] = table["segment_id"].map(order)
-    table["_m"] = -table["montant_estime_ht"].astype(float)
-    table = table.sort_values(["_o", "_m", "id_achat"], kind="stable").drop(columns=["_o", "_m"])
-    note = ("Marchés ciblés : la décision « marchés cibles » de la phase 06 n'est pas disponible ; le calcul porte "
-            f"sur les achats prévus des segments prioritaires ({len(table)} achat(s)).")
-    if table.empty:
-        note += " Aucun achat prévu ne relève des segments prioritaires : la calculatrice garde ses valeurs par défaut."
-    return table.reset_index(drop=True), note
+def targets_gap_text(n_retained: int, n_computed: int, without: pd.DataFrame) -> str:
+    """« 57 marchés cibles retenus, 50 avec un volume d'heures calculé ; les 7 autres : marché réservé sans clause
+    d'insertion … (7). » — empty when every retained target has its volume."""
+    if n_retained == n_computed or without.empty:
+        return ""
+    reasons = without["motif"].value_counts(sort=False)
+    detail = ", ".join(f"{motif} ({formatting.integer(n)})" for motif, n in reasons.items())
+    others = n_retained - n_computed
+    return (f"{formatting.integer(n_retained)} marché(s) cible(s) retenu(s) en phase 06, "
+            f"{formatting.integer(n_computed)} avec un volume d'heures calculé ; "
+            f"{'l’autre' if others == 1 else f'les {formatting.integer(others)} autres'} : {detail}.")

@@ -20,8 +20,8 @@ from __future__ import annotations
 import pandas as pd
 
 from diversification.indicators import disclosure
-from diversification.inputs import schemas
 from diversification.indicators.demand import cells_for, jobseekers_of_year, participants_of_year
+from diversification.inputs import schemas
 
 #: Dimension → (French title, ordered values).
 DIMENSIONS: dict[str, tuple[str, list]] = {

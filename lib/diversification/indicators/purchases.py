@@ -17,6 +17,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from diversification.inputs import formatting
 from diversification.inputs.referentiels import FAP_NOMENCLATURES, load_referentiel
 from diversification.inputs.segments import map_cpv_series, segment_labels
 from diversification.inputs.siret import normalize_siret
@@ -370,16 +371,14 @@ def tension_note(trades: pd.DataFrame | None, reason: str = "", fap_rome: pd.Dat
     if secret:
         text += (f" {secret} valeur(s) sous secret statistique (« * ») sont traitées comme manquantes "
                  "(ni 0 ni 1) : les sommes portent sur les valeurs connues.")
-    from diversification.publish.report import fr_number, fr_percent
-
     unmatched = unmatched_trades(trades, fap_rome)
     if len(unmatched):
         projects = int(unmatched["projets_recrutement"].sum())
         share = projects / max(float(trades["projets_recrutement"].sum()), 1.0)
         codes = ", ".join(unmatched["code_fap"].head(10)) + (" …" if len(unmatched) > 10 else "")
         text += (f"\n\n**{len(unmatched)} métier(s) BMO ne sont rattachés à aucun segment** par la table "
-                 f"FAP → ROME → segment (`fap_rome.csv`) : {fr_number(projects)} projets de recrutement "
-                 f"({fr_percent(share, 0)} du total), absents des besoins par segment ci-dessous ({codes}).")
+                 f"FAP → ROME → segment (`fap_rome.csv`) : {formatting.integer(projects)} projets de recrutement "
+                 f"({formatting.percent(share, 0)} du total), absents des besoins par segment ci-dessous ({codes}).")
     return text
 
 
@@ -408,22 +407,23 @@ def key_figures(decp: pd.DataFrame, acheteurs: list[dict], planned: pd.DataFrame
     partners = social_shares(prepared[prepared["partenaire"]], []).iloc[0]
 
     def pct(value) -> str:
-        return "n.d." if pd.isna(value) else f"{100 * float(value):.1f} %"
+        return "n.d." if pd.isna(value) else formatting.percent(value)
 
     lines = [
         f"Marchés DECP : {int(total['nb_marches'])} (acheteurs partenaires : {int(partners['nb_marches'])})",
-        f"Montant valide : {total['montant'] / 1e6:.2f} M€ (partenaires : {partners['montant'] / 1e6:.2f} M€)",
+        f"Montant valide : {formatting.millions_euros(total['montant'])} (partenaires : "
+        f"{formatting.millions_euros(partners['montant'])})",
         f"Part avec considération sociale (nombre) : {pct(total['part_nb'])} ; inconnue : {int(total['nb_inconnue'])}",
         f"Part avec considération sociale (montant) : {pct(total['part_montant'])}",
     ]
     if planned is not None and not planned.empty:
         lines.append(f"Achats prévus : {int(planned['nb_achats'].sum())} pour "
-                     f"{planned['montant_estime_ht'].sum() / 1e6:.2f} M€ HT")
+                     f"{formatting.millions_euros(planned['montant_estime_ht'].sum())} HT")
     else:
         lines.append("Achats prévus : non disponibles")
     if trades is not None and not trades.empty:
         lines.append(f"Métiers BMO : {len(trades)} ; projets de recrutement (valeurs connues) : "
-                     f"{int(trades['projets_recrutement'].sum())} ; valeurs sous secret : {int(trades['nb_valeurs_secretes'].sum())}")
+                     f"{formatting.integer(trades['projets_recrutement'].sum())} ; valeurs sous secret : {int(trades['nb_valeurs_secretes'].sum())}")
     else:
         lines.append("Métiers en tension (BMO) : non disponibles")
     return "\n".join(lines)
@@ -444,7 +444,7 @@ def planned_note(planned: pd.DataFrame | None, etude) -> str:
         return planned_unavailable_note(etude.unavailable_reason("achats_prevus"))
     n_unknown = int(planned.loc[planned["segment"] == UNKNOWN_SEGMENT, "nb_achats"].sum())
     text = (f"{int(planned['nb_achats'].sum())} achat(s) prévu(s) pour "
-            f"{planned['montant_estime_ht'].sum() / 1e6:.2f} M€ HT estimés, sur "
+            f"{formatting.millions_euros(planned['montant_estime_ht'].sum())} HT estimés, sur "
             f"{planned.loc[planned['segment'] != UNKNOWN_SEGMENT, 'segment'].nunique()} segment(s).")
     if n_unknown:
         text += f" {n_unknown} achat(s) sans code CPV exploitable sont classés « {UNKNOWN_SEGMENT} »."

@@ -34,19 +34,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diversification.inputs import formatting
 from diversification.inputs.errors import (
-    ACTION_AMOUNT_UPDATED,
-    ACTION_DUPLICATE_REMOVED,
-    ACTION_EXCLUDED_FROM_TOTALS,
-    ACTION_ROW_REJECTED,
-    ACTION_VALUE_FLAGGED,
-    ACTION_VALUE_IGNORED,
-    InputError,
-    RejectionLog,
+    ACTION_AMOUNT_UPDATED, ACTION_DUPLICATE_REMOVED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_ROW_REJECTED,
+    ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED, InputError, RejectionLog,
 )
 from diversification.inputs.parsing import MISSING_TOKENS, normalize_header, strip_accents
 from diversification.inputs.results import LoadResult
 from diversification.inputs.siret import normalize_siret, siret_problem
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 INPUT_KEY = "decp"
 
@@ -587,9 +585,6 @@ def _raw_frame(rows: list[dict]) -> pd.DataFrame:
 
 def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], list[tuple[int, str]]]:
     """All columns as strings (pyarrow), the 1-based line of each row, notices, bad lines."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     name = path.name
     raw = path.read_bytes()
     if not raw.strip():
@@ -778,9 +773,6 @@ def _extract_csv(path: Path, log: RejectionLog) -> tuple[pd.DataFrame, list[str]
 
 def _join_by_group(keys: pd.Series, values: pd.Series, sep: str = "|") -> pd.Series:
     """``sep``-joined values of each key, in order of appearance (vectorised with pyarrow)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if keys.empty:
         return pd.Series(dtype="string")
     codes, uniques = pd.factorize(keys, sort=False)
@@ -838,8 +830,7 @@ def _to_date(series: pd.Series) -> pd.Series:
 
 
 def _fmt_amount(value: float) -> str:
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return (text[:-3] if text.endswith(",00") else text) + " €"
+    return formatting.euros(value, 0 if float(value).is_integer() else 2)
 
 
 def _reject(log: RejectionLog, frame: pd.DataFrame, mask: pd.Series, column: str, values, reasons) -> None:

@@ -28,37 +28,25 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from diversification.inputs import parsing
-from diversification.inputs.config import TerritoryConfig, load_config
+from diversification.inputs.config import load_config, TerritoryConfig
+from diversification.inputs.decp import load_decp
 from diversification.inputs.errors import (
-    ACTION_COLUMN_DROPPED,
-    ACTION_COLUMN_IGNORED,
-    ACTION_COUNTS_ADDED,
-    ACTION_DUPLICATE_REMOVED,
-    ACTION_FILE_REJECTED,
-    ACTION_ROW_REJECTED,
-    ACTION_VALUE_FLAGGED,
-    ACTION_VALUE_IGNORED,
-    ConfigError,
-    InputError,
-    RejectionLog,
-    describe_lines,
+    ACTION_COLUMN_DROPPED, ACTION_COLUMN_IGNORED, ACTION_COUNTS_ADDED, ACTION_DUPLICATE_REMOVED,
+    ACTION_FILE_REJECTED, ACTION_ROW_REJECTED, ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED, ConfigError,
+    describe_lines, InputError, RejectionLog,
 )
-from diversification.inputs.reading import EXCEL_SUFFIXES, SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, read_raw_table
+from diversification.inputs.national import load_territory_decp
+from diversification.inputs.paths import decp_cache_dir
+from diversification.inputs.pseudonymisation import (
+    find_direct_identifier_columns, load_or_create_salt, pseudonymize_series,
+)
+from diversification.inputs.reading import EXCEL_SUFFIXES, read_raw_table, SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 from diversification.inputs.results import LoadResult
 from diversification.inputs.schemas import (
-    ACHATS_PREVUS,
-    DEMANDEURS_EMPLOI,
-    METIERS_TENSION,
-    STRUCTURES_INCLUSIVES,
-    SUIVI_CLAUSES,
-    TABULAR_INPUTS,
-    ColumnSpec,
-    MARGINS_COLUMN,
-    InputSpec,
-    build_pandera_schema,
+    ACHATS_PREVUS, build_pandera_schema, ColumnSpec, DEMANDEURS_EMPLOI, InputSpec, MARGINS_COLUMN, METIERS_TENSION,
+    STRUCTURES_INCLUSIVES, SUIVI_CLAUSES, TABULAR_INPUTS,
 )
-from diversification.inputs.pseudonymisation import find_direct_identifier_columns
-from diversification.inputs.segments import split_sectors
+from diversification.inputs.segments import segment_for_cpv, segment_labels, split_sectors
 from diversification.inputs.siret import normalize_siret, siret_problem
 
 #: Oldest date accepted in any input.
@@ -444,8 +432,6 @@ def load_suivi_clauses(paths, *, salt: bytes | None = None, today=None) -> LoadR
     result = load_table(paths, SUIVI_CLAUSES, today=today)
     table = result.table
     if salt is not None:
-        from diversification.inputs.pseudonymisation import pseudonymize_series
-
         table["participant_id"] = pseudonymize_series(table["participant_id"], salt)
         if not table.empty:
             result.notices.append("Identifiants des participants pseudonymisés (HMAC-SHA-256, sel propre au territoire).")
@@ -457,8 +443,6 @@ def load_suivi_clauses(paths, *, salt: bytes | None = None, today=None) -> LoadR
 def _assign_segments(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
     """The purchase segment of each follow-up row: the one given when the reference knows it, else
     the one of its CPV code; rows with neither are rejected (each case logged, in row order)."""
-    from diversification.inputs.segments import segment_for_cpv, segment_labels
-
     if table.empty:
         return table
     known = set(segment_labels())
@@ -689,8 +673,6 @@ def _is_national_decp(path: Path) -> bool:
 def _empty(key: str) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="diversification-vide-") as tmp:
         if key == "decp":
-            from diversification.inputs.decp import load_decp
-
             path = Path(tmp) / "decp.json"
             path.write_text('{"marches": []}', encoding="utf-8")
             return load_decp([path]).table
@@ -739,11 +721,7 @@ def load_input(config: TerritoryConfig, key: str, *, salt: bytes | None = None, 
         if key == "decp":
             national_files = [p for p in files if _is_national_decp(p)]
             if national_files and len(files) == 1:
-                from diversification.inputs.national import load_territory_decp
-                from diversification.inputs.paths import decp_cache_dir
-
                 return load_territory_decp(files[0], config.buyer_sirets, decp_cache_dir(), today=today)
-            from diversification.inputs.decp import load_decp
 
             result = load_decp(files, today=today)
             return result
@@ -758,8 +736,6 @@ def load_territory(territory_dir: Path, *, today=None, salt: bytes | None = None
     """Load the configuration and every input. A bad configuration raises :class:`ConfigError`."""
     config = load_config(territory_dir)
     if salt is None:
-        from diversification.inputs.pseudonymisation import load_or_create_salt
-
         salt = load_or_create_salt(config.directory)
     data = TerritoryData(config)
     for key in INPUT_ORDER:

@@ -47,10 +47,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from diversification.inputs.decp import DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, _to_date, _to_number, unknown_social_notice
+from diversification.inputs import errors
+from diversification.inputs.decp import (
+    _to_date, _to_number, DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, unknown_social_notice,
+)
 from diversification.inputs.errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
 from diversification.inputs.parsing import MISSING_TOKENS, normalize_header
+from diversification.inputs.results import LoadResult
 from diversification.inputs.segments import map_cpv_series
+from diversification.inputs.siret import normalize_siret
+import duckdb
 
 CACHE_VERSION = "3"
 #: Bytes of CSV per block of the reader (one chunk of each column, read by a thread).
@@ -216,8 +222,6 @@ def _sql_text(value: str) -> str:
 
 
 def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
-    import duckdb
-
     con = duckdb.connect(config={"threads": threads, "memory_limit": memory,
                                  "temp_directory": os.path.join(tempfile.gettempdir(), "diversification-duckdb")})
     con.execute("SET enable_progress_bar = false")
@@ -1064,8 +1068,6 @@ def ingest_national(path: str | Path, cache_dir: str | Path, *, today: date | No
 
 
 def _wanted(acheteurs: set[str]) -> list[str]:
-    from diversification.inputs.siret import normalize_siret
-
     return sorted({normalize_siret(a) for a in acheteurs if normalize_siret(a)})
 
 
@@ -1094,8 +1096,6 @@ def load_territory_decp(path: str | Path, acheteurs: set[str], cache_dir: str | 
     :data:`decp.DECP_COLUMNS`; the rejects log has one record per reason (count and first lines
     in the motif) for the buyers' contracts, so that nothing is dropped silently.
     """
-    from diversification.inputs.results import LoadResult
-
     path = Path(path)
     cache, motifs = ingest_national(path, cache_dir, today=today)
     rejects_file = cache_paths(path, cache_dir)[1]
@@ -1143,8 +1143,6 @@ def load_territory_decp(path: str | Path, acheteurs: set[str], cache_dir: str | 
 
 
 def _actions() -> dict[str, str]:
-    from diversification.inputs import errors
-
     return {
         "concession": errors.ACTION_ROW_REJECTED, "id_absent": errors.ACTION_ROW_REJECTED,
         "acheteur_absent": errors.ACTION_ROW_REJECTED, "date_absente": errors.ACTION_ROW_REJECTED,

@@ -13,18 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from diversification.inputs.errors import (
-    ACTION_AMOUNT_UPDATED,
-    ACTION_COLUMN_DROPPED,
-    ACTION_COLUMN_IGNORED,
-    ACTION_COUNTS_ADDED,
-    ACTION_DUPLICATE_REMOVED,
-    ACTION_EXCLUDED_FROM_TOTALS,
-    ACTION_ROW_REJECTED,
-    ACTION_VALUE_FLAGGED,
-    ACTION_VALUE_IGNORED,
-    describe_lines,
+    ACTION_AMOUNT_UPDATED, ACTION_COLUMN_DROPPED, ACTION_COLUMN_IGNORED, ACTION_COUNTS_ADDED,
+    ACTION_DUPLICATE_REMOVED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_ROW_REJECTED, ACTION_VALUE_FLAGGED,
+    ACTION_VALUE_IGNORED, describe_lines,
 )
-from diversification.inputs.loading import INPUT_ORDER, INPUT_TITLES, REQUIRED_INPUTS, TerritoryData, load_territory
+from diversification.inputs.loading import INPUT_ORDER, INPUT_TITLES, load_territory, REQUIRED_INPUTS, TerritoryData
+from diversification.inputs.segments import map_cpv_series, segment_labels
 
 #: Actions that keep the row but flag one of its values.
 FLAGGED_ACTIONS = (ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_AMOUNT_UPDATED,
@@ -121,8 +115,6 @@ def coverage_buyers(data: TerritoryData) -> pd.DataFrame:
 
 def coverage_segments(data: TerritoryData) -> pd.DataFrame:
     """Contracts followed, DECP contracts and planned purchases per purchase segment."""
-    from diversification.inputs.segments import map_cpv_series, segment_labels
-
     labels = segment_labels()
     suivi = data.inputs["suivi_clauses"].table
     decp = data.inputs["decp"].table

@@ -25,8 +25,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from diversification.inputs.errors import InputError, describe_lines, shorten
+from diversification.inputs.errors import describe_lines, InputError, shorten
 from diversification.inputs.parsing import normalize_header
+from charset_normalizer import from_bytes
+from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook
+from zipfile import BadZipFile
 
 SEPARATORS = [";", ",", "\t", "|"]
 #: UTF-8 accents read as Windows-1252 (« Ã© » for « é »): the sign of a mixed-encoding file.
@@ -68,7 +72,6 @@ def detect_encoding(raw: bytes) -> str:
         return "cp1252"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
     if best is None:
@@ -150,9 +153,6 @@ def read_delimited(path: Path, expected_columns: list[str] | None = None) -> Raw
 
 def read_excel(path: Path, expected_columns: list[str] | None = None) -> RawTable:
     """Read the sheet of an ``.xlsx`` workbook that holds the expected columns."""
-    from openpyxl import load_workbook
-    from zipfile import BadZipFile
-
     try:
         wb_formulas = load_workbook(path, data_only=False)
         wb_values = load_workbook(path, data_only=True)
@@ -171,8 +171,6 @@ def read_excel(path: Path, expected_columns: list[str] | None = None) -> RawTabl
 def read_spreadsheet(path: Path, expected_columns: list[str] | None = None) -> RawTable:
     """Read the sheet of an Excel 97-2003 (``.xls``) or OpenDocument (``.ods``, LibreOffice) workbook that holds
     the expected columns, by calamine (the values saved in the file; merged cells unmerged as in ``.xlsx``)."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
     kind = "OpenDocument" if path.suffix.lower() == ".ods" else "Excel 97-2003"
     try:
         workbook = CalamineWorkbook.from_path(str(path))

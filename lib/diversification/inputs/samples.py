@@ -36,6 +36,7 @@ import numpy as np
 from diversification.inputs.paths import EXAMPLES_DIR
 from diversification.inputs.schemas import AGE_BANDS, QUALIFICATION_LEVELS
 from diversification.inputs.siret import complete_luhn
+from openpyxl import Workbook
 
 TERRITORIES = ("metropole-exemple", "rural-exemple", "exports-bruts")
 SEEDS = {"metropole-exemple": 20250101, "rural-exemple": 20250202, "exports-bruts": 20250303}
@@ -1043,8 +1044,6 @@ def _stable_xlsx(workbook) -> bytes:
 
 
 def _write_xlsx(path: Path, sheets: list[tuple[str, list, list[list]]]) -> None:
-    from openpyxl import Workbook
-
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, header, rows in sheets:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from diversification.inputs.referentiels import sheet_name
 from diversification.publish import gate
 from diversification.publish.safe_output import write_excel
 
@@ -85,8 +86,6 @@ def workbook_sheets(screened: pd.DataFrame, sourcing: pd.DataFrame | None, achet
     """Sheet name → table: the list of the buyers (« Acheteurs »: the sheet of each, its name and SIRET), one
     sheet per buyer (« Acheteur 1 », « Acheteur 2 »... in configuration order), then the rules. Sheet names come
     from the data dictionary: short, never cut, whatever the buyers' names."""
-    from diversification.inputs.referentiels import sheet_name
-
     contacts = contacts_by_purchase(sourcing)
     listing, buyer_sheets = [], {}
     for rank, buyer in enumerate(acheteurs, start=1):
@@ -108,7 +107,6 @@ def write_workbook(screened: pd.DataFrame, sourcing: pd.DataFrame | None, achete
     """Write ``acheteurs/reunion_acheteurs.xlsx`` into the run folder (None when exploring)."""
     if not run_dir:
         return None
-    from diversification.inputs.referentiels import sheet_name
 
     sheets = workbook_sheets(screened, sourcing, acheteurs, rules)
     buyers_sheet, rules_sheet = sheet_name(BUYERS_SHEET_KEY), sheet_name(RULES_SHEET_KEY)

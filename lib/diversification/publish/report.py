@@ -25,28 +25,35 @@ import base64
 import datetime as dt
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from diversification.indicators import disclosure
-from diversification.publish import charts, gate
-from diversification.publish.safe_output import write_excel
-from diversification.decisions import registry
+from diversification.decisions import partnership, registry, scoring
 from diversification.decisions.arguments import NO_BUYER
+from diversification.indicators import concentration, demand, disclosure, evaluation, hours, purchases
+from diversification.indicators.decision_tables import decision_not_computed
+from diversification.inputs import formatting
 from diversification.inputs.paths import REPORTS_DIR
 from diversification.inputs.phases import PHASES
+from diversification.inputs.quality import coverage_years
+from diversification.inputs.referentiels import sheet_names
+from diversification.inputs.segments import segment_labels
+from diversification.publish import charts, gate
 from diversification.publish.run_folder import latest_finished_run
+from diversification.publish.safe_output import write_excel
+from diversification.publish.study import PINNED_ORIGIN
+from IPython.display import Image
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+import matplotlib.pyplot as plt
 
 REPORT_DIR = "rapport"
 HTML_NAME = "rapport.html"
 PDF_NAME = "rapport.pdf"
 XLSX_NAME = "rapport.xlsx"
 NO_PDF_NAME = "PDF_NON_PRODUIT.txt"
-NBSP = "\u00a0"
-MISSING_TEXT = "—"
+MISSING_TEXT = formatting.MISSING
 NOT_DONE = "non réalisée"
 PARTLY_DONE = "partiellement réalisée"
 DONE = "réalisée"
@@ -55,43 +62,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # --- French number formats ------------------------------------------------------------------
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:
-        return False
-
-
-def fr_number(value: object, decimals: int = 0) -> str:
-    """``1234.5`` → ``1 234,5`` (no-break space between thousands, decimal comma)."""
-    if _is_missing(value):
-        return MISSING_TEXT
-    text = f"{float(value):,.{decimals}f}"
-    if text in ("-0", "-0," + "0" * decimals) or (decimals and text == "-" + f"{0:.{decimals}f}"):
-        text = text[1:]
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP)
-
-
-def fr_percent(share: object, decimals: int = 1) -> str:
-    """A share (0.123) as ``12,3 %``."""
-    if _is_missing(share):
-        return MISSING_TEXT
-    return f"{fr_number(float(share) * 100, decimals)}{NBSP}%"
-
-
-def fr_euros(value: object) -> str:
-    """``12345.6`` → ``12 346 €``."""
-    if _is_missing(value):
-        return MISSING_TEXT
-    return f"{fr_number(value, 0)}{NBSP}€"
-
-
-def fr_date(value: object) -> str:
-    if _is_missing(value):
-        return MISSING_TEXT
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+_is_missing = formatting.is_missing
+# The French formats live in formatting.py; these names stay for the callers that still import them from here.
+fr_number = formatting.number
+fr_percent = formatting.percent
+fr_euros = formatting.euros
+fr_date = formatting.date
 
 
 def format_value(value: object, kind: str) -> str:
@@ -107,7 +83,7 @@ def format_value(value: object, kind: str) -> str:
     if kind == "pourcent":
         return fr_percent(value)
     if kind == "points":
-        return f"{fr_number(value, 1)}{NBSP}pt"
+        return formatting.points(value)
     if kind == "euro":
         return fr_euros(value)
     if kind == "date":
@@ -223,7 +199,8 @@ SECTION_TABLES: dict[str, list[TableSpec]] = {
     "09": [
         TableSpec("evaluation_avant_apres", "Indicateurs avant / après", {
             "libelle": ("Indicateur", "texte"), "avant": ("Avant", "indicateur"), "apres": ("Après", "indicateur"),
-            "evolution": ("Évolution", "indicateur")}),
+            "evolution_points": ("Évolution d'une part (points)", "points"),
+            "evolution_nombre": ("Évolution d'un nombre", "nombre"), "explication": ("Remarque", "texte")}),
         TableSpec("evaluation_profils", "Profil des participants : clauses expérimentales et historiques", {
             "libelle": ("Indicateur", "texte"), "groupe": ("Groupe", "texte"), "participants": ("Participants", "entier"),
             "effectif": ("Effectif", "entier"), "part": ("Part", "pourcent"), "ic_bas": ("IC 95 % bas", "pourcent"),
@@ -345,7 +322,6 @@ def figure_png(figure) -> str:
     figure = getattr(figure, "figure", figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
 
     plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -402,9 +378,6 @@ def _charts(key: str, tables: dict[str, pd.DataFrame], annee: int, threshold: in
 
 def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, threshold: int) -> list[dict]:
     """Charts of one section, drawn by the phases' own chart functions from the published tables."""
-    from diversification.indicators import concentration, demand, evaluation, purchases
-    from diversification.decisions import partnership, scoring
-
     out: list[tuple[str, object]] = []
     if key == "01":
         if "etat_des_lieux_heures_segment" in tables and len(tables["etat_des_lieux_heures_segment"]):
@@ -437,8 +410,6 @@ def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, thresh
 
 def decision_summary(table: pd.DataFrame, title: str, id_column: str, label_column: str) -> dict:
     """Retained ids of a decision table and whether they were pinned by the configuration."""
-    from diversification.publish.study import PINNED_ORIGIN
-
     retained = table[table["retenu"].astype(bool)]
     labels = [str(v) for v in (retained[label_column] if label_column in retained else retained[id_column])]
     pinned = bool((table.get("origine", pd.Series(dtype=str)) == PINNED_ORIGIN).any())
@@ -460,9 +431,18 @@ class InputStatus:
         return cls({k: etude.unavailable_reason(k) for k in keys if not etude.available(k)})
 
 
+#: The decisions a phase takes or works on: when one was not computed (its inputs are missing), the phase is not
+#: done and publishes no ranking, no retained element and no recommendation.
+PHASE_DECISIONS = {"02": ("publics_prioritaires",), "04": ("segments_prioritaires",),
+                   "05": ("segments_prioritaires",), "06": ("marches_cibles",), "07": ("segments_prioritaires",),
+                   "08": ("marches_cibles",)}
+
+
 def _phase_status(key: str, tables: dict[str, pd.DataFrame], inputs: InputStatus) -> tuple[str, list[str]]:
     required, optional = PHASE_INPUTS[key]
     reasons = [f"{inputs.missing[k][0].upper()}{inputs.missing[k][1:]}." for k in required if k in inputs.missing]
+    reasons += [r for r in (decision_not_computed(tables.get(f"decision_{name}"))
+                            for name in PHASE_DECISIONS.get(key, ())) if r is not None and r not in reasons]
     if reasons:
         return NOT_DONE, reasons
     partial = [f"{inputs.missing[k][0].upper()}{inputs.missing[k][1:]} : cette partie de l'analyse n'a pas été faite."
@@ -474,8 +454,6 @@ def sheet_links(sheets: list[str], buyers: list[dict]) -> list[dict]:
     """The argument sheets (file names ``<siret>_<segment_id>.html``) as links grouped by buyer: one group
     per buyer (configuration order; a buyer not in the configuration after, by SIRET), titled with its
     name and SIRET, its sheets named by segment label (alphabetical)."""
-    from diversification.inputs.segments import segment_labels
-
     labels = segment_labels()
     names = {str(b.get("siret")): str(b.get("nom") or b.get("siret")) for b in buyers}
     groups: dict[str, list[dict]] = {}
@@ -526,6 +504,22 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
     return sections
 
 
+TARGETS_WITH_HOURS = "Marchés cibles avec un volume d'heures calculé"
+
+
+def targets_with_hours(targets: pd.DataFrame, volumes: pd.DataFrame) -> str:
+    """« 50 sur 57 (7 : marché réservé sans clause d'insertion …) »: the retained target contracts (phase 06) whose
+    insertion volume phase 08 computed, and why the others have none (the rows of notebook 08)."""
+    retained = int(targets["retenu"].astype(bool).sum())
+    computed = len(volumes)
+    text = f"{computed} sur {retained}"
+    without = hours.targets_without_hours(targets, volumes["id_achat"].astype(str))
+    if len(without):
+        reasons = without["motif"].value_counts(sort=False)
+        text += " (" + " ; ".join(f"{n} : {motif}" for motif, n in reasons.items()) + ")"
+    return text
+
+
 def key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """A few stable key figures of the study, formatted the French way (title block, nbval)."""
     figures: dict[str, str] = {}
@@ -542,8 +536,12 @@ def key_figures(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
                         ("marches_cibles", "Marchés cibles retenus")]:
         table = tables.get(f"decision_{name}")
         if table is not None and len(table):
-            figures[label] = f"{int(table['retenu'].astype(bool).sum())} sur {len(table)}"
+            figures[label] = (MISSING_TEXT if decision_not_computed(table) is not None
+                              else f"{int(table['retenu'].astype(bool).sum())} sur {len(table)}")
     volumes = tables.get("volumes_insertion")
+    targets = tables.get("decision_marches_cibles")
+    if volumes is not None and targets is not None and len(targets) and decision_not_computed(targets) is None:
+        figures[TARGETS_WITH_HOURS] = targets_with_hours(targets, volumes)
     if volumes is not None and len(volumes):
         figures["Heures d'insertion recommandées (marchés cibles)"] = fr_number(
             volumes["heures_recommandees"].fillna(0).sum(), 0)
@@ -598,7 +596,7 @@ def build_context(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, terri
         "annee": annee,
         "run_id": run_id or "exploration (sans dossier de run)",
         "data_date": data_date or MISSING_TEXT,
-        "generated": dt.date.today().strftime("%d/%m/%Y") if not manifest else fr_date(manifest.get("debut")),
+        "generated": formatting.date(dt.date.today()) if not manifest else fr_date(manifest.get("debut")),
         "threshold": threshold,
         "rule": disclosure.describe_rule(threshold),
         "key_figures": key_figures(tables),
@@ -619,8 +617,6 @@ def synthesis_section(sections: list[dict]) -> dict:
 
 
 def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
 
 
@@ -666,13 +662,11 @@ def write_pdf(html: str, run_dir: str | Path, folder: str = REPORT_DIR) -> PdfRe
 
 
 _EXCEL_KINDS = {"euro": "euro_entier", "pourcent": "pourcent", "entier": "entier", "nombre": "decimal",
-                "indice": "decimal"}
+                "indice": "decimal", "points": "decimal"}
 
 
 def workbook_sheet_name(spec: TableSpec) -> str:
     """The short French sheet name of a published table (``feuilles_excel`` entries of ``dictionnaire.csv``)."""
-    from diversification.inputs.referentiels import sheet_names
-
     return sheet_names().get(spec.name) or spec.title  # a table missing from the dictionary: its title (tested)
 
 
@@ -694,6 +688,10 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
                 label, kind = spec.columns[col]
                 if kind == "oui_non":
                     out[col] = out[col].map(lambda v: MISSING_TEXT if _is_missing(v) else ("oui" if v else "non"))
+                elif kind == "indicateur":  # one unit per row (share, hours, index): written as the report shows it
+                    units = (table["unite"].reset_index(drop=True) if "unite" in table.columns
+                             else pd.Series([None] * len(out)))
+                    out[col] = [_indicator_text(v, u) for v, u in zip(out[col], units)]
                 elif col in spec.secret_columns + spec.demand_columns and out[col].isna().any():
                     unmeasurable = (_unmeasurable_rows(table) if col in spec.demand_columns
                                     else pd.Series(False, index=out.index))
@@ -755,7 +753,6 @@ def data_date(etude, tables: dict[str, pd.DataFrame] | None = None) -> str:
     14/11/2025) »; empty when the inputs give none."""
     coverage = (tables or {}).get("controle_couverture_annees")
     if coverage is None and etude.run_dir is None:  # exploration: computed from the inputs
-        from diversification.inputs.quality import coverage_years
 
         coverage = coverage_years(etude.data)
     years = []
@@ -861,6 +858,20 @@ def phases_done(run_dir: str | Path) -> str | None:
     return None if phases is None else f"{int((phases['Statut'] == DONE).sum())} sur {len(phases)}"
 
 
+STUDY_COMPLETE = "complète"
+STUDY_INCOMPLETE = "incomplète"
+
+
+def study_completeness(run_dir: str | Path) -> str | None:
+    """« incomplète » when a phase of the finished run is « non réalisée » (the data it needs are missing: it
+    published no ranking, no retained element, no recommendation), else « complète »; ``None`` without the table
+    of the phases (phase 10 not run)."""
+    phases = run_phases(run_dir)
+    if phases is None:
+        return None
+    return STUDY_INCOMPLETE if (phases["Statut"] == NOT_DONE).any() else STUDY_COMPLETE
+
+
 def phases_not_done(run_dir: str | Path) -> list[str] | None:
     """French lines for the phases of a finished run not (fully) done, with their reasons; ``None`` when the run
     has no table of the phases (phase 10 not run)."""
@@ -901,8 +912,6 @@ def not_done_markdown(sections: list[dict]) -> str:
 
 def concentration_chart(sections: list[dict]):
     """The phase 01 chart of hours by segment, as the report shows it (an image), or a French sentence."""
-    from IPython.display import Image
-
     charts = next((s["charts"] for s in sections if s["key"] == "01"), [])
     chart = next((c for c in charts if c["alt"] == f"Graphique : {HOURS_CHART_ALT}"), None)
     if chart is None:

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from diversification.inputs.errors import InputError
+import xlsxwriter
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -209,8 +210,6 @@ def write_excel(
     ``"pourcent"``...). Text cells are always string cells: a value such as
     ``=HYPERLINK(...)`` is shown as text, never evaluated.
     """
-    import xlsxwriter  # imported here: only needed when a workbook is written
-
     formats = formats or {}
     for sheet, columns in formats.items():
         if sheet not in sheets:

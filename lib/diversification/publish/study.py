@@ -23,13 +23,15 @@ from typing import Callable
 
 import pandas as pd
 
-from diversification.inputs.config import TerritoryConfig, load_config
+from diversification.indicators.decision_tables import (
+    COMPUTED_ORIGIN, DECISION_INPUTS, decision_not_computed, DECISION_TITLES, not_computed, NOT_COMPUTED_ORIGIN,
+    PINNED_ORIGIN, RANKING_COLUMNS, REASON_COLUMN,
+)
+from diversification.inputs.config import load_config, TerritoryConfig
 from diversification.inputs.errors import ConfigError
-from diversification.inputs.loading import INPUT_TITLES, REQUIRED_INPUTS, TerritoryData, load_territory
+from diversification.inputs.loading import INPUT_TITLES, load_territory, REQUIRED_INPUTS, TerritoryData
 from diversification.publish import gate
 
-PINNED_ORIGIN = "épinglée par la configuration"
-COMPUTED_ORIGIN = "calculée"
 PRIVATE_INPUTS = {"suivi_clauses"}
 
 
@@ -106,6 +108,24 @@ class Study:
             return None
         return list(value) if isinstance(value, (list, tuple)) else [value]
 
+    def decision_missing_inputs(self, name: str) -> str | None:
+        """French reason why the decision ``name`` cannot be computed (its inputs are missing), or ``None``."""
+        if name not in DECISION_INPUTS:
+            return None
+        mode, keys = DECISION_INPUTS[name]
+        missing = [k for k in keys if not self.available(k)]
+        if not missing or (mode == "any" and len(missing) < len(keys)):
+            return None
+        title = DECISION_TITLES.get(name, name)
+        if mode == "any":
+            what = ("aucune des entrées qui la mesurent n'est disponible ("
+                    + ", ".join(f"« {INPUT_TITLES[k]} »" for k in keys) + ") : un classement tiré des seuls "
+                    "référentiels nationaux ne dirait rien du territoire")
+        else:
+            what = " ; ".join(self.unavailable_reason(k) for k in missing)
+        return (f"Décision « {title} » non calculée : {what}. Rien n'est retenu ; déposez ces fichiers dans le "
+                f"dossier du territoire, ou épinglez la décision dans territoire.yaml (« decisions_epinglees.{name} »).")
+
     def decision(self, name: str, compute: Callable[[], pd.DataFrame], *, id_column: str) -> pd.DataFrame:
         """The decision table ``name``: from the run folder, else computed; pins applied.
 
@@ -129,6 +149,10 @@ class Study:
                 )
             table["retenu"] = table[id_column].astype(str).isin(set(map(str, pins)))
             table["origine"] = PINNED_ORIGIN
+        else:
+            reason = self.decision_missing_inputs(name)
+            if reason is not None:
+                table = not_computed(table, reason)
         if path is not None:
             self.publish(f"decision_{name}", table)
         return table

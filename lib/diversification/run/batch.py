@@ -20,8 +20,14 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from diversification.inputs.config import CONFIG_FILE_NAMES, load_config
 from diversification.inputs.errors import KitError
 from diversification.inputs.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from diversification.publish.safe_output import safe_join
+from diversification.run.engine import quiet_kernel_warnings, thread_session
+from diversification.run.runner import ENGINE_KERNEL, ENGINES, latest_finished_run, run_study, RunError, STATUS_FAILED
+from concurrent.futures import ProcessPoolExecutor, as_completed
+import multiprocessing
 
 EXECUTOR_PROCESSES = "processus"
 EXECUTOR_DASK = "dask"
@@ -48,8 +54,6 @@ def find_territories(source: str | Path) -> list[Path]:
     """Territory folders of ``source``: its sub-folders holding a ``territoire.yaml`` (sorted by
     name), or, when ``source`` is a file, the paths it lists (one a line; blank lines and lines
     starting with ``#`` ignored; relative paths are relative to the list file)."""
-    from diversification.inputs.config import CONFIG_FILE_NAMES
-
     source = Path(source)
     if source.is_dir():
         return sorted(
@@ -70,10 +74,6 @@ def find_territories(source: str | Path) -> list[Path]:
 
 def finished_run(territoire: str | Path, annee: int | None, reports_dir: str | Path = REPORTS_DIR) -> Path | None:
     """The latest finished run (manifest « terminé ») of the territory for the year, or ``None``."""
-    from diversification.inputs.config import load_config
-    from diversification.run.runner import latest_finished_run
-    from diversification.publish.safe_output import safe_join
-
     config = load_config(Path(territoire))
     year = int(annee if annee is not None else config.annee)
     return latest_finished_run(safe_join(Path(reports_dir), config.identifiant, str(year)))
@@ -83,9 +83,6 @@ def check_unique_identifiers(territoires: list[str | Path]) -> None:
     """Refuse (French :class:`~.runner.RunError`) a batch where two territory folders share one ``identifiant``:
     their studies would be named the same in the summary and written to the same reports folder. A folder whose
     configuration cannot be read is left to its own run (it fails there with its reason)."""
-    from diversification.inputs.config import load_config
-    from diversification.run.runner import RunError
-
     folders: dict[str, list[Path]] = {}
     for territoire in territoires:
         try:
@@ -122,14 +119,10 @@ def run_territory(
     With the kernel-reuse engine the worker's kernel (:func:`engine.thread_session`)
     is kept for the next territory.
     """
-    from diversification.run.runner import ENGINE_KERNEL, STATUS_FAILED, run_study
-
     start = time.perf_counter()
     name = Path(territoire).name
     identifiant = name
     try:
-        from diversification.inputs.config import load_config
-
         identifiant = load_config(Path(territoire)).identifiant
         if reprendre:
             done = finished_run(territoire, annee, reports_dir)
@@ -138,8 +131,6 @@ def run_territory(
                                         "Run terminé déjà présent : territoire non relancé.").to_dict()
         session = None
         if moteur == ENGINE_KERNEL:
-            from diversification.run.engine import thread_session
-
             session = thread_session()
         result = run_study(territoire, annee, reports_dir=reports_dir, notebooks_dir=notebooks_dir,
                            moteur=moteur, session=session)
@@ -164,7 +155,6 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
 
 
 def _worker_init(threads: int) -> None:  # pragma: no cover - runs in the worker processes
-    from diversification.run.engine import quiet_kernel_warnings
 
     # Inherited by the worker's kernel: each study computes on its share of the cores only.
     for name in THREAD_VARIABLES:
@@ -192,8 +182,6 @@ def run_batch(
     scheduler (``tcp://host:8786``) when ``executeur="dask"``. ``on_done(outcome)``
     is called as each territory finishes (progress display).
     """
-    from diversification.run.runner import ENGINES, RunError
-
     if executeur not in EXECUTORS:
         raise RunError(f"Exécuteur « {executeur} » inconnu : choisir parmi {', '.join(EXECUTORS)}.")
     if moteur not in ENGINES:
@@ -219,16 +207,11 @@ def run_batch(
 
 
 def _lost(arg: tuple, exc: BaseException) -> dict:
-    from diversification.run.runner import STATUS_FAILED
-
     return TerritoryOutcome(arg[0], Path(arg[0]).name, STATUS_FAILED, 0.0, None,
                             f"Processus de travail interrompu : {type(exc).__name__} : {exc}").to_dict()
 
 
 def _run_processes(args: list[tuple], workers: int, on_done) -> list[dict]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     outcomes: list[dict | None] = [None] * len(args)
     if not args:
         return []
@@ -251,7 +234,6 @@ def _run_dask(args: list[tuple], scheduler: str, on_done) -> list[dict]:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise KitError("L'exécuteur dask demande le paquet « distributed » (pip install \"dask[distributed]\").") from exc
-    from diversification.run.runner import RunError
 
     try:
         client = Client(scheduler, timeout="20s")

@@ -10,10 +10,26 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-
-from diversification.run.cli_francais import HELP_OPTION_TEXT, FrenchCommand, FrenchGroup  # noqa: F401  (French help and errors)
+from diversification.inputs import formatting
+from diversification.inputs.config import year_problem
 from diversification.inputs.errors import KitError
+from diversification.inputs.parameters import parse_assignment
 from diversification.inputs.paths import DEFAULT_TERRITORY, EXAMPLES_DIR, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
+from diversification.inputs.quality import check_territory, reject_messages
+from diversification.inputs.samples import generate_all
+from diversification.publish.report import (
+    compare_runs, phases_done, phases_not_done, study_completeness, STUDY_INCOMPLETE,
+)
+from diversification.run.batch import find_territories, run_batch, STATUS_SKIPPED
+from diversification.run.cli_francais import FrenchCommand, FrenchGroup, HELP_OPTION_TEXT
+from diversification.run.engine import quiet_kernel_warnings
+from diversification.run.runner import run_study, STATUS_DONE
+from diversification.run.scaffold import create_territory, README_NAME, TEMPLATES_DIR
+from diversification.run.training import answer_key
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+import datetime as dt
+import json
+
 
 app = typer.Typer(
     help="Kit « Diversification des segments d'achats » : étude de diversification des clauses sociales.",
@@ -24,6 +40,13 @@ app = typer.Typer(
 # Wide enough for the tables when the output is a file or a CI log.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+
+#: Exit statuses of ``etude`` and ``lot`` (README, « Codes de sortie »).
+EXIT_COMPLETE = 0  # étude complète : chaque phase réalisée, au moins en partie
+EXIT_FAILED = 1  # étude en échec : un notebook a échoué (ou un territoire du lot)
+EXIT_REFUSED = 2  # commande refusée avant l'étude : option, configuration ou dossier invalide
+EXIT_INCOMPLETE = 3  # étude incomplète : terminée, mais au moins une phase non réalisée faute de données
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -50,12 +73,13 @@ def etude(
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
-    """Exécute l'étude complète (notebooks 00 → 10) dans un nouveau dossier de run."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """Exécute l'étude complète (notebooks 00 → 10) dans un nouveau dossier de run.
 
-    from diversification.run.engine import quiet_kernel_warnings
-    from diversification.run.runner import STATUS_DONE, run_study
-    from diversification.inputs.parameters import parse_assignment
+    Codes de sortie : 0 = étude complète (chaque phase réalisée, au moins en partie) ; 3 = étude incomplète
+    (terminée, mais au moins une phase non réalisée faute des données qu'elle demande : elle ne publie ni
+    classement, ni élément retenu, ni recommandation) ; 1 = étude en échec (un notebook a échoué) ; 2 = commande
+    refusée avant l'étude (option, configuration ou dossier invalide).
+    """
 
     try:
         parametres = dict(parse_assignment(text) for text in parametre or [])
@@ -84,7 +108,6 @@ def etude(
     if result.status != STATUS_DONE:
         _fail(result.message + f"\nDossier du run (statut « échec ») : {result.run_dir}", code=1)
     console.print(f"Étude terminée. Rapport : {result.run_dir}")
-    from diversification.publish.report import phases_not_done
 
     missing = phases_not_done(result.run_dir)
     if missing:
@@ -96,6 +119,11 @@ def etude(
     html = result.run_dir / "rapport" / "rapport.html"
     if html.exists():
         console.print(f"Rapport à ouvrir dans un navigateur : {html}")
+
+    if study_completeness(result.run_dir) == STUDY_INCOMPLETE:
+        console.print(f"Étude incomplète : au moins une phase n'est pas réalisée faute de données "
+                      f"(code de sortie {EXIT_INCOMPLETE}).")
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command("lot", cls=FrenchCommand)
@@ -116,11 +144,12 @@ def lot(
     notebooks: Path = typer.Option(NOTEBOOKS_DIR, "--notebooks", hidden=True,
                                    help="Dossier des notebooks de phase (tests)."),
 ) -> None:
-    """Exécute l'étude sur un lot de territoires, en parallèle ; un territoire en échec n'arrête pas les autres."""
-    from diversification.run.batch import STATUS_SKIPPED, find_territories, run_batch
-    from diversification.run.engine import quiet_kernel_warnings
-    from diversification.run.runner import STATUS_DONE
+    """Exécute l'étude sur un lot de territoires, en parallèle ; un territoire en échec n'arrête pas les autres.
 
+    La synthèse donne l'étude de chaque territoire : complète, incomplète (au moins une phase non réalisée faute
+    de données) ou en échec. Codes de sortie : 0 = toutes complètes ; 3 = aucune en échec mais au moins une
+    incomplète ; 1 = au moins un territoire en échec ; 2 = commande refusée avant le lot.
+    """
     quiet_kernel_warnings()
     try:
         paths = find_territories(territoires)
@@ -140,14 +169,19 @@ def lot(
     except KitError as exc:
         _fail(str(exc))
     table = Table(title="Synthèse du lot")
-    for column in ("Territoire", "Statut", "Phases réalisées", "Durée", "Dossier du rapport"):
+    for column in ("Territoire", "Statut", "Étude", "Phases réalisées", "Durée", "Dossier du rapport"):
         table.add_column(column)
     colours = {STATUS_DONE: "green", STATUS_SKIPPED: "cyan"}
+    studies = {"complète": 0, "incomplète": 0, "en échec": 0}
     for outcome in outcomes:
         colour = colours.get(outcome.statut, "red")
-        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", _phases_done(outcome.dossier),
+        study = _study_outcome(outcome)
+        studies[study] = studies.get(study, 0) + 1
+        table.add_row(outcome.identifiant, f"[{colour}]{outcome.statut}[/]", study, _phases_done(outcome.dossier),
                       _duration(outcome.duree_s), outcome.dossier or "—")
     console.print(table)
+    console.print(f"Études : {studies['complète']} complète(s), {studies['incomplète']} incomplète(s), "
+                  f"{studies['en échec']} en échec.")
     failed = [o for o in outcomes if o.statut not in (STATUS_DONE, STATUS_SKIPPED)]
     for outcome in failed:
         err_console.print(f"[bold red]Échec[/] {outcome.identifiant} : {outcome.message}")
@@ -155,19 +189,26 @@ def lot(
         err_console.print(f"[bold red]Erreur :[/] {len(failed)} territoire(s) en échec sur {len(outcomes)}.")
         raise typer.Exit(1)
     console.print(f"Lot terminé : {len(outcomes)} territoire(s).")
+    if studies["incomplète"]:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _study_outcome(outcome) -> str:
+    """« complète », « incomplète » or « en échec » (the study of one territory of a batch)."""
+    if outcome.statut not in (STATUS_DONE, STATUS_SKIPPED):
+        return "en échec"
+    return (study_completeness(outcome.dossier) if outcome.dossier else None) or "complète"
 
 
 def _phases_done(run_dir: str | None) -> str:
     """« 10 sur 10 », « 7 sur 10 » (phases entirely done, from the table phase 10 publishes), or « — »."""
-    from diversification.publish.report import phases_done
-
     return (phases_done(run_dir) if run_dir else None) or "—"
 
 
 def _duration(seconds: float) -> str:
     seconds = float(seconds)
     if seconds < 60:
-        return f"{seconds:.1f} s".replace(".", ",")
+        return formatting.seconds(seconds)
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
@@ -177,9 +218,6 @@ def valider(
     annee: int = typer.Option(None, "--annee", "-a", help="Année qui sera étudiée (par défaut : celle de la configuration)."),
 ) -> None:
     """Contrôle seulement les fichiers du territoire (contrôles du notebook 00), sans rien écrire."""
-    from diversification.inputs.config import year_problem
-    from diversification.inputs.quality import check_territory, reject_messages
-
     if annee is not None and (problem := year_problem(annee)):
         _fail(problem)
     try:
@@ -220,9 +258,6 @@ def nouveau(
                                           help="Code d'un département du territoire (option répétable)."),
 ) -> None:
     """Crée un territoire vide : configuration commentée et modèles des fichiers d'entrée, sans aucune donnée."""
-    import datetime as dt
-
-    from diversification.run.scaffold import README_NAME, TEMPLATES_DIR, create_territory
 
     try:
         written = create_territory(dossier, nom, identifiant=identifiant, annee=annee or dt.date.today().year - 1,
@@ -241,8 +276,6 @@ def corrige(
     run: Path = typer.Argument(..., help="Dossier d'un run terminé (reports/<territoire>/<année>/<run-id>)."),
 ) -> None:
     """Affiche la réponse de chaque exercice de formation sur le territoire d'un run terminé (pour le formateur)."""
-    from diversification.run.training import answer_key
-
     _check_finished_run(run)
     try:
         key = answer_key(run)
@@ -258,9 +291,6 @@ def corrige(
 
 def _check_finished_run(run: Path) -> None:
     """French error (exit 2) unless ``run`` is the folder of a finished run."""
-    import json
-
-    from diversification.run.runner import STATUS_DONE
 
     manifest = run / "manifest.json"
     if not manifest.is_file():
@@ -276,8 +306,6 @@ def comparer(
                                                "deux ou plus : par exemple l'étude de l'an dernier et celle de cette année."),
 ) -> None:
     """Met côte à côte les chiffres clés de plusieurs runs terminés (années ou territoires)."""
-    from diversification.publish.report import compare_runs
-
     if len(runs) < 2:
         _fail("Donnez au moins deux dossiers de runs à comparer.")
     for run in runs:
@@ -298,8 +326,6 @@ def exemples(
                                  "quand le kit est installé)."),
 ) -> None:
     """Régénère les territoires d'exemple (fictifs, déterministes)."""
-    from diversification.inputs.samples import generate_all
-
     for path in generate_all(dossier):
         console.print(f"Territoire écrit : {path}")
 

@@ -35,6 +35,23 @@ import threading
 import uuid
 import warnings
 from pathlib import Path
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core import utils
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import write_ipynb
+from papermill.utils import merge_kwargs, remove_args
+from queue import Empty
+from traitlets import Type
+from traitlets import default
+import asyncio
+import inspect
+import papermill as pm
+import time
+import zmq
 
 ENGINE_NAME = "diversification-noyau"
 KERNEL_NAME = "python3"
@@ -78,17 +95,9 @@ _registered = False
 def sliced_client_class():
     """jupyter_client's asynchronous kernel client whose shell and IOPub channels wait for a
     message in slices of :data:`POLL_SLICE` seconds, up to the timeout asked for (or forever)."""
-    import time
-
-    import zmq
-    from jupyter_client.asynchronous.client import AsyncKernelClient
-    from jupyter_client.channels import AsyncZMQSocketChannel
-    from traitlets import Type
 
     class SlicedChannel(AsyncZMQSocketChannel):
         async def get_msg(self, timeout: float | None = None):
-            from queue import Empty
-
             global lost_wakeups
             deadline = None if timeout is None else time.monotonic() + timeout
             while True:
@@ -114,9 +123,6 @@ def sliced_client_class():
 def sliced_manager_class():
     """jupyter_client's asynchronous kernel manager whose clients are :func:`sliced_client_class`'s
     (the sessions' kernels, and papermill's ``kernel_manager_class`` on the reference path)."""
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
     class SlicedKernelManager(AsyncKernelManager):
         @default("client_factory")
         def _sliced_client_factory(self):
@@ -135,9 +141,6 @@ def _bind_thread_loop() -> None:
     copies contexts (Dask's in-process workers) would otherwise hand the same loop to two
     threads (« This event loop is already running »).
     """
-    import asyncio
-
-    from jupyter_core import utils
 
     loop = getattr(_thread_loops, "loop", None)
     if loop is None or loop.is_closed():
@@ -155,9 +158,6 @@ async def _await(value):
 def _wait(value):
     """The result of ``value``, awaited when it is awaitable, on the thread's event loop
     (the one nbclient uses: jupyter_core's ``run_sync``)."""
-    import inspect
-
-    from jupyter_core.utils import run_sync
 
     if inspect.isawaitable(value):
         _bind_thread_loop()
@@ -186,10 +186,6 @@ def _register_engine() -> None:
     with _register_lock:
         if _registered:
             return
-        from papermill.clientwrap import PapermillNotebookClient
-        from papermill.engines import NBClientEngine, papermill_engines
-        from papermill.iorw import write_ipynb
-        from papermill.utils import merge_kwargs, remove_args
 
         class KernelReuseEngine(NBClientEngine):
             """papermill's nbclient engine, on an already started kernel manager and client."""
@@ -320,8 +316,6 @@ class KernelSession:
         Raises :class:`papermill.exceptions.PapermillExecutionError` on an error cell
         (the executed notebook is written first, with papermill's error marker).
         """
-        import papermill as pm
-
         cwd = str(Path(cwd).resolve())
         _bind_thread_loop()
         if self.km is None:

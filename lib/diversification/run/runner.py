@@ -22,17 +22,24 @@ from importlib import metadata
 from pathlib import Path
 
 from diversification import __version__
-from diversification.run.engine import CELL_TIMEOUT, sliced_manager_class
-from diversification.inputs.config import TerritoryConfig, load_config, year_problem
+from diversification.inputs.config import load_config, TerritoryConfig, year_problem
 from diversification.inputs.errors import KitError
+from diversification.inputs.parameters import (
+    NOTEBOOK_PARAMETERS, Parameter, ParameterError, validate as validate_parameters, validate_study,
+)
 from diversification.inputs.paths import NOTEBOOKS_DIR, REPORTS_DIR
-from diversification.inputs.pseudonymisation import SALT_FILE_NAME
 from diversification.inputs.phases import PHASES
-from diversification.publish.run_folder import STATUS_DONE, STATUS_FAILED, STATUS_RUNNING, latest_finished_run
+from diversification.inputs.pseudonymisation import SALT_FILE_NAME
 from diversification.publish import gate
+from diversification.publish.run_folder import latest_finished_run, STATUS_DONE, STATUS_FAILED, STATUS_RUNNING
 from diversification.publish.safe_output import safe_join
-from diversification.inputs.parameters import NOTEBOOK_PARAMETERS, Parameter, ParameterError, validate_study
-from diversification.inputs.parameters import validate as validate_parameters
+from diversification.run.engine import CELL_TIMEOUT, KernelSession, sliced_manager_class, warm_up
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from papermill.exceptions import PapermillExecutionError
+import ast
+import nbformat
+import papermill
+import papermill as pm
 
 #: What each phase reads from the others (published tables, decisions), besides the controlled
 #: inputs written by 00. With several kernels (:func:`run_study`, ``noyaux``), a phase starts as
@@ -123,9 +130,6 @@ def declared_parameters(notebook: Path) -> dict[str, dict]:
     Read with :mod:`ast` (papermill's line parser gives up on a comment holding an
     apostrophe, as in « vide = exploration, rien n'est écrit »).
     """
-    import ast
-
-    import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
     for cell in nb.cells:
@@ -253,8 +257,6 @@ def run_study(
     if moteur == ENGINE_PAPERMILL:
         run.sequential(selected, None)
     elif kernels == 1:
-        from diversification.run.engine import KernelSession
-
         own = session is None
         session = session or KernelSession()
         try:
@@ -316,9 +318,6 @@ class _Run:
     def execute(self, name: str, title: str, entry: dict, session) -> str | None:
         """Run one notebook (``session``: a :class:`~diversification.run.engine.KernelSession`, or
         ``None`` for papermill's fresh kernel); fills ``entry``; the French failure message or ``None``."""
-        import papermill as pm
-        from papermill.exceptions import PapermillExecutionError
-
         source = self.notebooks_dir / f"{name}.ipynb"
         target = self.out_dir / f"{name}.ipynb"
         kept = self.final / "notebooks" / target.name
@@ -376,9 +375,6 @@ class _Run:
     def parallel(self, selected: list[tuple[str, str]], kernels: int) -> None:
         """Independent phases at the same time, one kernel per thread (a kernel client stays on the
         thread, and the event loop, that started it); no new phase once one has failed."""
-        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
-        from diversification.run.engine import KernelSession, warm_up
 
         names = {name for name, _ in selected}
         # Critical path first: among the phases ready, those that more phases wait for; then those that
@@ -389,7 +385,6 @@ class _Run:
         lanes = [(ThreadPoolExecutor(1, thread_name_prefix=f"noyau-{i}"), KernelSession()) for i in range(kernels)]
         # Every kernel starts at once; while the first phase runs alone, the others import the kit.
         warming = [pool.submit(warm_up, session, self.notebooks_dir, full=i > 0) for i, (pool, session) in enumerate(lanes)]
-        import papermill  # noqa: F401 - imported here while the kernels start, not after
 
         free = list(lanes)
         running = {}

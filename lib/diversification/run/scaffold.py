@@ -16,7 +16,7 @@ from pathlib import Path
 from diversification.inputs.config import IDENTIFIER_PATTERN, load_config
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.parsing import strip_accents
-from diversification.inputs.schemas import READ_INPUTS, TABULAR_INPUTS, dictionary_markdown
+from diversification.inputs.schemas import dictionary_markdown, READ_INPUTS, TABULAR_INPUTS
 
 TEMPLATES_DIR = "modeles"
 README_NAME = "LISEZMOI.md"

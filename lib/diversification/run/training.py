@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from diversification.decisions import arguments, screening
+from diversification.inputs import formatting
 from diversification.inputs.parsing import normalize_header, parse_number
+from diversification.publish import report
+from diversification.publish.report import DONE
+from diversification.publish.study import open_study
+import json
 
 NUMBER = "nombre"
 PERCENT = "pourcentage"  # a share (0.821) answered in percent (82,1)
@@ -46,6 +52,12 @@ class Exercise:
 def _indicator(table: pd.DataFrame, key: str, column: str = "valeur") -> float | None:
     rows = table.loc[table["indicateur"] == key, column] if len(table) else pd.Series(dtype=float)
     return None if rows.empty or pd.isna(rows.iloc[0]) else float(rows.iloc[0])
+
+
+def _share_change(table: pd.DataFrame, key: str) -> float | None:
+    """The change of a share in the before / after table, as a difference of shares (0.032 for 3,2 points)."""
+    points = _indicator(table, key, "evolution_points") if "evolution_points" in table.columns else None
+    return None if points is None else points / 100
 
 
 def _accepted_row(table: pd.DataFrame, entry: str, column: str) -> int | None:
@@ -86,8 +98,6 @@ def _first_recommended(table: pd.DataFrame) -> float | None:
 
 
 def _phases_done(table: pd.DataFrame) -> int | None:
-    from diversification.publish.report import DONE
-
     return int((table["Statut"] == DONE).sum()) if "Statut" in table else None
 
 
@@ -152,7 +162,7 @@ EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "09", "De combien de points la part des femmes parmi les participants a-t-elle évolué entre la première "
         "et la dernière année ?", "le tableau avant / après (`avant_apres`), ligne « Part des femmes parmi les "
-        "participants », colonne « evolution »", POINTS, lambda t: _indicator(t, "part_femmes", "evolution"),
+        "participants », colonne « évolution »", POINTS, lambda t: _share_change(t, "part_femmes"),
         "Cette évolution tient-elle aux clauses expérimentales ou à d'autres causes (effectifs, segments) ? "
         "Quels indicateurs suivriez-vous l'an prochain ?", tolerance=0.1,
         missing="l'évolution est masquée (secret statistique) ou le suivi ne couvre qu'une année"),
@@ -180,16 +190,13 @@ def _fold(text: object) -> str:
 
 
 def _shown(value: object, kind: str) -> str:
-    from diversification.publish.report import fr_number, fr_percent
-
     if kind == LABEL:
         return f"« {value[0]} »"
     if kind == PERCENT:
-        return fr_percent(value, 1)
+        return formatting.percent(value, 1)
     if kind == POINTS:
-        points = float(value) * 100
-        return f"{fr_number(points, 1)} {'point' if abs(points) < 2 else 'points'}"  # French: 1,5 point ; 3,2 points
-    return fr_number(value, 0 if float(value).is_integer() else 1)
+        return formatting.points(float(value) * 100, 1, signed=False)  # French: 1,5 point ; 3,2 points
+    return formatting.number(value, 0 if float(value).is_integer() else 1)
 
 
 def _matches(reponse: object, expected: object, exercise: Exercise) -> bool | None:
@@ -237,11 +244,6 @@ def check(phase: str, reponse: object, table: pd.DataFrame) -> str:
 def run_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The table each notebook checks its exercise against, rebuilt from a finished run (its published tables;
     the screening and the argument sheets computed again from the territory the run was made on)."""
-    import json
-
-    from diversification.decisions import arguments, screening
-    from diversification.publish import report
-    from diversification.publish.study import open_study
 
     run_dir = Path(run_dir)
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
