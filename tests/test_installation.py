@@ -108,7 +108,7 @@ def test_installed_kit_runs_outside_the_checkout(wheel, tmp_path):
                     == path.read_bytes(), path
 
     study = run("etude", "--territoire", "territoires/rural-exemple")
-    assert study.returncode == 0, study.stdout + study.stderr
+    assert study.returncode == 3, study.stdout + study.stderr  # rural-exemple: an incomplete study (no planned purchases)
     assert "Traceback" not in study.stdout + study.stderr
     [run_dir] = [p for p in (work / "reports" / "rural-exemple" / "2025").iterdir() if p.is_dir()]
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
