@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from diversification.referentiels import FAP_NOMENCLATURES, load_referentiel
-from diversification.segments import map_cpv_series, segment_labels
+from diversification.segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
 from diversification.siret import normalize_siret
 
 OTHER_BUYERS = "Autres acheteurs"
-UNKNOWN_SEGMENT = "segment non déterminé"
+UNKNOWN_SEGMENT = INDETERMINATE_SEGMENT  # code CPV absent or unusable: kept, never ranked
 SOCIAL_YES, SOCIAL_NO, SOCIAL_UNKNOWN = "oui", "non", "inconnue"
 
 
@@ -52,7 +52,7 @@ def _partner_names(acheteurs: list[dict]) -> dict[str, str]:
 def prepare_decp(decp: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
     """The DECP table with ``segment``, ``partenaire`` and ``acheteur`` (partner name or « Autres acheteurs »).
 
-    A contract whose CPV code maps to no segment gets « segment non déterminé ».
+    A contract whose CPV code is absent or maps to no segment gets the indeterminate segment (counted, not ranked).
     """
     out = decp.copy()
     names = _partner_names(acheteurs)
@@ -447,7 +447,7 @@ def planned_note(planned: pd.DataFrame | None, etude) -> str:
             f"{planned['montant_estime_ht'].sum() / 1e6:.2f} M€ HT estimés, sur "
             f"{planned.loc[planned['segment'] != UNKNOWN_SEGMENT, 'segment'].nunique()} segment(s).")
     if n_unknown:
-        text += f" {n_unknown} achat(s) sans code CPV exploitable sont classés « {UNKNOWN_SEGMENT} »."
+        text += f" {n_unknown} achat(s) sans code CPV exploitable sont classés « segment indéterminé »."
     return text
 
 
