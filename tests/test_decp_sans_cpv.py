@@ -74,8 +74,8 @@ def test_a_third_without_cpv_is_kept_counted_and_flagged(tmp_path):
     by_segment = purchases.purchases_by_segment(table, BUYERS).set_index("segment")
     assert by_segment.loc[INDETERMINATE_SEGMENT, "nb_marches"] == 3
     assert by_segment.loc[INDETERMINATE_SEGMENT, "montant"] == 120_000
-    assert by_segment.loc[INDETERMINATE_SEGMENT, "libelle"] == segment_labels()[INDETERMINATE_SEGMENT]
-    assert segment_labels()[INDETERMINATE_SEGMENT].startswith("Segment indéterminé")
+    assert by_segment.loc[INDETERMINATE_SEGMENT, "libelle"] == segment_labels(indeterminate=True)[INDETERMINATE_SEGMENT]
+    assert segment_labels(indeterminate=True)[INDETERMINATE_SEGMENT].startswith("Segment indéterminé")
 
 
 def test_the_national_ingest_keeps_them_too(tmp_path):
@@ -115,3 +115,19 @@ def test_indeterminate_segment_is_in_the_quality_table_and_not_scored(tmp_path):
     # the segments share the amount of the 6 contracts with a usable code (one year of data)
     volumes = criteria.set_index("segment_id")["volume_achats"]
     assert volumes.sum() == 515_000 - 120_000
+
+
+def test_quality_table_counts_the_indeterminate_segment(tmp_path):
+    from types import SimpleNamespace
+
+    from diversification import quality
+
+    table = decp.load_decp(_file(tmp_path), today=TODAY).table
+    inputs = {"decp": SimpleNamespace(table=table),
+              "suivi_clauses": SimpleNamespace(table=pd.DataFrame()),
+              "achats_prevus": SimpleNamespace(table=pd.DataFrame({"code_cpv": [None, "45000000"]}))}
+    frame = quality.coverage_segments(SimpleNamespace(inputs=inputs)).set_index("segment")
+    assert frame.loc[INDETERMINATE_SEGMENT, "marchés publiés (DECP)"] == 3
+    assert frame.loc[INDETERMINATE_SEGMENT, "achats prévus"] == 1
+    assert frame.loc[INDETERMINATE_SEGMENT, "libellé"].startswith("Segment indéterminé")
+    assert int(frame["marchés publiés (DECP)"].sum()) == 9

@@ -136,7 +136,7 @@ def purchases_by_segment(decp: pd.DataFrame, acheteurs: list[dict], *, partners_
     if partners_only:
         prepared = prepared[prepared["partenaire"]]
     table = social_shares(prepared, ["segment"])
-    labels = segment_labels()
+    labels = segment_labels(indeterminate=True)
     table.insert(1, "libelle", table["segment"].map(labels).fillna(table["segment"]))
     return table.sort_values(["montant", "segment"], ascending=[False, True]).reset_index(drop=True)
 
@@ -210,7 +210,7 @@ def planned_purchases(achats_prevus: pd.DataFrame, acheteurs: list[dict]) -> pd.
                .agg(nb_achats=("id_achat", "size"), montant_estime_ht=("montant_estime_ht", "sum"))
                .reset_index())
     grouped["montant_estime_ht"] = grouped["montant_estime_ht"].astype(float)
-    grouped.insert(1, "libelle", grouped["segment"].map(segment_labels()).fillna(grouped["segment"]))
+    grouped.insert(1, "libelle", grouped["segment"].map(segment_labels(indeterminate=True)).fillna(grouped["segment"]))
     return grouped.sort_values(["segment", "acheteur"]).reset_index(drop=True)
 
 

@@ -123,7 +123,7 @@ def coverage_segments(data: TerritoryData) -> pd.DataFrame:
     """Contracts followed, DECP contracts and planned purchases per purchase segment."""
     from .segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
 
-    labels = segment_labels()
+    labels = segment_labels(indeterminate=True)
     suivi = data.inputs["suivi_clauses"].table
     decp = data.inputs["decp"].table
     prevus = data.inputs["achats_prevus"].table

@@ -79,10 +79,12 @@ def map_cpv_series(codes: pd.Series) -> pd.Series:
     return codes.map(lookup).astype("string").rename("segment")
 
 
-def segment_labels() -> dict[str, str]:
-    """``segment_id`` → French label, in the order of the reference table, then the indeterminate segment."""
+def segment_labels(*, indeterminate: bool = False) -> dict[str, str]:
+    """``segment_id`` → French label, in the order of the reference table; with ``indeterminate``, the
+    indeterminate segment last (contracts without a usable CPV code: shown in counts, never ranked)."""
     table = load_referentiel("segments")
-    return dict(zip(table["segment_id"], table["libelle"])) | {INDETERMINATE_SEGMENT: INDETERMINATE_LABEL}
+    labels = dict(zip(table["segment_id"], table["libelle"]))
+    return labels | {INDETERMINATE_SEGMENT: INDETERMINATE_LABEL} if indeterminate else labels
 
 
 def nature_for_cpv(code: object) -> str:
