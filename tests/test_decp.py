@@ -211,7 +211,7 @@ def test_csv_export_semicolon_cp1252_decimal_comma():
     result = load("decp_export_pointvirgule.csv")
     assert any("Windows-1252" in n for n in result.notices)
     assert any("point-virgule" in n for n in result.notices)
-    assert result.rows_read == 4 and len(result.table) == 3
+    assert result.rows_read == 4 and len(result.table) == 4  # the contract without a CPV code is kept
     a1, a2, a3 = row(result, "A1"), row(result, "A2"), row(result, "A3")
     assert a1["montant"] == pytest.approx(1234567.89) and pd.isna(a1["dureeMois"])
     assert a1["uid"] == BUYER_A + "A1" and a1["codeCPV"] == "79620000"
@@ -220,9 +220,12 @@ def test_csv_export_semicolon_cp1252_decimal_comma():
     assert a2["consideration_sociale"] == "inconnue"
     assert a3["montant"] == 12.5 and a3["dateNotification"] == pd.Timestamp("2024-03-15")
     assert a3["consideration_sociale"] == "non"
-    rejected = rejects(result, ACTION_ROW_REJECTED)
-    assert list(rejected["ligne"]) == [5] and rejected.loc[0, "colonne"] == "codeCPV"
-    assert "code CPV absent" in rejected.loc[0, "motif"]
+    assert rejects(result, ACTION_ROW_REJECTED).empty
+    no_cpv = rejects(result, ACTION_VALUE_FLAGGED)
+    assert list(no_cpv["ligne"]) == [5] and no_cpv.loc[0, "colonne"] == "codeCPV"
+    assert no_cpv.loc[0, "motif"].startswith("code CPV absent : marché conservé sous « segment indéterminé »")
+    a4 = result.table.loc[result.table["ligne"] == 5].iloc[0]
+    assert pd.isna(a4["codeCPV"]) and pd.isna(a4["nature_achat"])
     flagged = rejects(result, ACTION_EXCLUDED_FROM_TOTALS)
     assert list(flagged["ligne"]) == [3] and flagged.loc[0, "colonne"] == "montant"
     assert_every_contract_accounted(result)
@@ -320,15 +323,17 @@ def test_invalid_siret_is_flagged_and_kept():
     assert_every_contract_accounted(result)
 
 
-def test_invalid_cpv_is_rejected():
+def test_invalid_cpv_keeps_the_contract_under_the_indeterminate_segment():
     result = load("cpv_invalide.json")
-    assert list(result.table["id"]) == ["C-3"] and result.table.loc[0, "codeCPV"] == "45210000"
-    rejected = rejects(result, ACTION_ROW_REJECTED)
-    assert list(rejected["ligne"]) == [1, 2] and set(rejected["colonne"]) == {"codeCPV"}
-    assert rejected.loc[0, "motif"] == (
-        "code CPV « 4521000 » invalide : 8 chiffres attendus (ex. 45000000 ou 45000000-7) ; marché rejeté"
-    )
-    assert rejected.loc[1, "valeur"] == "45A00000"
+    assert list(result.table["id"]) == ["C-1", "C-2", "C-3"]
+    assert list(result.table["codeCPV"].fillna("")) == ["", "", "45210000"]
+    assert rejects(result, ACTION_ROW_REJECTED).empty
+    flagged = rejects(result, ACTION_VALUE_FLAGGED)
+    assert list(flagged["ligne"]) == [1, 2] and set(flagged["colonne"]) == {"codeCPV"}
+    assert flagged.loc[0, "motif"].startswith(
+        "code CPV « 4521000 » invalide (8 chiffres attendus, ex. 45000000 ou 45000000-7) : marché conservé sous "
+        "« segment indéterminé »")
+    assert flagged.loc[1, "valeur"] == "45A00000"
     assert_every_contract_accounted(result)
 
 

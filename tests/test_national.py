@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from diversification.inputs import decp, national
+from diversification.inputs.errors import ACTION_VALUE_FLAGGED
 
 FIXTURE = Path(__file__).parent / "fixtures" / "decp" / "decp_export.csv"
 TODAY = date(2026, 1, 1)
@@ -30,7 +31,7 @@ def reason_keys_of_decp(result) -> dict[str, int]:
     rules = [("mêmes uid et titulaire", "doublon_ligne"), ("même id, acheteur", "doublon_marche"),
              ("identifiant du marché", "id_absent"), ("identifiant de l'acheteur", "acheteur_absent"),
              ("date de notification absente", "date_absente"), ("impossible ou illisible", "date_illisible"),
-             ("postérieure", "date_future"), ("code CPV absent", "cpv_absent"), ("invalide : 8 chiffres", "cpv_invalide"),
+             ("postérieure", "date_future"), ("code CPV absent", "cpv_absent"), ("invalide (8 chiffres", "cpv_invalide"),
              ("remplacé par", "montant_modifie"), ("exclu des totaux", "montant_hors_totaux"),
              ("Luhn", "siret_invalide"), ("14 chiffres", "siret_invalide"), ("durée en mois", "duree_illisible"),
              ("inconnue du schéma officiel", "consideration_inconnue")]
@@ -69,14 +70,14 @@ def test_defective_rows_same_contracts_and_reasons_as_decp(tmp_path):
     path.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
     expected = decp.load_decp(path, today=TODAY)
     fast = national.clean_national(path, today=TODAY)
-    assert sorted(fast.table["uid"].to_pylist()) == sorted(expected.table["uid"]) == ["A1", "A6"]
+    assert sorted(fast.table["uid"].to_pylist()) == sorted(expected.table["uid"]) == ["A1", "A4", "A6"]
     counts = national_counts(fast)
     assert counts == reason_keys_of_decp(expected)
     assert counts["doublon_ligne"] == 1 and counts["doublon_marche"] == 1 and counts["date_future"] == 1
     a1 = fast.table.to_pandas().set_index("uid").loc["A1"]
     assert a1["montant"] == 1500.5 and a1["titulaire_siret_valide"] and a1["segment"]
     # first rows of each reason are kept, not one object per row
-    assert list(fast.exemples["code CPV invalide"]["valeur"]) == ["4523314"]
+    assert list(fast.exemples[national.REASONS["cpv_invalide"][0]]["valeur"]) == ["4523314"]
 
 
 def test_vectorised_luhn_matches_the_reference():
@@ -112,13 +113,13 @@ def _national_file(path: Path, contracts: int = 3000) -> dict[str, int]:
     rows, kept = [], {b: 0 for b in [*BUYERS, OTHER]}
     for i in range(contracts):
         buyer = [*BUYERS, OTHER][i % 3]
-        cpv = "4523314" if i % 50 == 7 else "45233140"  # invalid CPV: rejected
+        cpv = "4523314" if i % 50 == 7 else "45233140"  # invalid CPV: kept, flagged
         amount = "NC" if i % 10 == 3 else str(1000 + i)
         rows.append(f"{buyer}M{i},M{i},Marché,{buyer},Acheteur,55204599900869,SIRET,X,objet,{amount},{cpv},p,12,"
                     f"2024-01-{1 + i % 28:02d},Clause sociale,75,Code département,,U,0,true")
         if i % 100 == 11:  # the same line twice: duplicate removed
             rows.append(rows[-1])
-        kept[buyer] += cpv == "45233140"
+        kept[buyer] += 1
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     return kept
 
@@ -154,8 +155,10 @@ def test_territory_reads_a_national_file_through_the_fast_path(tmp_path, monkeyp
     invalid_cpv = sum(1 for i in range(3000) if i % 50 == 7 and i % 3 < 2)
     duplicates = sum(1 for i in range(3000) if i % 100 == 11 and i % 3 < 2)
     assert f"{invalid_cpv} marché(s)" in records["code CPV invalide"]["motif"]
+    assert records["code CPV invalide"]["action"] == ACTION_VALUE_FLAGGED
+    assert int(table["codeCPV"].isna().sum()) == invalid_cpv
     assert f"{duplicates} marché(s)" in records["marché en double"]["motif"]
-    assert result.rows_read == len(table) + invalid_cpv + duplicates
+    assert result.rows_read == len(table) + duplicates
 
     caches = list((tmp_path / "reports" / ".cache_decp").glob("*.parquet"))
     assert len(caches) == 2
@@ -230,10 +233,11 @@ def test_identifier_separators_and_cpv_forms_same_as_decp(tmp_path):
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     expected = decp.load_decp(path, today=TODAY).table.set_index("uid")
     fast = national.clean_national(path, today=TODAY).table.to_pandas().set_index("uid")
-    assert sorted(fast.index) == sorted(expected.index) == ["B1", "B2", "B3"]
+    assert sorted(fast.index) == sorted(expected.index) == ["B1", "B2", "B3", "B4", "B5"]
+    assert fast.loc[["B4", "B5"], "codeCPV"].isna().all() and set(fast.loc[["B4", "B5"], "segment"]) == {"indetermine"}
     for column in ("acheteur_id", "titulaire_id", "codeCPV", "titulaire_siret_valide"):
         assert list(fast.loc[["B1", "B2", "B3"], column]) == list(expected.loc[["B1", "B2", "B3"], column]), column
-    assert set(fast["acheteur_id"]) == {"21750001600019"} and set(fast["titulaire_id"]) == {"55204599900869"}
+    assert set(fast["acheteur_id"]) == {"21750001600019"} and set(fast.loc[["B1", "B2", "B3", "B4"], "titulaire_id"]) == {"55204599900869"}
     flags = national._has_bytes(pa.chunked_array([["1 2", "12", "1.2"], ["", "1\u00a02"]]), national._SEP_BYTES)
     assert flags.tolist() == [True, False, True, False, True]
 
@@ -306,7 +310,7 @@ def test_result_does_not_depend_on_the_reader_blocks(tmp_path, monkeypatch):
     assert sorted(table["uid"]) == sorted(expected["uid"])
     assert int(table["critere_social"].sum()) == int(expected["critere_social"].sum()) > 100
     assert table["departement"].isna().sum() == table["critere_social"].sum()
-    assert set(table["codeCPV"]) == {"45233140"}
+    assert set(table["codeCPV"].dropna()) == {"45233140"}
 
 
 def test_unusable_files_are_named_in_french(tmp_path):

@@ -19,11 +19,11 @@ import pandas as pd
 
 from diversification.inputs import formatting
 from diversification.inputs.referentiels import FAP_NOMENCLATURES, load_referentiel
-from diversification.inputs.segments import map_cpv_series, segment_labels
+from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
 from diversification.inputs.siret import normalize_siret
 
 OTHER_BUYERS = "Autres acheteurs"
-UNKNOWN_SEGMENT = "segment non déterminé"
+UNKNOWN_SEGMENT = INDETERMINATE_SEGMENT  # code CPV absent or unusable: kept, never ranked
 SOCIAL_YES, SOCIAL_NO, SOCIAL_UNKNOWN = "oui", "non", "inconnue"
 
 
@@ -53,7 +53,7 @@ def _partner_names(acheteurs: list[dict]) -> dict[str, str]:
 def prepare_decp(decp: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
     """The DECP table with ``segment``, ``partenaire`` and ``acheteur`` (partner name or « Autres acheteurs »).
 
-    A contract whose CPV code maps to no segment gets « segment non déterminé ».
+    A contract whose CPV code is absent or maps to no segment gets the indeterminate segment (counted, not ranked).
     """
     out = decp.copy()
     names = _partner_names(acheteurs)
@@ -137,7 +137,7 @@ def purchases_by_segment(decp: pd.DataFrame, acheteurs: list[dict], *, partners_
     if partners_only:
         prepared = prepared[prepared["partenaire"]]
     table = social_shares(prepared, ["segment"])
-    labels = segment_labels()
+    labels = segment_labels(indeterminate=True)
     table.insert(1, "libelle", table["segment"].map(labels).fillna(table["segment"]))
     return table.sort_values(["montant", "segment"], ascending=[False, True]).reset_index(drop=True)
 
@@ -211,7 +211,7 @@ def planned_purchases(achats_prevus: pd.DataFrame, acheteurs: list[dict]) -> pd.
                .agg(nb_achats=("id_achat", "size"), montant_estime_ht=("montant_estime_ht", "sum"))
                .reset_index())
     grouped["montant_estime_ht"] = grouped["montant_estime_ht"].astype(float)
-    grouped.insert(1, "libelle", grouped["segment"].map(segment_labels()).fillna(grouped["segment"]))
+    grouped.insert(1, "libelle", grouped["segment"].map(segment_labels(indeterminate=True)).fillna(grouped["segment"]))
     return grouped.sort_values(["segment", "acheteur"]).reset_index(drop=True)
 
 
@@ -447,7 +447,7 @@ def planned_note(planned: pd.DataFrame | None, etude) -> str:
             f"{formatting.millions_euros(planned['montant_estime_ht'].sum())} HT estimés, sur "
             f"{planned.loc[planned['segment'] != UNKNOWN_SEGMENT, 'segment'].nunique()} segment(s).")
     if n_unknown:
-        text += f" {n_unknown} achat(s) sans code CPV exploitable sont classés « {UNKNOWN_SEGMENT} »."
+        text += f" {n_unknown} achat(s) sans code CPV exploitable sont classés « segment indéterminé »."
     return text
 
 

@@ -95,6 +95,13 @@ FORMAT_CSV = "CSV"
 MIN_AMOUNT = 1.0
 MAX_AMOUNT = 3_000_000_000.0
 
+#: A contract without a usable CPV code is kept under the indeterminate segment (and flagged).
+CPV_MISSING_REASON = ("code CPV absent : marché conservé sous « segment indéterminé » (compté dans les totaux "
+                      "de l'acheteur et les parts de considération sociale, hors classement des segments)")
+CPV_INVALID_REASON = ("invalide (8 chiffres attendus, ex. 45000000 ou 45000000-7) : marché conservé sous "
+                      "« segment indéterminé » (compté dans les totaux de l'acheteur et les parts de considération "
+                      "sociale, hors classement des segments)")
+
 #: Official values of ``considerationSociale`` (schema 2024), keyed by their accent-free lower form.
 SOCIAL_CLAUSE = "Clause sociale"
 SOCIAL_CRITERION = "Critère social"
@@ -895,28 +902,8 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
 
     cpv_text = df["codeCPV"].str.replace(" ", "", regex=False).str.replace(r"\.0$", "", regex=True)
     cpv = cpv_text.str.extract(r"^(\d{8})(?:-\d)?$", expand=False)
-    base = ~not_object & ~concession
-    miss_cpv = base & df["codeCPV"].isna()
-    _reject(
-        log,
-        df,
-        miss_cpv,
-        "codeCPV",
-        "",
-        "code CPV absent : le marché ne peut être rattaché à aucun segment d'achats ; marché rejeté",
-    )
-    bad_cpv = base & df["codeCPV"].notna() & cpv.isna()
-    _reject(
-        log,
-        df,
-        bad_cpv,
-        "codeCPV",
-        df["codeCPV"],
-        "code CPV « " + df["codeCPV"].fillna("") + " » invalide : 8 chiffres attendus (ex. 45000000 ou "
-        "45000000-7) ; marché rejeté",
-    )
-    rejected |= miss_cpv | bad_cpv
-
+    # A contract without a usable CPV code is kept (counted in the buyer's totals and shares) under the
+    # indeterminate segment: only the contracts that cannot be counted at all are rejected.
     keep = ~rejected
     df = df.loc[keep].copy()
     when = when[keep]
@@ -929,11 +916,14 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
     out["acheteur_nom"] = df["acheteur_nom"]
     out["nature"] = df["nature"]
     division = pd.to_numeric(cpv.str.slice(0, 2), errors="coerce")
+    division = division.astype(float)  # NaN (not <NA>) for a contract without a usable CPV code
     supplies = division.between(3, 44) | (division == 48)
     out["nature_achat"] = np.where(division == 45, "travaux", np.where(supplies, "fournitures", "services"))
     out["nature_achat"] = out["nature_achat"].astype("string")
+    out["nature_achat"] = out["nature_achat"].mask(cpv.isna())
     out["objet"] = df["objet"]
     out["codeCPV"] = cpv.astype("string")
+    out["_cpv_txt"] = df["codeCPV"]  # flagged after the duplicates are removed (_flag_contracts)
     out["procedure"] = df["procedure"]
     months, bad_months = _to_number(df["dureeMois"])
     non_integer = months.notna() & ((months - months.round()).abs() > 1e-9).fillna(False)
@@ -1057,6 +1047,12 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
         df["montant_valide"] = pd.Series(dtype="boolean")
         df["titulaire_siret_valide"] = pd.Series(dtype="boolean")
         return df.drop(columns=[c for c in df.columns if c.startswith("_")])
+
+    # CPV code absent or unusable: the contract is kept under the indeterminate segment, and flagged.
+    no_cpv = df["codeCPV"].isna()
+    _flag(log, df, no_cpv & df["_cpv_txt"].isna(), "codeCPV", "", CPV_MISSING_REASON, ACTION_VALUE_FLAGGED)
+    _flag(log, df, no_cpv & df["_cpv_txt"].notna(), "codeCPV", df["_cpv_txt"],
+          "code CPV « " + df["_cpv_txt"].fillna("") + " » " + CPV_INVALID_REASON, ACTION_VALUE_FLAGGED)
 
     # Modification amounts: unreadable ones are ignored, readable ones replace the initial amount.
     _flag(

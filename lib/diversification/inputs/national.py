@@ -54,11 +54,11 @@ from diversification.inputs.decp import (
 from diversification.inputs.errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
 from diversification.inputs.parsing import MISSING_TOKENS, normalize_header
 from diversification.inputs.results import LoadResult
-from diversification.inputs.segments import map_cpv_series
+from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series
 from diversification.inputs.siret import normalize_siret
 import duckdb
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 #: Bytes of CSV per block of the reader (one chunk of each column, read by a thread).
 READ_BLOCK = 1 << 20
 EXAMPLES_PER_REASON = 5
@@ -74,8 +74,8 @@ REASONS = {
     "date_absente": ("date de notification absente", "ligne rejetée"),
     "date_illisible": ("date de notification impossible ou illisible", "ligne rejetée"),
     "date_future": ("date de notification postérieure à la date du jour", "ligne rejetée"),
-    "cpv_absent": ("code CPV absent", "ligne rejetée"),
-    "cpv_invalide": ("code CPV invalide", "ligne rejetée"),
+    "cpv_absent": ("code CPV absent : marché conservé sous « segment indéterminé »", "valeur signalée"),
+    "cpv_invalide": ("code CPV invalide : marché conservé sous « segment indéterminé »", "valeur signalée"),
     "doublon_ligne": ("marché en double : mêmes uid et titulaire", "doublon retiré"),
     "doublon_marche": ("marché en double (même id, acheteur, titulaire, montant et date)", "doublon retiré"),
     "montant_hors_totaux": ("montant absent, illisible, nul, inférieur à 1 € ou supérieur à 3 milliards",
@@ -89,7 +89,7 @@ REASONS = {
 }
 #: Reasons that remove the contract (the others flag a value of a contract kept).
 REMOVING_REASONS = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
-                    "cpv_absent", "cpv_invalide", "doublon_ligne", "doublon_marche"]
+                    "doublon_ligne", "doublon_marche"]
 
 _COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "objet", "codeCPV", "procedure", "dureeMois",
             "dateNotification", "montant", "lieuExecution_code", "lieuExecution_typeCode", "titulaire_id",
@@ -360,11 +360,11 @@ ORDER BY i
 """
 
 _BY_CPV = """
-SELECT text, coalesce(NOT regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS invalide,
-       substr(cpv_text, 1, 8) AS codeCPV,
-       CASE WHEN division = 45 THEN 'travaux' WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures'
-            ELSE 'services' END AS nature_achat
-FROM (SELECT i, text, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division
+SELECT text, NOT usable AND text IS NOT NULL AS invalide, CASE WHEN usable THEN substr(cpv_text, 1, 8) END AS codeCPV,
+       CASE WHEN NOT usable THEN NULL WHEN division = 45 THEN 'travaux'
+            WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures' ELSE 'services' END AS nature_achat
+FROM (SELECT i, text, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division,
+             coalesce(regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS usable
       FROM (SELECT i, text, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2)
                                  ELSE cpv_raw END AS cpv_text
             FROM (SELECT i, raw AS text, replace(raw, ' ', '') AS cpv_raw FROM d)))
@@ -788,13 +788,10 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         concession = _flags(by_type, "concession")[code]
         date_code, by_date = found["date"]
         cpv_code, by_cpv = found["cpv"]
-        reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future",
-                       "cpv_absent", "cpv_invalide"]
+        reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future"]
         reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
                             _bools(pc.is_null(by_date["text"]))[date_code],
-                            _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code],
-                            _bools(pc.is_null(by_cpv["text"]))[cpv_code],
-                            _flags(by_cpv, "invalide")[cpv_code]],
+                            _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code]],
                            np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
         reason[~is_contract] = 0
         rejected = reason > 0
@@ -803,10 +800,8 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
             "motif": motif, "rang": pa.array(np.flatnonzero(rejected) + 1),
             "uid": pick("uid", rejected), "id": pick("id", rejected), "acheteur_id": pick("acheteur_id", rejected),
             "valeur": pc.case_when(
-                pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"])),
-                               pc.equal(motif, "cpv_invalide")),
-                _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]),
-                _spread(by_cpv, "text", cpv_code[rejected]))})
+                pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"]))),
+                _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]))})
 
         # the contracts kept: values for the duplicate search
         kept = is_contract & ~rejected
@@ -889,10 +884,12 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
             **{c: _spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
                                                            "clause_sociale", "critere_social", "marche_reserve")},
             "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
-            "segment": segments.take(pa.array(cpv_code)), "departement": _spread(by_place, "departement", place_code),
+            "segment": pc.fill_null(segments.take(pa.array(cpv_code)), INDETERMINATE_SEGMENT), "departement": _spread(by_place, "departement", place_code),
             # flags of values (rejects, see :func:`_flag_rejects`)
             "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
             "duree_bad": _spread(by_duration, "duree_bad", dur_code),
+            "cpv_absent": pc.is_null(_spread(by_cpv, "text", cpv_code)),
+            "cpv_invalide": _spread(by_cpv, "invalide", cpv_code), "cpv_text": _spread(by_cpv, "text", cpv_code),
             "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
         "social_bad": _spread(by_social, "social_bad", soc_code),
         }
@@ -908,7 +905,8 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         return output, removed, rows_read, invalid_amounts
 
 
-_FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad", "social_bad"]
+_FLAG_NAMES = ["modif_num", "modif_bad", "duree_bad", "siret_bad", "social_bad", "cpv_absent", "cpv_invalide",
+               "cpv_text"]
 
 
 def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa.Table:
@@ -925,6 +923,8 @@ def _flag_rejects(con, output: pa.Table, invalid_amounts: pa.ChunkedArray) -> pa
     holder_bad = output["siret_bad"]
     parts = []
     for motif, mask, value in (  # value: the texts of the rows of ``mask``, or None
+            ("cpv_absent", output["cpv_absent"], None),
+            ("cpv_invalide", output["cpv_invalide"], output["cpv_text"].filter(output["cpv_invalide"])),
             ("montant_hors_totaux", pc.invert(output["montant_valide"]), invalid_amounts),
             ("montant_modifie", modified, amounts), ("modification_illisible", output["modif_bad"], None),
             ("siret_invalide", holder_bad, output["titulaire_id"].filter(holder_bad)),
@@ -1147,7 +1147,7 @@ def _actions() -> dict[str, str]:
         "concession": errors.ACTION_ROW_REJECTED, "id_absent": errors.ACTION_ROW_REJECTED,
         "acheteur_absent": errors.ACTION_ROW_REJECTED, "date_absente": errors.ACTION_ROW_REJECTED,
         "date_illisible": errors.ACTION_ROW_REJECTED, "date_future": errors.ACTION_ROW_REJECTED,
-        "cpv_absent": errors.ACTION_ROW_REJECTED, "cpv_invalide": errors.ACTION_ROW_REJECTED,
+        "cpv_absent": ACTION_VALUE_FLAGGED, "cpv_invalide": ACTION_VALUE_FLAGGED,
         "doublon_ligne": errors.ACTION_DUPLICATE_REMOVED, "doublon_marche": errors.ACTION_DUPLICATE_REMOVED,
         "montant_hors_totaux": errors.ACTION_EXCLUDED_FROM_TOTALS, "montant_modifie": errors.ACTION_AMOUNT_UPDATED,
         "modification_illisible": errors.ACTION_VALUE_IGNORED, "siret_invalide": ACTION_VALUE_FLAGGED,

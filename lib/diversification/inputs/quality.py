@@ -18,7 +18,7 @@ from diversification.inputs.errors import (
     ACTION_VALUE_IGNORED, describe_lines,
 )
 from diversification.inputs.loading import INPUT_ORDER, INPUT_TITLES, load_territory, REQUIRED_INPUTS, TerritoryData
-from diversification.inputs.segments import map_cpv_series, segment_labels
+from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
 
 #: Actions that keep the row but flag one of its values.
 FLAGGED_ACTIONS = (ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_AMOUNT_UPDATED,
@@ -115,7 +115,7 @@ def coverage_buyers(data: TerritoryData) -> pd.DataFrame:
 
 def coverage_segments(data: TerritoryData) -> pd.DataFrame:
     """Contracts followed, DECP contracts and planned purchases per purchase segment."""
-    labels = segment_labels()
+    labels = segment_labels(indeterminate=True)
     suivi = data.inputs["suivi_clauses"].table
     decp = data.inputs["decp"].table
     prevus = data.inputs["achats_prevus"].table
@@ -124,10 +124,12 @@ def coverage_segments(data: TerritoryData) -> pd.DataFrame:
     if "segment" in suivi:
         frame["marchés avec clause suivis"] = frame["segment"].map(suivi.groupby("segment")["id_marche"].nunique())
     if "codeCPV" in decp and not decp.empty:
-        frame["marchés publiés (DECP)"] = frame["segment"].map(map_cpv_series(decp["codeCPV"]).value_counts())
+        # a contract without a usable CPV code is kept and counted under the indeterminate segment
+        segments = map_cpv_series(decp["codeCPV"]).fillna(INDETERMINATE_SEGMENT)
+        frame["marchés publiés (DECP)"] = frame["segment"].map(segments.value_counts())
     if "code_cpv" in prevus and not prevus.empty:
-        cpv = prevus["code_cpv"].dropna()
-        frame["achats prévus"] = frame["segment"].map(map_cpv_series(cpv).value_counts())
+        segments = map_cpv_series(prevus["code_cpv"]).fillna(INDETERMINATE_SEGMENT)
+        frame["achats prévus"] = frame["segment"].map(segments.value_counts())
     counts = [c for c in frame.columns if c not in ("segment", "libellé")]
     frame[counts] = frame[counts].fillna(0).astype(int)
     return frame

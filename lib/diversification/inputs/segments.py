@@ -21,6 +21,11 @@ from diversification.inputs.referentiels import load_referentiel
 _SUPPLY_DIVISIONS = frozenset({f"{d:02d}" for d in range(3, 45)} | {"48"})
 _WORKS_DIVISION = "45"
 
+#: Segment of a contract whose CPV code is absent or unusable: the contract is kept (counted in its buyer's
+#: totals and in the shares of social consideration) but never ranked among the reference segments.
+INDETERMINATE_SEGMENT = "indetermine"
+INDETERMINATE_LABEL = "Segment indéterminé (code CPV absent ou inexploitable)"
+
 
 @functools.lru_cache(maxsize=1)
 def _prefix_map() -> dict[str, str]:
@@ -74,10 +79,12 @@ def map_cpv_series(codes: pd.Series) -> pd.Series:
     return codes.map(lookup).astype("string").rename("segment")
 
 
-def segment_labels() -> dict[str, str]:
-    """``segment_id`` → French label, in the order of the reference table."""
+def segment_labels(*, indeterminate: bool = False) -> dict[str, str]:
+    """``segment_id`` → French label, in the order of the reference table; with ``indeterminate``, the
+    indeterminate segment last (contracts without a usable CPV code: shown in counts, never ranked)."""
     table = load_referentiel("segments")
-    return dict(zip(table["segment_id"], table["libelle"]))
+    labels = dict(zip(table["segment_id"], table["libelle"]))
+    return labels | {INDETERMINATE_SEGMENT: INDETERMINATE_LABEL} if indeterminate else labels
 
 
 def nature_for_cpv(code: object) -> str:
