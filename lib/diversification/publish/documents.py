@@ -12,9 +12,9 @@ from pathlib import Path
 from diversification.decisions.arguments import ArgumentSheet
 from diversification.inputs.quality import DataCheck
 from diversification.publish import gate
-from diversification.publish.safe_output import safe_join, write_csv, write_parquet
+from diversification.publish.safe_output import write_csv, write_parquet
+from diversification.publish.study import PRIVATE_INPUTS
 
-PRIVATE_INPUTS = ("suivi_clauses",)
 QUALITY_TABLES = ("controle_synthese", "controle_motifs_rejet", "controle_couverture_annees",
                   "controle_couverture_acheteurs", "controle_couverture_segments")
 
@@ -45,6 +45,5 @@ def write_sheets(sheets: list[ArgumentSheet], run_dir: str | Path) -> list[Path]
     """Write every sheet as ``argumentaires/<siret>_<segment>.html`` of the run folder (nothing if exploring)."""
     if not run_dir:
         return []
-    folder = safe_join(Path(run_dir), "argumentaires")
-    return [gate.write_text(run_dir, f"argumentaires/{safe_join(folder, sheet.filename).name}", sheet.html,
-                            kind="fiche argumentaire") for sheet in sheets]
+    return [gate.write_text(run_dir, f"argumentaires/{sheet.filename}", sheet.html, kind="fiche argumentaire")
+            for sheet in sheets]

@@ -59,7 +59,7 @@ class Study:
     def _run_input_path(self, key: str) -> Path | None:
         if self.run_dir is None:
             return None
-        folder = "prive" if key in PRIVATE_INPUTS else "donnees"
+        folder = gate.PRIVATE_DIR if key in PRIVATE_INPUTS else "donnees"
         path = self.run_dir / folder / f"{key}.parquet"
         return path if path.exists() else None
 
