@@ -39,9 +39,8 @@ test-rapide: install ## Tests unitaires seulement
 bench: install ## Mesures de performance (hors tests) : résultats dans benchmarks/resultats/
 	$(BIN)/python benchmarks/bench.py
 
-lab: install ## Ouvre JupyterLab sur les notebooks du kit
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
-	$(BIN)/jupyter lab notebooks
+lab: install ## Ouvre JupyterLab en français sur les notebooks du kit (aussi en root) et affiche l'adresse
+	$(BIN)/python -m diversification.run.lab notebooks
 
 clean-venv: ## Supprime l'environnement .venv
 	rm -rf $(VENV)
