@@ -24,6 +24,7 @@ cells = [
 
 from diversification.indicators import ecosystem, purchases
 from diversification.decisions import registry, scoring
+from diversification.inputs import hand_choices
 from diversification.publish import widgets
 from diversification.publish.study import open_study
 
@@ -37,8 +38,10 @@ publics[["public_id", "libelle", "retenu", "origine"]]"""),
     md("""## 2. Les critères et leurs poids
 
 Chaque critère est ramené entre 0 et 1 sur l'ensemble des segments (min-max ; inversé pour la couverture par les clauses : moins un segment est couvert, plus il est prioritaire). Les poids par défaut sont des hypothèses du kit ; la clé `poids_criteres` de `territoire.yaml` les remplace."""),
-    code("""poids = scoring.criteria_weights(etude.config.get("poids_criteres"))
-scoring.weights_table(poids, overrides=etude.config.get("poids_criteres"))"""),
+    code("""poids = scoring.configured_weights(etude.config)
+registry.publish_hand_choices(etude, "poids_criteres")
+scoring.weights_table(poids, overrides=etude.config.get("poids_criteres"),
+                      hand=hand_choices.weights_choice(etude.config))"""),
     md("""### Valeurs brutes des critères
 
 Volume d'achats en euros par an, intensité de main-d'œuvre, demandeurs d'emploi des publics prioritaires, part de projets difficiles, part des marchés avec considération sociale, offre inclusive, métiers verts, priorité politique."""),
@@ -47,8 +50,8 @@ display(Markdown(scoring.criteria_note(criteres)))
 criteres"""),
     md("""## 3. Explorer les poids
 
-Les curseurs permettent de tester d'autres poids en séance avec le comité de pilotage. Le classement enregistré reste celui des poids de la configuration : pour le changer durablement, modifiez `poids_criteres` dans `territoire.yaml`."""),
-    code("""panneau = widgets.weight_panel(criteres, poids, top_n=top_n, seed=graine)
+Les curseurs permettent de tester d'autres poids en séance avec le comité de pilotage : le classement affiché sous les curseurs se met à jour. Le bouton « Retenir ces pondérations » les écrit dans `territoire.yaml` (clé `choix_a_la_main`, avec la date et votre commentaire) : relancez alors le notebook, puis les phases suivantes (ou `diversification etude`), qui les utiliseront ; le rapport dira qu'elles ont été choisies à la main. Sans clic, le classement enregistré reste celui des poids de la configuration."""),
+    code("""panneau = widgets.weight_panel(criteres, poids, top_n=top_n, seed=graine, config=etude.config)
 display(panneau.widget)"""),
     md("""## 4. Le classement et la décision
 

@@ -24,6 +24,8 @@ nb.cells = [
 
 from diversification.indicators import calculator, hours
 from diversification.decisions import registry
+from diversification.inputs import hand_choices
+from diversification.publish import widgets
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -45,7 +47,9 @@ display(Markdown(note_cibles))"""),
     md("""## 3. Les volumes par marché
 
 Une ligne par marché ciblé : les trois estimations, le volume recommandé, la règle appliquée et les alertes."""),
-    code("""volumes = hours.insertion_volumes(cibles, parametres)
+    code("""choix = hand_choices.volume_choices(etude.config)
+registry.publish_hand_choices(etude, "volumes_insertion")
+volumes = hours.insertion_volumes(cibles, parametres, choix)
 etude.publish("volumes_insertion", volumes)
 volumes"""),
     md("""Totaux par segment : ce que l'expérimentation peut promettre, segment par segment."""),
@@ -56,9 +60,10 @@ Trop peu d'heures pour faire un emploi, durée trop courte, réponse en groupeme
     code("""hours.warnings_table(volumes)"""),
     md("""## 5. Calculatrice pour un marché
 
-Les valeurs de départ sont celles du premier marché ciblé (la calculatrice donne alors exactement la première ligne du tableau ci-dessus). Modifiez-les pour explorer un scénario (ETP connus après le sourcing, congés d'été à remplacer…) : le tableau enregistré n'en est pas modifié."""),
-    code("""calculatrice = calculator.calculator(calculator.first_target(cibles), parametres)
-calculatrice.widget"""),
+Les valeurs de départ sont celles du premier marché ciblé (la calculatrice donne alors exactement la première ligne du tableau ci-dessus). Modifiez-les pour explorer un scénario (ETP connus après le sourcing, congés d'été à remplacer…) : le tableau enregistré n'en est pas modifié, sauf si vous cliquez « Retenir ce volume », qui écrit les valeurs modifiées dans `territoire.yaml` (clé `choix_a_la_main`, avec la date et votre commentaire) ; relancez alors le notebook, puis les phases suivantes (ou `diversification etude`)."""),
+    code("""premier = calculator.first_target(cibles)
+calculatrice = calculator.calculator(premier, parametres, choix)
+widgets.calculator_retainer(calculatrice, etude.config, None if premier is None else str(premier["id_achat"]))"""),
     code("""calculator.result_table(calculatrice.result)"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT

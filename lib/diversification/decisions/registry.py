@@ -18,6 +18,7 @@ import pandas as pd
 
 from diversification.decisions import scoring, screening
 from diversification.indicators import demand, hours
+from diversification.inputs import hand_choices
 from diversification.inputs.phases import PHASES
 from diversification.inputs.segments import map_cpv_series
 
@@ -67,7 +68,7 @@ def priority_segments(etude, *, criteria: pd.DataFrame | None = None, weights: p
 
     def compute() -> pd.DataFrame:
         raw = criteria if criteria is not None else scoring.criteria_from_study(etude, priority_publics(etude))
-        used = weights if weights is not None else scoring.criteria_weights(etude.config.get("poids_criteres"))
+        used = weights if weights is not None else scoring.configured_weights(etude.config)
         return scoring.prioritise_segments(raw, used, top_n=top_n, seed=seed)
 
     return etude.decision("segments_prioritaires", compute, id_column="segment_id")
@@ -81,6 +82,35 @@ def retained_segment_ids(etude) -> list[str]:
 def target_contracts(etude, screened: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``marches_cibles`` decision (phase 06): the planned purchases retained for a social clause."""
     return etude.decision("marches_cibles", screening.target_compute(etude, screened), id_column="id_achat")
+
+
+#: The table of the hand choices a phase used (published only when there is one), by section of ``choix_a_la_main``.
+HAND_CHOICE_TABLES = {hand_choices.WEIGHTS: "choix_a_la_main_04", hand_choices.VOLUMES: "choix_a_la_main_08"}
+
+
+def hand_choice_table(config, section: str) -> pd.DataFrame:
+    """The hand choices of ``section`` in the configuration, one row per value: ``element`` (criterion or contract),
+    ``parametre``, ``valeur``, ``date``, ``commentaire``, ``origine`` (« choisi à la main »)."""
+    if section == hand_choices.WEIGHTS:
+        choice = hand_choices.weights_choice(config)
+        entries = [] if choice is None else [(k, "poids", v, choice) for k, v in choice.valeurs.items()]
+    else:
+        entries = [(contract, k, v, choice) for contract, choice in hand_choices.volume_choices(config).items()
+                   for k, v in choice.valeurs.items()]
+    rows = [{"element": str(e), "parametre": str(p), "valeur": float(v) if not isinstance(v, str) else float("nan"),
+             "valeur_texte": str(v), "date": c.date, "commentaire": c.commentaire, "origine": hand_choices.HAND_ORIGIN}
+            for e, p, v, c in entries]
+    return pd.DataFrame(rows, columns=["element", "parametre", "valeur", "valeur_texte", "date", "commentaire",
+                                       "origine"])
+
+
+def publish_hand_choices(etude, section: str) -> pd.DataFrame:
+    """Publish into the run the hand choices of ``section`` the phase uses (nothing when there is none), so that the
+    report can say that they were chosen by hand; return them."""
+    table = hand_choice_table(etude.config, section)
+    if len(table):
+        etude.publish(HAND_CHOICE_TABLES[section], table)
+    return table
 
 
 def source_note(name: str) -> str:

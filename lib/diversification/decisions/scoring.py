@@ -34,6 +34,7 @@ import pandas as pd
 from diversification.indicators import ecosystem, purchases
 from diversification.indicators.decision_tables import decision_not_computed
 from diversification.indicators.purchases import social_shares
+from diversification.inputs import hand_choices
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.referentiels import load_referentiel, split_list
 
@@ -89,6 +90,21 @@ def criteria_weights(overrides: dict | None = None, criteria: pd.DataFrame | Non
     if weights.sum() <= 0:
         raise ConfigError("territoire.yaml : poids_criteres : tous les poids sont nuls, aucun classement possible.")
     return weights
+
+
+def configured_weights(config) -> pd.Series:
+    """The weights of a territory: the defaults, overridden by ``poids_criteres``, then by the weights chosen by hand
+    in notebook 04 (``choix_a_la_main.poids_criteres``, « Retenir ces pondérations »)."""
+    return criteria_weights(weight_overrides(config))
+
+
+def weight_overrides(config) -> dict:
+    """The weights of the configuration that replace a default (``poids_criteres``, then the hand choice)."""
+    overrides = dict(config.get("poids_criteres") or {})
+    choice = hand_choices.weights_choice(config)
+    if choice is not None:
+        overrides.update(choice.valeurs)
+    return overrides
 
 
 def _latest_year(table: pd.DataFrame, annee: int) -> pd.DataFrame:
@@ -279,13 +295,17 @@ def prioritise_segments(raw: pd.DataFrame, weights: pd.Series, *, top_n: int = D
     return out[columns]
 
 
-def weights_table(weights: pd.Series, criteria: pd.DataFrame | None = None, overrides: dict | None = None) -> pd.DataFrame:
-    """French table of the criteria with the weight used and where it comes from."""
+def weights_table(weights: pd.Series, criteria: pd.DataFrame | None = None, overrides: dict | None = None,
+                  hand: hand_choices.HandChoice | None = None) -> pd.DataFrame:
+    """French table of the criteria with the weight used and where it comes from (``hand``: the weights chosen by
+    hand in notebook 04, which win over ``overrides``)."""
     criteria = load_criteria() if criteria is None else criteria
     out = criteria[["critere_id", "libelle", "sens", "normalisation", "poids_defaut"]].copy()
     out["poids"] = out["critere_id"].map(weights).astype(float)
     out["origine du poids"] = np.where(out["critere_id"].isin(list(overrides or {})),
                                        "configuration du territoire", "défaut du kit (hypothèse)")
+    if hand is not None:
+        out.loc[out["critere_id"].isin(list(hand.valeurs)), "origine du poids"] = hand.sentence()
     return out
 
 

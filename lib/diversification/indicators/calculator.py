@@ -78,6 +78,10 @@ class Calculator:
     controls: dict[str, w.Widget] = field(default_factory=dict)
     view: w.HTML | None = None
     widget: w.Widget | None = None
+    #: The contract's own default inputs, when the calculator starts from inputs chosen by hand.
+    base: hours.ContractInputs | None = None
+    #: The « Retenir ce volume » button (:func:`diversification.publish.widgets.calculator_retainer`), if any.
+    retainer: object = None
 
     def current_inputs(self) -> hours.ContractInputs:
         """Inputs currently set by the widgets (the defaults without a front-end)."""
@@ -88,6 +92,12 @@ class Calculator:
                 value = float(value) if value and value > 0 else None
             changes[name] = value
         return hours.with_inputs(self.defaults, **changes)
+
+    def changed_inputs(self) -> dict:
+        """The inputs set by the widgets that differ from the contract's defaults (what « Retenir ce volume » pins)."""
+        current, base = self.current_inputs(), self.base or self.defaults
+        return {f.name: getattr(current, f.name) for f in fields(hours.ContractInputs)
+                if getattr(current, f.name) != getattr(base, f.name) and getattr(current, f.name) is not None}
 
     def recompute(self, *_args) -> dict:
         """Result with the widget values (exploration only; never written to the run)."""
@@ -139,10 +149,18 @@ def _controls(inputs: hours.ContractInputs) -> dict[str, w.Widget]:
     }
 
 
-def calculator(first_target: pd.Series | dict | None, params: hours.HourParameters | None = None) -> Calculator:
-    """Build the calculator; ``calculator.result`` is the estimate with the default inputs."""
+def calculator(first_target: pd.Series | dict | None, params: hours.HourParameters | None = None,
+               choices: dict | None = None) -> Calculator:
+    """Build the calculator; ``calculator.result`` is the estimate with the default inputs: those of the contract,
+    or those chosen by hand for it (``choices``, as in :func:`hours.insertion_volumes`), so that it is the row of
+    the contract in ``volumes_insertion``."""
     params = params or hours.load_parameters()
-    inputs, caption = default_inputs(first_target, params)
+    base, caption = default_inputs(first_target, params)
+    inputs = base
+    choice = None if first_target is None else (choices or {}).get(str(first_target["id_achat"]))
+    if choice is not None:
+        inputs = hours.chosen_inputs(base, choice.valeurs, str(first_target["id_achat"]))
+        caption += f" Entrées {choice.sentence()}."
     result = hours.estimate_contract(inputs, params)
     controls = _controls(inputs)
     known = {f.name for f in fields(hours.ContractInputs)}
@@ -152,11 +170,12 @@ def calculator(first_target: pd.Series | dict | None, params: hours.HourParamete
     # cell's reply, which sometimes loses that reply (jupyter/nbclient#312: a stall until the
     # cell timeout, seen on this cell).
     view = w.HTML(result_html(result))
-    calc = Calculator(defaults=inputs, params=params, caption=caption, result=result, controls=controls, view=view)
+    calc = Calculator(defaults=inputs, params=params, caption=caption, result=result, controls=controls, view=view,
+                      base=base)
     for control in controls.values():
         control.observe(calc.recompute, names="value")
-    note = w.HTML(f"<i>{caption} Modifiez les valeurs pour explorer : la table enregistrée reste celle des "
-                  "valeurs par défaut.</i>")
+    note = w.HTML(f"<i>{html.escape(caption)} Modifiez les valeurs pour explorer : la table enregistrée reste celle "
+                  "des valeurs de départ, sauf si vous cliquez « Retenir ce volume ».</i>")
     calc.widget = w.VBox([note, *controls.values(), view])
     return calc
 

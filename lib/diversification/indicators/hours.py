@@ -42,7 +42,7 @@ agreement without known minimum, hours likely realised far from the buyer
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from fractions import Fraction
 
 import pandas as pd
@@ -335,8 +335,12 @@ def contract_inputs(row: pd.Series | dict, params: HourParameters | None = None,
     )
 
 
-def insertion_volumes(targets: pd.DataFrame, params: HourParameters | None = None) -> pd.DataFrame:
+def insertion_volumes(targets: pd.DataFrame, params: HourParameters | None = None,
+                      choices: dict | None = None) -> pd.DataFrame:
     """One row per targeted contract (order of ``targets``): the table ``volumes_insertion``.
+
+    ``choices`` (:func:`diversification.inputs.hand_choices.volume_choices`): the calculator inputs chosen by hand in
+    notebook 08 for some contracts, by contract id; those contracts are estimated with them, and their rule says so.
 
     ``targets`` has ``id_achat``, ``objet``, ``segment_id``, ``montant_estime_ht``,
     and optionally ``montant_min_ht``, ``montant_max_ht``, ``forme``,
@@ -348,7 +352,12 @@ def insertion_volumes(targets: pd.DataFrame, params: HourParameters | None = Non
     rows = []
     for _, row in targets.iterrows():
         inputs = contract_inputs(row, params, segments)
+        choice = (choices or {}).get(str(row["id_achat"]))
+        if choice is not None:
+            inputs = chosen_inputs(inputs, choice.valeurs, str(row["id_achat"]))
         result = estimate_contract(inputs, params)
+        if choice is not None:
+            result["regle_recommandation"] = f"{result['regle_recommandation']} (entrées {choice.sentence()})"
         rows.append({
             "id_achat": row["id_achat"], "objet": row.get("objet"), "segment_id": row["segment_id"],
             "libelle": labels.get(row["segment_id"], row["segment_id"]), "acheteur": row.get("acheteur"),
@@ -410,6 +419,29 @@ def key_figures(volumes: pd.DataFrame, source_note: str = "") -> str:
     lines.append(f"Premier marché ({first['id_achat']}) : {first['heures_basse']} / {first['heures_centrale']} / "
                  f"{first['heures_haute']} h, recommandé {first['heures_recommandees']}")
     return "\n".join(lines)
+
+
+def chosen_inputs(inputs: ContractInputs, values: dict, contract: str) -> ContractInputs:
+    """``inputs`` with the values chosen by hand for ``contract`` (``choix_a_la_main.volumes_insertion``)."""
+    known = {f.name: f for f in fields(ContractInputs)}
+    changes = {}
+    for name, value in values.items():
+        if name not in known:
+            raise ConfigError(f"territoire.yaml : choix_a_la_main.volumes_insertion.{contract}.valeurs : entrée "
+                              f"inconnue « {name} » (admises : {', '.join(known)}).")
+        current = getattr(inputs, name)
+        if isinstance(current, bool):
+            value = bool(value)
+        elif name == "forme":
+            value = str(value)
+        else:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"territoire.yaml : choix_a_la_main.volumes_insertion.{contract}.valeurs.{name} : "
+                                  f"« {value} » n'est pas un nombre.") from None
+        changes[name] = value
+    return replace(inputs, **changes)
 
 
 def with_inputs(inputs: ContractInputs, **changes) -> ContractInputs:

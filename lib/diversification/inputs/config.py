@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from diversification.inputs import hand_choices
 from diversification.inputs.errors import ConfigError
 from diversification.inputs.schemas import BUYER_TYPES, NATURES, TABULAR_INPUTS
 from diversification.inputs.siret import normalize_siret, siret_problem
@@ -37,6 +38,7 @@ TOP_LEVEL_KEYS = {
     "poids_criteres": "poids des critères de priorisation des segments",
     "decisions_epinglees": "décisions imposées par le territoire (publics, segments, marchés ciblés)",
     "parametres": "paramètres du calcul des heures d'insertion (remplacent ceux du référentiel)",
+    "choix_a_la_main": "choix retenus dans JupyterLab (poids des critères, volumes d'insertion), datés et commentés",
 }
 BUYER_KEYS = {"siret", "nom", "type", "seuils"}
 FILE_KEYS = set(TABULAR_INPUTS) | {"decp"}
@@ -147,6 +149,7 @@ def load_config(territory_dir: Path) -> TerritoryConfig:
             raise ConfigError(f"{path.name} : « secret_statistique.seuil » doit être un entier positif, lu « {seuil} ».")
     if data.get("bmo") is not None:
         _check_keys(path, data["bmo"], dict.fromkeys(BMO_KEYS, ""), "bmo.")
+    hand_choices.check(data.get(hand_choices.KEY))
     return TerritoryConfig(path=path, nom=str(data["nom"]), identifiant=identifiant, annee=annee, raw=data)
 
 

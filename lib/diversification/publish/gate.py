@@ -19,6 +19,10 @@ run reaches the disk through this module (see docs/ARCHITECTURE.md, « The publi
   none (tested).
 
 Private rows (participants, rejects quoting values) may only be written under ``prive/`` (``private=True``).
+
+One file outside a run folder is written here too: the territory configuration, when a « Retenir » button of
+JupyterLab pins a hand choice (:func:`write_territory_file`; only the marked block of ``choix_a_la_main`` changes,
+see :mod:`diversification.inputs.hand_choices`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from typing import Callable
 import pandas as pd
 
 from diversification.indicators import disclosure
+from diversification.inputs import hand_choices
+from diversification.inputs.config import CONFIG_FILE_NAMES, TerritoryConfig, load_config
 from diversification.inputs.errors import KitError
 from diversification.inputs.referentiels import load_referentiel, split_list
 from diversification.publish.safe_output import safe_join, write_csv, write_parquet
@@ -229,3 +235,20 @@ def unrecorded_files(run_dir: str | Path) -> list[str]:
         if recorded.get(rel) != _sha256(path):
             out.append(rel)
     return out
+
+
+def write_territory_file(config: TerritoryConfig, block: dict) -> TerritoryConfig:
+    """Rewrite the hand-choices block of the territory configuration ``config`` (atomically; the rest of the file is
+    kept as written) and return the configuration read again from the file (so that a bad block is refused)."""
+    path = Path(config.path)
+    if path.name not in CONFIG_FILE_NAMES:
+        raise PublicationRefused(f"Écriture refusée : « {path.name} » n'est pas un fichier de configuration de territoire.")
+    text = path.read_text(encoding="utf-8")
+    new = hand_choices.file_with_block(text, block, file_name=path.name)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(new, encoding="utf-8")
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return load_config(path)

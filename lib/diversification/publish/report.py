@@ -419,6 +419,27 @@ def decision_summary(table: pd.DataFrame, title: str, id_column: str, label_colu
             "origin": origin}
 
 
+#: The table of hand choices a phase publishes (:func:`registry.publish_hand_choices`), by phase.
+HAND_CHOICE_TABLES = {"04": registry.HAND_CHOICE_TABLES["poids_criteres"],
+                      "08": registry.HAND_CHOICE_TABLES["volumes_insertion"]}
+
+
+def hand_choice_note(key: str, table: pd.DataFrame) -> str:
+    """French sentence saying that phase ``key`` used values chosen by hand in JupyterLab (read from the run)."""
+    def when(rows: pd.DataFrame) -> str:
+        first = rows.iloc[0]
+        comment = f" ({first['commentaire']})" if str(first["commentaire"]) else ""
+        return f"le {first['date']}{comment}"
+
+    if key == "04":
+        return (f"Poids des critères choisis à la main dans JupyterLab {when(table)} (« Retenir ces pondérations », "
+                "territoire.yaml, « choix_a_la_main ») : " + ", ".join(
+                    f"{r.element} = {fr_number(r.valeur, 1)}" for r in table.itertuples()) + ".")
+    parts = [f"{contract} {when(rows)}" for contract, rows in table.groupby("element", sort=True)]
+    return ("Entrées de la calculatrice choisies à la main dans JupyterLab (« Retenir ce volume », territoire.yaml, "
+            "« choix_a_la_main ») pour : " + " ; ".join(parts) + ".")
+
+
 @dataclass
 class InputStatus:
     """Which inputs are missing, with the French reason (from ``etude.unavailable_reason``)."""
@@ -490,6 +511,9 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
             if spec is not None and spec.table_name in tables:
                 section["decisions"].append(decision_summary(tables[spec.table_name], spec.title, spec.id_column,
                                                              spec.label_column))
+            hand = tables.get(HAND_CHOICE_TABLES.get(key, ""))
+            if hand is not None and len(hand):
+                section["reasons"].append(hand_choice_note(key, hand))
             if any(t["hidden"] for t in section["tables"]):
                 section["rule"] = disclosure.describe_rule(threshold)
             if key == "05":
