@@ -1,0 +1,64 @@
+"""Issue 19.2: every notebook opens and runs in JupyterLab with nothing typed.
+
+The notebooks are copied into a temporary folder (no ``data_samples`` next to them, as in a copy of the kit) and
+executed with nbclient, not papermill: nothing is injected, the ``parameters`` cell keeps its defaults. The
+environment variable that ``make lab TERRITOIRE=…`` sets points them at ``rural-exemple``; the year is the one of
+its ``territoire.yaml``. Opened alone, a notebook explores: it computes in memory what the earlier phases decide
+(read from the run folder in a study) and writes nothing.
+"""
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from diversification.inputs import parameters
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+RURAL = ROOT / "data_samples" / "territoires" / "rural-exemple"
+
+
+def _run(source: Path, folder: Path) -> nbformat.NotebookNode:
+    """Execute a copy of ``source`` in ``folder`` (nothing injected); the executed notebook."""
+    copy = folder / source.name
+    shutil.copyfile(source, copy)
+    nb = nbformat.read(copy, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    """Every text output of the executed notebook (stdout, plain text, HTML, Markdown)."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            for key in ("text/plain", "text/html", "text/markdown"):
+                parts.append(str(out.get("data", {}).get(key, "")))
+    return "\n".join(parts)
+
+
+def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
+    monkeypatch.setenv(parameters.TERRITORY_VARIABLE, str(RURAL))
+    monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    texts = {}
+    for source in NOTEBOOKS:
+        texts[source.stem] = _text(_run(source, folder))
+    assert len(texts) == 11
+    # rural-exemple has no planned purchases: phase 00 says so; metropole-exemple has some
+    assert "Achats prévus" in texts["00_controle_donnees"]
+    assert "absente" in texts["00_controle_donnees"]
+    # nothing was written next to the notebooks (exploration), no run folder made
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
+
+
+def test_one_notebook_alone_uses_the_default_sample_territory(tmp_path, monkeypatch):
+    monkeypatch.delenv(parameters.TERRITORY_VARIABLE, raising=False)
+    monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
+    text = _text(_run(ROOT / "notebooks" / "05_argumentaire.ipynb", tmp_path))
+    assert "Exploration : aucun fichier écrit." in text
