@@ -50,9 +50,8 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     for source in NOTEBOOKS:
         texts[source.stem] = _text(_run(source, folder))
     assert len(texts) == 11
-    # rural-exemple has no planned purchases: phase 00 says so; metropole-exemple has some
-    assert "Achats prévus" in texts["00_controle_donnees"]
-    assert "absente" in texts["00_controle_donnees"]
+    assert "Territoire rural exemple" in texts["05_argumentaire"]  # the argument sheet names the territory
+    assert not any("Métropole Exemple" in t for t in texts.values())
     # nothing was written next to the notebooks (exploration), no run folder made
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
 
@@ -62,3 +61,4 @@ def test_one_notebook_alone_uses_the_default_sample_territory(tmp_path, monkeypa
     monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
     text = _text(_run(ROOT / "notebooks" / "05_argumentaire.ipynb", tmp_path))
     assert "Exploration : aucun fichier écrit." in text
+    assert "Métropole Exemple" in text
