@@ -7,6 +7,7 @@ its ``territoire.yaml``. Opened alone, a notebook explores: it computes in memor
 (read from the run folder in a study) and writes nothing.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from nbclient import NotebookClient
 
 from diversification.inputs import parameters
+from test_learner_words import raw_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -41,17 +43,34 @@ def _text(nb: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
+def _headers(nb: nbformat.NotebookNode) -> list[str]:
+    """The column headers of every table the executed notebook displays (pandas HTML)."""
+    headers = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            html = str(out.get("data", {}).get("text/html", ""))
+            for head in re.findall(r"<thead>(.*?)</thead>", html, flags=re.S):
+                headers += [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, flags=re.S)]
+    return [h for h in headers if h]
+
+
 def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     monkeypatch.setenv(parameters.TERRITORY_VARIABLE, str(RURAL))
     monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    texts = {}
+    texts, headers = {}, {}
     for source in NOTEBOOKS:
-        texts[source.stem] = _text(_run(source, folder))
+        nb = _run(source, folder)
+        texts[source.stem], headers[source.stem] = _text(nb), _headers(nb)
     assert len(texts) == 11
     assert "Territoire rural exemple" in texts["05_argumentaire"]  # the argument sheet names the territory
     assert not any("Métropole Exemple" in t for t in texts.values())
+    # issue 19.6: the tables of notebooks 04 and 05 have the report's column headers
+    for name in ("04_secteurs_prioritaires", "05_argumentaire"):
+        assert len(headers[name]) > 10
+        assert raw_headers(headers[name]) == [], name
+    assert {"Rang", "Segment", "Robustesse", "Note : offre inclusive", "Public"} <= set(headers["04_secteurs_prioritaires"])
     # nothing was written next to the notebooks (exploration), no run folder made
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
 
