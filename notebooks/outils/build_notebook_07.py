@@ -23,6 +23,7 @@ nb.cells = [
     code("""from IPython.display import Markdown, display
 
 from diversification.decisions import partnership, registry
+from diversification.publish import report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -47,7 +48,7 @@ Nombre de fédérations professionnelles, d'organismes de formation et de parten
 Une ligne par segment et par étape : qui porte l'action (« Responsable »), quels partenaires y associer (« Partenaires »), lesquels contacter nommément et quand. Les étapes et leur calendrier viennent de `plan_actions_partenariat.csv` (hypothèses du kit, à adapter au calendrier réel des consultations)."""),
     code("""plan = partnership.action_plan(segments, etude.annee, structures)
 etude.publish("plan_actions_partenariat", plan)
-plan"""),
+report.labelled(plan, "plan_actions_partenariat")"""),
     md("""## 4. Le calendrier
 
 Chaque barre est une étape, colorée selon son responsable. Le calendrier est le même pour tous les segments ; décalez-le segment par segment selon la date de lancement des consultations."""),

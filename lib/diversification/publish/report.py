@@ -220,12 +220,12 @@ TABLE_SPECS: dict[str, TableSpec] = {spec.name: spec for specs in SECTION_TABLES
 def labelled(table: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
     """``table`` as a learner reads it in a notebook: its columns named with the report's words.
 
-    ``name`` is a published table (its columns take the labels of the report, :data:`TABLE_SPECS`) or a reference
-    table (the titles of its fields in ``dictionnaire.csv``); the other columns take the titles of
-    ``colonnes_affichees`` in ``dictionnaire.csv``. A column named nowhere keeps its name (a test scans the
+    ``name`` names the table: the labels of the report for a published table (:data:`TABLE_SPECS`), over the titles
+    of the fields of the reference table of that name in ``dictionnaire.csv``, over those of
+    ``colonnes_affichees``. A column named nowhere keeps its name (a test scans the
     notebooks' tables for such ids). The values are not changed: only the headers.
     """
-    labels = column_labels(None if name in TABLE_SPECS else name)
+    labels = column_labels(name)
     if name in TABLE_SPECS:
         labels.update({column: label for column, (label, _kind) in TABLE_SPECS[name].columns.items()})
     return table.rename(columns={c: labels[c] for c in table.columns if c in labels})
