@@ -40,7 +40,7 @@ bench: install ## Mesures de performance (hors tests) : résultats dans benchmar
 	$(BIN)/python benchmarks/bench.py
 
 lab: install ## Ouvre JupyterLab en français sur les notebooks du kit (aussi en root) et affiche l'adresse
-	$(BIN)/python -m diversification.run.lab notebooks
+	DIVERSIFICATION_TERRITOIRE="$(TERRITOIRE)" DIVERSIFICATION_ANNEE="$(ANNEE)" $(BIN)/python -m diversification.run.lab notebooks
 
 clean-venv: ## Supprime l'environnement .venv
 	rm -rf $(VENV)

@@ -177,3 +177,42 @@ def test_cli_refuses_a_bad_parameter_in_french_without_traceback(tmp_path):
     assert "Traceback" not in result.output and not (tmp_path / "r").exists()
     result = CliRunner().invoke(app, ["etude", "--rapports", str(tmp_path / "r"), "--parametre", "rang=2"])
     assert result.exit_code == 2 and "Paramètre(s) inconnu(s) : rang" in result.output
+
+
+# --- a notebook opened by hand (issue 19.2) ----------------------------------------------------------------
+
+def test_as_opened_keeps_what_a_study_gives(monkeypatch, tmp_path):
+    from diversification.inputs import parameters as p
+    monkeypatch.setenv(p.TERRITORY_VARIABLE, "rural-exemple")
+    monkeypatch.setenv(p.YEAR_VARIABLE, "2023")
+    assert p.as_opened(str(tmp_path), 2025) == (str(tmp_path), 2025)
+
+
+def test_as_opened_reads_the_variables_of_make_lab(monkeypatch):
+    from diversification.inputs import parameters as p, paths
+    monkeypatch.delenv(p.YEAR_VARIABLE, raising=False)
+    for value in ("rural-exemple", "data_samples/territoires/rural-exemple", str(paths.TERRITOIRES_DIR / "rural-exemple")):
+        monkeypatch.setenv(p.TERRITORY_VARIABLE, value)
+        # no year given: the year of the territory's territoire.yaml (None → open_study reads it)
+        assert p.as_opened(p.TERRITOIRE.default, p.ANNEE.default) == (paths.TERRITOIRES_DIR / "rural-exemple", None)
+    monkeypatch.setenv(p.YEAR_VARIABLE, "2023")
+    assert p.as_opened(p.TERRITOIRE.default, 2025)[1] == 2023
+    monkeypatch.delenv(p.TERRITORY_VARIABLE)
+    assert p.as_opened(p.TERRITOIRE.default, 2025) == (paths.TERRITOIRES_DIR / "metropole-exemple", 2023)
+    monkeypatch.setenv(p.TERRITORY_VARIABLE, "")
+    monkeypatch.delenv(p.YEAR_VARIABLE)
+    assert p.as_opened(p.TERRITOIRE.default, 2025) == (paths.TERRITOIRES_DIR / "metropole-exemple", 2025)
+
+
+def test_as_opened_refuses_in_french_a_wrong_variable(monkeypatch):
+    from diversification.inputs import parameters as p
+    monkeypatch.setenv(p.TERRITORY_VARIABLE, "nulle-part")
+    with pytest.raises(p.ParameterError, match="DIVERSIFICATION_TERRITOIRE vaut « nulle-part » : aucun dossier"):
+        p.as_opened(p.TERRITOIRE.default, 2025)
+    monkeypatch.setenv(p.TERRITORY_VARIABLE, "rural-exemple")
+    monkeypatch.setenv(p.YEAR_VARIABLE, "deux mille")
+    with pytest.raises(p.ParameterError, match="DIVERSIFICATION_ANNEE vaut « deux mille » : une année est attendue"):
+        p.as_opened(p.TERRITOIRE.default, 2025)
+    monkeypatch.setenv(p.YEAR_VARIABLE, "1990")
+    with pytest.raises(p.ParameterError, match="au moins 2000"):
+        p.as_opened(p.TERRITOIRE.default, 2025)

@@ -53,7 +53,7 @@ Les tables contrôlées (Parquet) sont écrites dans `donnees/` (et `prive/` pou
 print(f"{len(ecrits)} fichier(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
     md("""## Pour aller plus loin : le format attendu du suivi des clauses
 
-Le dictionnaire des colonnes ci-dessous sert aussi aux messages d'erreur. Les autres entrées ont le leur (`schemas.data_dictionary(schemas.DEMANDEURS_EMPLOI)`, etc.)."""),
+Le dictionnaire des colonnes ci-dessous sert aussi aux messages d'erreur. Les autres entrées ont chacune le leur, avec les mêmes rubriques."""),
     code("""schemas.data_dictionary(schemas.SUIVI_CLAUSES)"""),
     *exercise_cells(md, code, "00", "controle.synthese"),
 ]

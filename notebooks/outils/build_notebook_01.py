@@ -50,7 +50,7 @@ heures_acheteur.for_display()"""),
 heures_entreprise.for_display().head(10)"""),
     md("""## 3. Concentration des heures
 
-Quatre mesures, définies dans `diversification.indicators.concentration` :
+Quatre mesures, reprises telles quelles dans le rapport d'étude :
 
 - **part du BTP et du nettoyage** : heures des segments dont le groupe est « construction » ou « nettoyage » dans `segments.csv`, rapportées à toutes les heures ;
 - **indice de Herfindahl-Hirschman (IHH)** : somme des carrés des parts de chaque segment, entre 1/n (heures également réparties sur n segments) et 1 (un seul segment) ;

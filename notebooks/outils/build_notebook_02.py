@@ -16,7 +16,7 @@ cells = [
 
 **Ce que lit ce notebook** : les demandeurs d'emploi du territoire (par profil et métier recherché, code ROME), le suivi des clauses (participants pseudonymisés), les publics de `publics.csv` (avec leurs règles de repérage), la taxonomie des segments (`segments.csv`, métiers ROME de chaque segment) et les poids `poids_publics` de `territoire.yaml`.
 
-**Ce qu'il décide** : les **publics prioritaires** (table de décision `decision_publics_prioritaires`), que le territoire peut imposer par `decisions_epinglees.publics_prioritaires`.
+**Ce qu'il décide** : les **publics prioritaires** (table de décision « Publics prioritaires »), que le territoire peut imposer par `decisions_epinglees.publics_prioritaires`.
 
 **Ce qu'en fait la suite** : la phase 04 favorise les segments dont les métiers sont recherchés par ces publics (tableau « segment → demandeurs des publics prioritaires » ci-dessous) ; l'argumentaire (phase 05) cite les écarts de représentation."""),
     code(cell_source("02_besoins_emploi_insertion"), metadata={"tags": ["parameters"]}),
@@ -35,7 +35,7 @@ demandeurs = etude.table("demandeurs_emploi")"""),
 
 ### Par public
 
-Le nombre de demandeurs d'emploi de chaque public et sa part dans l'ensemble des demandeurs de l'année. Les publics se recoupent (une femme de 55 ans est à la fois « femme » et « senior ») : les lignes ne s'additionnent pas. Chaque public est repéré par la règle `regle_demandeurs` de `publics.csv`.
+Le nombre de demandeurs d'emploi de chaque public et sa part dans l'ensemble des demandeurs de l'année. Les publics se recoupent (une femme de 55 ans est à la fois « femme » et « senior ») : les lignes ne s'additionnent pas. Chaque public est repéré par la « Règle dans la demande d'emploi » de `publics.csv`.
 
 Si les demandeurs d'emploi viennent d'un tableau publié (France Travail, Dares) plutôt que d'une extraction qui croise les critères, chaque public est compté sur les lignes de son propre critère (lignes « Ensemble » ailleurs). Un public dont le critère manque au fichier (RQTH, RSA, QPV, niveau de diplôme…) ou qui croise deux critères non croisés dans le fichier (jeunes diplômés : âge et diplôme) est **non mesurable** : son effectif reste vide, la colonne `explication` dit pourquoi, et il n'est jamais compté zéro."""),
     code("""demande_publics = demand.protect_counts(demand.demand_by_public(demandeurs, annee), "demandeurs", etude.threshold, ["part_demandeurs"], total=False)
@@ -48,7 +48,7 @@ demande_metiers.for_display()"""),
     code("""Markdown(demande_metiers.rule)"""),
     md("""## 2. Représentation des publics parmi les participants
 
-**Indice de représentation** = part du public parmi les participants de l'année ÷ part du public parmi les demandeurs d'emploi. Un indice de 1 signifie que les clauses atteignent ce public autant que la demande d'emploi le laisse attendre ; en dessous de 1, le public est sous-représenté. Les participants sont repérés par la règle `regle_suivi` de `publics.csv`, chacun compté une fois."""),
+**Indice de représentation** = part du public parmi les participants de l'année ÷ part du public parmi les demandeurs d'emploi. Un indice de 1 signifie que les clauses atteignent ce public autant que la demande d'emploi le laisse attendre ; en dessous de 1, le public est sous-représenté. Les participants sont repérés par la « Règle dans le suivi des clauses » de `publics.csv`, chacun compté une fois."""),
     code("""Markdown(demand.population_note(suivi, annee) or "Effectif de participants suffisant pour comparer les parts.")"""),
     code("""representation = demand.representation_table(suivi, demandeurs, annee, etude.threshold)
 representation"""),
@@ -71,7 +71,7 @@ segments_publics.for_display()"""),
 print(demand.key_figures(decision, segments_publics))""", metadata={"keep_output": True}),
     md("""## 5. Écriture dans le dossier du run
 
-La décision est écrite par `etude.decision` (`tables/decision_publics_prioritaires.parquet`) ; les tableaux agrégés et protégés ci-dessous dans `tables/besoins_emploi_*.parquet`. En exploration (`dossier_run` vide), rien n'est écrit."""),
+La décision est écrite dans le dossier du run (`tables/decision_publics_prioritaires.parquet`) ; les tableaux agrégés et protégés ci-dessous dans `tables/besoins_emploi_*.parquet`. En exploration (`dossier_run` vide), rien n'est écrit."""),
     code("""etude.publish("besoins_emploi_demande_publics", demande_publics.table)
 etude.publish("besoins_emploi_demande_metiers", demande_metiers.table)
 etude.publish("besoins_emploi_representation", representation)

@@ -18,7 +18,7 @@ cells = [
 
 **Ce qu'il établit** : pour chaque segment d'achat, le volume acheté, la part des marchés qui portent déjà une considération sociale (comparée aux références nationales), les achats à venir et les besoins de recrutement des métiers du segment (métiers en tension, métiers de la transition écologique).
 
-**Ce qu'en fait la suite** : la table `opportunites_segments` et les volumes d'achats alimentent le score multicritère des segments (notebook 04)."""),
+**Ce qu'en fait la suite** : le tableau « Besoins de recrutement par segment (BMO) » et les volumes d'achats alimentent le score multicritère des segments (notebook 04)."""),
     code(cell_source("03_besoins_economiques"), metadata={"tags": ["parameters"]}),
     code("""from IPython.display import Markdown, display
 

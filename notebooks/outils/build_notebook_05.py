@@ -23,17 +23,17 @@ nb.cells = [
     code("""from IPython.display import HTML, Markdown, display
 
 from diversification.decisions import arguments, registry, screening
-from diversification.publish import documents
+from diversification.publish import documents, report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)"""),
     md("""## 1. Les décisions des phases précédentes
 
-Les publics prioritaires (phase 02) et les segments prioritaires (phase 04) sont relus dans le dossier du run, ou recalculés en exploration. Une décision épinglée dans `territoire.yaml` l'emporte sur le calcul (colonne `origine`)."""),
+Les publics prioritaires (phase 02) et les segments prioritaires (phase 04) sont relus dans le dossier du run, ou recalculés en exploration. Une décision épinglée dans `territoire.yaml` l'emporte sur le calcul (colonne « Origine »)."""),
     code("""publics = registry.priority_publics(etude)
-publics[["public_id", "libelle", "indice_representation", "retenu", "origine"]]"""),
+report.labelled(publics[["public_id", "libelle", "indice_representation", "retenu", "origine"]], "besoins_emploi_representation")"""),
     code("""segments = registry.priority_segments(etude)
-segments[["segment_id", "libelle", "rang", "score", "retenu", "origine"]]"""),
+report.labelled(segments[["segment_id", "libelle", "rang", "score", "retenu", "origine"]], "decision_segments_prioritaires")"""),
     md("""## 2. Les chiffres du rééquilibrage
 
 La part des heures d'insertion réalisées dans le BTP et le nettoyage et le nombre effectif de segments (phase 01) montrent au décideur la concentration actuelle ; les publics sous-représentés parmi les participants (phase 02) montrent qui les clauses laissent de côté. Les effectifs sont soumis au secret statistique."""),
@@ -43,6 +43,9 @@ display(Markdown(chiffres["explication"] or f"Part des heures BTP + nettoyage : 
     md("""## 3. Les argumentaires
 
 Une fiche par acheteur partenaire et par segment retenu. Les achats prévus de l'acheteur dans le segment (repérés en phase 06) y sont rappelés avec la recommandation."""),
+    md("""### Fiches argumentaires
+
+Le tableau « Fiches argumentaires » : une ligne par fiche, avec l'acheteur, le segment et le fichier écrit dans le dossier du run."""),
     code("""reperage = screening.screen_study(etude)
 fiches = arguments.build_sheets(etude, publics, segments, reperage)
 arguments.sheets_table(fiches)"""),

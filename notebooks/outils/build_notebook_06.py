@@ -14,9 +14,9 @@ nb.cells = [
 
 **Phase de la méthode** : Fiche C1, II.b « mobilisation des acheteurs » et §III (les considérations sociales adaptées au segment).
 
-**Ce que lit ce notebook** : la programmation des achats des acheteurs partenaires (`achats_prevus`), leurs seuils (`territoire.yaml`, sinon les seuils par défaut du kit), l'annuaire des structures inclusives, les marchés passés (DECP) et le suivi des clauses.
+**Ce que lit ce notebook** : la programmation des achats des acheteurs partenaires (achats prévus), leurs seuils (`territoire.yaml`, sinon les seuils par défaut du kit), l'annuaire des structures inclusives, les marchés passés (DECP) et le suivi des clauses.
 
-**Ce qu'il décide** : pour chaque achat prévu, s'il est examiné (seuil) et quelle considération sociale recommander, d'après le tableau de règles versionné `regles_recommandation.csv` ; la décision `marches_cibles` liste les achats retenus.
+**Ce qu'il décide** : pour chaque achat prévu, s'il est examiné (seuil) et quelle considération sociale recommander, d'après le tableau de règles versionné `regles_recommandation.csv` ; la décision « Marchés cibles » liste les achats retenus.
 
 **Ce qu'en fait la suite** : la phase 08 calcule les heures d'insertion des marchés ciblés ; le classeur Excel sert à la réunion avec les acheteurs."""),
     code(cell_source("06_mobilisation_acheteurs"), metadata={"tags": ["parameters"]}),
@@ -42,6 +42,9 @@ regles[["regle_id", "ordre", "sous_seuil", "groupes_segment", "type_structures",
 Pour chaque achat : le seuil appliqué, les structures inclusives locales du segment, la recommandation et les points d'attention (durée de moins de 2 mois, groupement probable, volumes incertains, exécution à distance, première clause de l'acheteur sur ce segment)."""),
     code("""reperage = screening.screen_study(etude)
 screening.screening_for_display(reperage)"""),
+    md("""### Décompte par recommandation
+
+Le nombre d'achats prévus par recommandation (clause, marché réservé, critère social, « non retenu »)."""),
     code("""screening.recommendation_counts(reperage)"""),
     code("""screening.flag_counts(reperage)"""),
     md("""## 4. La décision : les marchés ciblés

@@ -14,7 +14,7 @@ nb.cells = [
 
 **Phase de la méthode** : Fiche C1, II.c « Renouveler le partenariat territorial selon le nouveau secteur considéré » (avec les démarches de II.b et II.d qui s'y rattachent).
 
-**Ce que lit ce notebook** : la décision `segments_prioritaires` (phase 04), le référentiel des fédérations, organismes de formation et partenaires emploi (`federations_formation.csv`), l'annuaire des structures inclusives du territoire et les étapes génériques du plan d'actions (`plan_actions_partenariat.csv`).
+**Ce que lit ce notebook** : la décision « Segments prioritaires » (phase 04), le référentiel des fédérations, organismes de formation et partenaires emploi (`federations_formation.csv`), l'annuaire des structures inclusives du territoire et les étapes génériques du plan d'actions (`plan_actions_partenariat.csv`).
 
 **Ce qu'il décide** : pour chaque segment prioritaire, qui impliquer, qui porte chaque action et quand (trimestres de l'année qui suit l'année étudiée).
 
@@ -23,6 +23,7 @@ nb.cells = [
     code("""from IPython.display import Markdown, display
 
 from diversification.decisions import partnership, registry
+from diversification.publish import report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -44,10 +45,10 @@ Nombre de fédérations professionnelles, d'organismes de formation et de parten
     code("""partnership.local_structures(structures, segments)"""),
     md("""## 3. Le plan d'actions
 
-Une ligne par segment et par étape : qui porte l'action (`responsable`), quels partenaires y associer (`partenaires`), lesquels contacter nommément (`a_impliquer`) et quand. Les étapes et leur calendrier viennent de `plan_actions_partenariat.csv` (hypothèses du kit, à adapter au calendrier réel des consultations)."""),
+Une ligne par segment et par étape : qui porte l'action (« Responsable »), quels partenaires y associer (« Partenaires »), lesquels contacter nommément et quand. Les étapes et leur calendrier viennent de `plan_actions_partenariat.csv` (hypothèses du kit, à adapter au calendrier réel des consultations)."""),
     code("""plan = partnership.action_plan(segments, etude.annee, structures)
 etude.publish("plan_actions_partenariat", plan)
-plan"""),
+report.labelled(plan, "plan_actions_partenariat")"""),
     md("""## 4. Le calendrier
 
 Chaque barre est une étape, colorée selon son responsable. Le calendrier est le même pour tous les segments ; décalez-le segment par segment selon la date de lancement des consultations."""),

@@ -14,7 +14,7 @@ nb.cells = [
 
 **Phase de la méthode** : Fiche C1, II.d « Expérimenter concrètement la clause sur de nouveaux segments d'achat » : des volumes d'insertion adaptés, prévus « à minima ».
 
-**Ce que lit ce notebook** : la décision `marches_cibles` (phase 06) ou, à défaut, les achats prévus des segments prioritaires (phase 04) ; les parts de main-d'œuvre des segments (`segments.csv`) et les paramètres de calcul (`parametres.csv`, `parametres_heures.csv`).
+**Ce que lit ce notebook** : la décision « Marchés cibles » (phase 06) ou, à défaut, les achats prévus des segments prioritaires (phase 04) ; les parts de main-d'œuvre des segments (`segments.csv`) et les paramètres de calcul (`parametres.csv`, `parametres_heures.csv`).
 
 **Ce qu'il décide** : pour chaque marché ciblé, une estimation basse, centrale et haute des heures d'insertion et un **volume recommandé** sécurisé, avec des alertes (trop peu d'heures, durée trop courte, groupement probable…). Table publiée : `tables/volumes_insertion`.
 

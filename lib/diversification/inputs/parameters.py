@@ -16,8 +16,11 @@ the values as Python literals, and a facilitator types them on the command line
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
+from diversification.inputs import paths
 from diversification.inputs.errors import KitError
 
 #: French name of each type, for the messages.
@@ -121,6 +124,53 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "09_evaluation": COMMON,
     "10_synthese": COMMON,
 }
+
+
+#: Environment variables read when a notebook is opened by hand (``make lab TERRITOIRE=… ANNEE=…`` sets them).
+TERRITORY_VARIABLE = "DIVERSIFICATION_TERRITOIRE"
+YEAR_VARIABLE = "DIVERSIFICATION_ANNEE"
+
+
+def _territory_from(value: str) -> Path:
+    """The territory folder named by ``value`` (absolute; relative to the working folder or to the kit's root; or the
+    name of a sample territory); French error naming the variable when there is none."""
+    raw = Path(value.strip()).expanduser()
+    candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, paths.ROOT_DIR / raw, paths.TERRITOIRES_DIR / raw]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate.resolve()
+    raise ParameterError(
+        f"La variable d'environnement {TERRITORY_VARIABLE} vaut « {value} » : aucun dossier de territoire à cet "
+        f"endroit (cherché : {', '.join(str(c) for c in candidates)}). Donnez le chemin d'un dossier de territoire, "
+        f"par exemple make lab TERRITOIRE=data_samples/territoires/rural-exemple.")
+
+
+def as_opened(territoire: str | Path, annee: int | None) -> tuple[Path | str, int | None]:
+    """The territory and the year a notebook works on.
+
+    A study (the runner, papermill) always gives an absolute territory: it is kept as given. A notebook opened by
+    hand in JupyterLab keeps the declared default (:data:`TERRITOIRE`): it then works on the territory of the
+    environment variable :data:`TERRITORY_VARIABLE` when set (and on the year of :data:`YEAR_VARIABLE`, else on the
+    year of that territory's ``territoire.yaml``), otherwise on the default sample territory, found from the
+    notebook's folder or, in a copy of the notebooks, from the kit's files.
+    """
+    if str(territoire) != TERRITOIRE.default:
+        return territoire, annee
+    chosen = os.environ.get(TERRITORY_VARIABLE, "").strip()
+    year = os.environ.get(YEAR_VARIABLE, "").strip()
+    if year:
+        if not year.isdigit():
+            raise ParameterError(f"La variable d'environnement {YEAR_VARIABLE} vaut « {year} » : une année est "
+                                 "attendue, par exemple make lab ANNEE=2024.")
+        annee = ANNEE.check(int(year), f"(variable d'environnement {YEAR_VARIABLE})")
+    elif chosen:
+        annee = None  # the year of the chosen territory's territoire.yaml
+    if chosen:
+        return _territory_from(chosen), annee
+    default = Path(TERRITOIRE.default)
+    if not default.is_dir():
+        default = paths.TERRITOIRES_DIR / paths.DEFAULT_TERRITORY
+    return default.resolve(), annee
 
 
 def declared(notebook: str) -> dict[str, Parameter]:

@@ -17,6 +17,7 @@ from diversification.inputs.errors import (
     ACTION_DUPLICATE_REMOVED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_ROW_REJECTED, ACTION_VALUE_FLAGGED,
     ACTION_VALUE_IGNORED, describe_lines,
 )
+from diversification.inputs import parameters
 from diversification.inputs.loading import INPUT_ORDER, INPUT_TITLES, load_territory, REQUIRED_INPUTS, TerritoryData
 from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
 
@@ -193,6 +194,7 @@ def file_notices(data: TerritoryData) -> list[str]:
 
 
 def check_territory(territoire: str | Path, annee: int | None = None, *, today=None) -> DataCheck:
+    territoire, annee = parameters.as_opened(territoire, annee)
     data = load_territory(Path(territoire), today=today)
     annee = int(annee or data.config.annee)
     return DataCheck(

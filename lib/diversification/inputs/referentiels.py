@@ -28,7 +28,10 @@ METADATA_TABLES = (DICTIONARY_TABLE, VERSIONS_TABLE)
 #: Entries of ``dictionnaire.csv`` that describe no CSV table: the sheets of the workbooks the kit writes
 #: (``champ``: the published table or sheet key, ``titre``: the sheet name, readable as is).
 SHEET_NAMES_TABLE = "feuilles_excel"
-DESCRIBED_ONLY = (SHEET_NAMES_TABLE,)
+#: The columns of the tables the notebooks display (``champ``: the column id, ``titre``: the label the learner
+#: reads, when the report does not already name it); read by :func:`column_labels`.
+SHOWN_COLUMNS_TABLE = "colonnes_affichees"
+DESCRIBED_ONLY = (SHEET_NAMES_TABLE, SHOWN_COLUMNS_TABLE)
 #: Excel's limits on a sheet name.
 MAX_SHEET_NAME = 31
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -153,6 +156,17 @@ def sheet_names(directory: Path | None = None) -> dict[str, str]:
     dictionary = load_referentiel(DICTIONARY_TABLE, directory)
     rows = dictionary[dictionary["table"] == SHEET_NAMES_TABLE]
     return dict(zip(rows["champ"], rows["titre"]))
+
+
+def column_labels(table: str | None = None, directory: Path | None = None) -> dict[str, str]:
+    """Column id → French label, from ``dictionnaire.csv``: the entries of the reference table ``table`` (when given)
+    over those of :data:`SHOWN_COLUMNS_TABLE`."""
+    dictionary = load_referentiel(DICTIONARY_TABLE, directory)
+    labels = {}
+    for name in (SHOWN_COLUMNS_TABLE, table):
+        rows = dictionary[dictionary["table"] == name]
+        labels.update(zip(rows["champ"], rows["titre"]))
+    return labels
 
 
 def sheet_name(key: str, directory: Path | None = None, **values) -> str:

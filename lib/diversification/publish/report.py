@@ -38,7 +38,7 @@ from diversification.inputs import formatting
 from diversification.inputs.paths import REPORTS_DIR
 from diversification.inputs.phases import PHASES
 from diversification.inputs.quality import coverage_years
-from diversification.inputs.referentiels import sheet_names
+from diversification.inputs.referentiels import column_labels, sheet_names
 from diversification.inputs.segments import segment_labels
 from diversification.publish import charts, gate
 from diversification.publish.run_folder import latest_finished_run
@@ -212,6 +212,24 @@ SECTION_TABLES: dict[str, list[TableSpec]] = {
             ("sorties", "sorties_positives", "taux_sorties_positives", "ic_bas", "ic_haut")),
     ],
 }
+
+#: The report's table of each published table name.
+TABLE_SPECS: dict[str, TableSpec] = {spec.name: spec for specs in SECTION_TABLES.values() for spec in specs}
+
+
+def labelled(table: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
+    """``table`` as a learner reads it in a notebook: its columns named with the report's words.
+
+    ``name`` names the table: the labels of the report for a published table (:data:`TABLE_SPECS`), over the titles
+    of the fields of the reference table of that name in ``dictionnaire.csv``, over those of
+    ``colonnes_affichees``. A column named nowhere keeps its name (a test scans the
+    notebooks' tables for such ids). The values are not changed: only the headers.
+    """
+    labels = column_labels(name)
+    if name in TABLE_SPECS:
+        labels.update({column: label for column, (label, _kind) in TABLE_SPECS[name].columns.items()})
+    return table.rename(columns={c: labels[c] for c in table.columns if c in labels})
+
 
 SECTION_INTROS = {
     "00": "Contrôle des fichiers du territoire : lignes lues, acceptées et rejetées, années couvertes.",

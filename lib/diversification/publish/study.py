@@ -29,6 +29,7 @@ from diversification.indicators.decision_tables import (
 )
 from diversification.inputs.config import load_config, TerritoryConfig
 from diversification.inputs.errors import ConfigError
+from diversification.inputs import parameters
 from diversification.inputs.loading import INPUT_TITLES, load_territory, REQUIRED_INPUTS, TerritoryData
 from diversification.publish import gate
 
@@ -159,7 +160,8 @@ class Study:
 
 
 def open_study(territoire: str | Path, annee: int | None = None, dossier_run: str | Path = "") -> Study:
-    """Open the study of a territory for one phase notebook."""
+    """Open the study of a territory for one phase notebook (opened by hand: see :func:`parameters.as_opened`)."""
+    territoire, annee = parameters.as_opened(territoire, annee)
     territoire = Path(territoire).resolve()
     config = load_config(territoire)
     run_dir = Path(dossier_run).resolve() if dossier_run else None

@@ -104,74 +104,74 @@ def _phases_done(table: pd.DataFrame) -> int | None:
 EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "00", "Combien de lignes du suivi des clauses sociales ont été acceptées ?",
-        "le tableau de synthèse du contrôle des entrées (`controle.synthese`), colonne « lignes acceptées »",
+        "le tableau « Synthèse du contrôle des entrées » (section 1), colonne « Lignes acceptées »",
         NUMBER, lambda t: _accepted_row(t, "Suivi des clauses sociales", "lignes acceptées"),
-        "Ouvrez le territoire `exports-bruts`, relancez ce notebook et retrouvez dans `prive/rejets.csv` chacun des "
-        "défauts décrits dans son fichier `DEFAUTS.md`. Lesquels auriez-vous pu corriger dans le logiciel de suivi ?",
+        "Ouvrez le territoire « exports-bruts », relancez ce notebook et retrouvez dans le fichier des rejets "
+        "(prive/rejets.csv) chacun des défauts décrits dans son fichier DEFAUTS.md. Lesquels auriez-vous pu corriger dans le logiciel de suivi ?",
         missing="le suivi des clauses n'est pas chargé"),
     Exercise(
         "01", "Quelle part des heures d'insertion de l'année relève du BTP et du nettoyage (en %) ?",
-        "le tableau des indicateurs de concentration (`indicateurs`), ligne « Part des heures dans le BTP et le "
-        "nettoyage »", PERCENT, lambda t: _indicator(t, "part_construction_nettoyage"),
+        "le tableau « Indicateurs de concentration », ligne « Part des heures dans le BTP et le nettoyage »", PERCENT, lambda t: _indicator(t, "part_construction_nettoyage"),
         "Qu'est-ce que cette concentration dit des publics qui accèdent aujourd'hui aux clauses (sexe, niveau de "
         "qualification) ? Reliez-la au profil des participants comparé aux demandeurs d'emploi.", tolerance=0.1,
         missing="pas d'heures d'insertion pour l'année étudiée"),
     Exercise(
         "02", "Quel public est le plus sous-représenté parmi les participants (le plus faible indice de "
-        "représentation) ?", "le tableau de représentation des publics (`representation`), colonne "
-        "« indice_representation »", LABEL, _lowest_index,
+        "représentation) ?", "le tableau « Représentation des publics dans les "
+        "clauses », colonne « Indice de représentation »", LABEL, _lowest_index,
         "Ce public est-il retenu comme prioritaire ? Quels freins (garde d'enfants, mobilité, métiers proposés) "
         "peuvent expliquer qu'il accède peu aux clauses actuelles ?",
         missing="aucun indice de représentation n'est affiché (secret statistique ou demandeurs non mesurables)"),
     Exercise(
         "03", "Quel segment d'achat compte le plus de projets de recrutement dans l'enquête BMO ?",
-        "le tableau des besoins de recrutement par segment (`opportunites`), colonne « projets_recrutement »",
+        "le tableau « Besoins de recrutement par segment (BMO) », colonne « Projets de recrutement »",
         LABEL, lambda t: _largest(t, "projets_recrutement"),
-        "Ouvrez le territoire `rural-exemple` (sans programmation des achats) et relancez ce notebook : quelles "
+        "Ouvrez le territoire « rural-exemple » (sans programmation des achats) et relancez ce notebook : quelles "
         "conclusions restent possibles avec les seuls marchés passés ?",
         missing="pas de métiers en tension (BMO) rattachés à un segment"),
     Exercise(
         "04", "Quel segment d'achat arrive en tête du classement multicritère ?",
-        "le classement des segments (`segments`), colonne « rang »", LABEL, _first_ranked,
-        "Doublez le poids de la priorité politique avec les curseurs, puis dans `territoire.yaml` "
-        "(`poids_criteres: {priorite_politique: 2}`) ; comparez les deux classements et la robustesse.",
+        "le tableau « Classement des segments d'achat » (section 4), colonne « Rang »", LABEL, _first_ranked,
+        "Doublez le poids de la priorité politique avec les curseurs, puis dans le fichier territoire.yaml "
+        "(rubrique « poids des critères ») ; comparez les deux classements et la robustesse.",
         missing="aucun segment n'est classé"),
     Exercise(
         "05", "Combien de fiches argumentaires (une par acheteur partenaire et par segment prioritaire) sont "
         "préparées ?",
-        "le tableau des fiches (`arguments.sheets_table(fiches)`), une ligne par fiche", NUMBER, len,
+        "le tableau « Fiches argumentaires » de la phase 05 (section 3), une ligne par fiche", NUMBER, len,
         "Choisissez une fiche : quel argument porterez-vous en premier devant cet acheteur, et quelle objection "
         "attendez-vous ?"),
     Exercise(
         "06", "Combien d'achats prévus ne sont pas retenus pour une clause, un marché réservé ou un critère social ?",
-        "le décompte par recommandation (`screening.recommendation_counts(reperage)`), ligne « non retenu »",
+        "le tableau « Décompte par recommandation » de la phase 06, ligne « non retenu »",
         NUMBER, lambda t: int(t.loc[t["recommandation"] == "non retenu", "nb_achats"].sum()) if len(t) else None,
         "Lisez le motif de deux achats non retenus dans le repérage : un autre montage (allotissement, durée, "
         "marché réservé) serait-il possible ?", missing="pas d'achats prévus examinés"),
     Exercise(
         "07", "Combien d'étapes compte en tout le plan d'actions du partenariat ?",
-        "le plan d'actions (`plan`), une ligne par étape et par segment", NUMBER, len,
+        "le tableau « Plan d'actions du partenariat », une ligne par étape et par segment", NUMBER, len,
         "Quelles étapes reviennent au facilitateur, lesquelles à l'acheteur ? Qui, sur votre territoire, "
         "pourrait porter les autres ?"),
     Exercise(
         "08", "Quel volume d'heures d'insertion est recommandé pour le premier marché du tableau des volumes ?",
-        "le tableau des volumes (`volumes`), colonne « heures_recommandees » de la première ligne", NUMBER,
+        "le tableau « Volumes d'heures d'insertion des marchés cibles », colonne « Heures recommandées » de la "
+        "première ligne", NUMBER,
         _first_recommended,
-        "Comparez ce volume à celui de la formule classique (« heures_classique ») : pourquoi la méthode adaptée "
+        "Comparez ce volume à celui de la formule classique (colonne des heures de la formule classique) : pourquoi la méthode adaptée "
         "recommande-t-elle un volume sécurisé plus prudent ?", missing="aucun marché ciblé"),
     Exercise(
         "09", "De combien de points la part des femmes parmi les participants a-t-elle évolué entre la première "
-        "et la dernière année ?", "le tableau avant / après (`avant_apres`), ligne « Part des femmes parmi les "
-        "participants », colonne « évolution »", POINTS, lambda t: _share_change(t, "part_femmes"),
+        "et la dernière année ?", "le tableau « Indicateurs avant / après », ligne « Part des femmes parmi les "
+        "participants », colonne « Évolution d'une part (points) »", POINTS, lambda t: _share_change(t, "part_femmes"),
         "Cette évolution tient-elle aux clauses expérimentales ou à d'autres causes (effectifs, segments) ? "
         "Quels indicateurs suivriez-vous l'an prochain ?", tolerance=0.1,
         missing="l'évolution est masquée (secret statistique) ou le suivi ne couvre qu'une année"),
     Exercise(
         "10", "Combien de phases de l'étude sont entièrement réalisées ?",
-        "le tableau des phases (`phases`), colonne « Statut »", NUMBER,
+        "le tableau « Avancement de l'étude » (section 1), colonne « Statut »", NUMBER,
         _phases_done,
-        "Quelle décision de l'étude (publics, segments, marchés ciblés) épingleriez-vous dans `territoire.yaml` "
-        "après la réunion avec les acheteurs, et pourquoi ?"),
+        "Quelle décision de l'étude (publics, segments, marchés ciblés) épingleriez-vous dans le fichier "
+        "territoire.yaml (rubrique « décisions épinglées ») après la réunion avec les acheteurs, et pourquoi ?"),
 ]}
 
 
@@ -180,8 +180,8 @@ def statement_markdown(phase: str) -> str:
     exercise = EXERCISES[phase]
     return (f"## Exercice (formation)\n\n"
             f"**Question** : {exercise.question} *Où lire la réponse* : {exercise.where}.\n\n"
-            f"Écrivez votre réponse dans `reponse` ci-dessous (un nombre, ou un libellé entre guillemets) et "
-            f"exécutez la cellule ; `reponse = \"{SHOW_ANSWER}\"` affiche la réponse.\n\n"
+            f"Écrivez votre réponse après « reponse = » dans la cellule ci-dessous (un nombre, ou un libellé entre "
+            f"guillemets) et exécutez-la ; la réponse \"{SHOW_ANSWER}\" affiche la réponse attendue.\n\n"
             f"**Pour la discussion en groupe** : {exercise.discussion}")
 
 

@@ -1,0 +1,83 @@
+"""Issue 19.2: every notebook opens and runs in JupyterLab with nothing typed.
+
+The notebooks are copied into a temporary folder (no ``data_samples`` next to them, as in a copy of the kit) and
+executed with nbclient, not papermill: nothing is injected, the ``parameters`` cell keeps its defaults. The
+environment variable that ``make lab TERRITOIRE=…`` sets points them at ``rural-exemple``; the year is the one of
+its ``territoire.yaml``. Opened alone, a notebook explores: it computes in memory what the earlier phases decide
+(read from the run folder in a study) and writes nothing.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from diversification.inputs import parameters
+from test_learner_words import raw_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+RURAL = ROOT / "data_samples" / "territoires" / "rural-exemple"
+
+
+def _run(source: Path, folder: Path) -> nbformat.NotebookNode:
+    """Execute a copy of ``source`` in ``folder`` (nothing injected); the executed notebook."""
+    copy = folder / source.name
+    shutil.copyfile(source, copy)
+    nb = nbformat.read(copy, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    """Every text output of the executed notebook (stdout, plain text, HTML, Markdown)."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            for key in ("text/plain", "text/html", "text/markdown"):
+                parts.append(str(out.get("data", {}).get(key, "")))
+    return "\n".join(parts)
+
+
+def _headers(nb: nbformat.NotebookNode) -> list[str]:
+    """The column headers of every table the executed notebook displays (pandas HTML)."""
+    headers = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            html = str(out.get("data", {}).get("text/html", ""))
+            for head in re.findall(r"<thead>(.*?)</thead>", html, flags=re.S):
+                headers += [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, flags=re.S)]
+    return [h for h in headers if h]
+
+
+def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
+    monkeypatch.setenv(parameters.TERRITORY_VARIABLE, str(RURAL))
+    monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    texts, headers = {}, {}
+    for source in NOTEBOOKS:
+        nb = _run(source, folder)
+        texts[source.stem], headers[source.stem] = _text(nb), _headers(nb)
+    assert len(texts) == 11
+    assert "Territoire rural exemple" in texts["05_argumentaire"]  # the argument sheet names the territory
+    assert not any("Métropole Exemple" in t for t in texts.values())
+    # issue 19.6: the tables of notebooks 04 and 05 have the report's column headers
+    for name in ("04_secteurs_prioritaires", "05_argumentaire"):
+        assert len(headers[name]) > 10
+        assert raw_headers(headers[name]) == [], name
+    assert {"Rang", "Segment", "Robustesse", "Note : offre inclusive", "Public"} <= set(headers["04_secteurs_prioritaires"])
+    # nothing was written next to the notebooks (exploration), no run folder made
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
+
+
+def test_one_notebook_alone_uses_the_default_sample_territory(tmp_path, monkeypatch):
+    monkeypatch.delenv(parameters.TERRITORY_VARIABLE, raising=False)
+    monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
+    text = _text(_run(ROOT / "notebooks" / "05_argumentaire.ipynb", tmp_path))
+    assert "Exploration : aucun fichier écrit." in text
+    assert "Métropole Exemple" in text
