@@ -132,3 +132,22 @@ def seconds(value: object) -> str:
     if is_missing(value):
         return MISSING
     return f"{number(value, 1)}{SPACE}s"
+
+
+def minutes(value: object) -> str:
+    """A session duration in minutes: ``20`` → ``20 min``, ``90`` → ``1 h 30``, ``360`` → ``6 h``."""
+    if is_missing(value):
+        return MISSING
+    total = int(value)
+    hours_part, rest = divmod(total, 60)
+    if not hours_part:
+        return f"{rest}{SPACE}min"
+    return f"{hours_part}{SPACE}h" + (f"{SPACE}{rest:02d}" if rest else "")
+
+
+def clock(value: object) -> str:
+    """A time of the session, in minutes from its start: ``0`` → ``0 h 00``, ``95`` → ``1 h 35``."""
+    if is_missing(value):
+        return MISSING
+    hours_part, rest = divmod(int(value), 60)
+    return f"{hours_part}{SPACE}h{SPACE}{rest:02d}"

@@ -80,6 +80,7 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "parametres_heures": ("parametre",),
     "plan_actions_partenariat": ("etape_id",),
     "tables_publiees": ("table",),
+    "formation": ("type", "phase", "ordre"),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }

@@ -672,10 +672,10 @@ def render_html(context: dict) -> str:
 # --- outputs -----------------------------------------------------------------------------------
 
 NO_PDF_TEXT = (
-    "Le PDF du rapport n'a pas été produit : {reason}.\n"
-    "Le rapport HTML (rapport.html) est complet ; ouvrez-le dans un navigateur et imprimez-le en PDF "
+    "Le PDF {what} n'a pas été produit : {reason}.\n"
+    "Le fichier HTML ({html}) est complet ; ouvrez-le dans un navigateur et imprimez-le en PDF "
     "si besoin, ou installez WeasyPrint (pip install weasyprint) et ses bibliothèques système "
-    "(Pango : paquets Debian libpango-1.0-0 et libpangoft2-1.0-0), puis relancez l'étude.\n"
+    "(Pango : paquets Debian libpango-1.0-0 et libpangoft2-1.0-0), puis relancez {again}.\n"
 )
 
 
@@ -685,19 +685,22 @@ class PdfResult:
     message: str
 
 
-def write_pdf(html: str, run_dir: str | Path, folder: str = REPORT_DIR) -> PdfResult:
-    """``<folder>/rapport.pdf`` of the run printed by WeasyPrint through the gate, or ``PDF_NON_PRODUIT.txt``
-    saying why (French)."""
+def write_pdf(html: str, run_dir: str | Path, folder: str = REPORT_DIR, name: str = PDF_NAME, *,
+              what: str = "du rapport", again: str = "l'étude") -> PdfResult:
+    """``<folder>/<name>`` (``rapport.pdf``) of the run printed by WeasyPrint through the gate, or a text file
+    (``PDF_NON_PRODUIT.txt`` for the report) saying why (French)."""
+    no_pdf = NO_PDF_NAME if name == PDF_NAME else f"{Path(name).stem}_{NO_PDF_NAME}"
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library missing
         reason = f"WeasyPrint ou ses bibliothèques système sont absents ({type(exc).__name__} : {exc})"
-        gate.write_text(run_dir, f"{folder}/{NO_PDF_NAME}", NO_PDF_TEXT.format(reason=reason), kind="rapport")
-        return PdfResult(None, f"PDF non produit : {reason}. Le rapport HTML est produit.")
-    stale = Path(run_dir) / folder / NO_PDF_NAME
+        text = NO_PDF_TEXT.format(what=what, reason=reason, html=f"{Path(name).stem}.html", again=again)
+        gate.write_text(run_dir, f"{folder}/{no_pdf}", text, kind="rapport")
+        return PdfResult(None, f"PDF non produit : {reason}. Le fichier HTML est produit.")
+    stale = Path(run_dir) / folder / no_pdf
     if stale.exists():
         stale.unlink()
-    path = gate.write_with(run_dir, f"{folder}/{PDF_NAME}",
+    path = gate.write_with(run_dir, f"{folder}/{name}",
                            lambda target: HTML(string=html, base_url=str(target.parent)).write_pdf(str(target)),
                            kind="rapport")
     return PdfResult(path, f"PDF produit : {path.name}.")

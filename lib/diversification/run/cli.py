@@ -1,4 +1,5 @@
-"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``corrige``, ``comparer``, ``exemples``.
+"""Command line: ``diversification etude``, ``lot``, ``valider``, ``nouveau``, ``corrige``, ``formation``, ``comparer``,
+``exemples``.
 All messages in French."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from diversification.inputs.parameters import parse_assignment
 from diversification.inputs.paths import DEFAULT_TERRITORY, EXAMPLES_DIR, NOTEBOOKS_DIR, REPORTS_DIR, TERRITOIRES_DIR
 from diversification.inputs.quality import check_territory, reject_messages
 from diversification.inputs.samples import generate_all
+from diversification.publish.training_guide import GUIDE_DIR
 from diversification.publish.report import (
     compare_runs, phases_done, phases_not_done, study_completeness, STUDY_INCOMPLETE,
 )
@@ -25,7 +27,7 @@ from diversification.run.cli_francais import FrenchCommand, FrenchGroup, HELP_OP
 from diversification.run.engine import quiet_kernel_warnings
 from diversification.run.runner import run_study, STATUS_DONE
 from diversification.run.scaffold import create_territory, README_NAME, TEMPLATES_DIR
-from diversification.run.training import answer_key
+from diversification.run.training import answer_key, write_training_guide
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import datetime as dt
 import json
@@ -287,6 +289,29 @@ def corrige(
     for row in key.itertuples(index=False):
         table.add_row(*[str(v) for v in row])
     console.print(table)
+
+
+@app.command("formation", cls=FrenchCommand)
+def formation(
+    run: Path = typer.Argument(..., help="Dossier d'un run terminé (reports/<territoire>/<année>/<run-id>)."),
+    sortie: str = typer.Option(GUIDE_DIR, "--sortie", "-s",
+                               help="Sous-dossier du run où écrire le guide et la fiche (lettres sans accent, "
+                                    "chiffres, « - », « _ »)."),
+) -> None:
+    """Écrit le guide du formateur (plan de la séance, durées, objectifs, réponses attendues, erreurs fréquentes,
+    questions de discussion) et la fiche de l'apprenant (sans les réponses), en HTML et en PDF, à partir d'un run
+    terminé."""
+    _check_finished_run(run)
+    try:
+        result = write_training_guide(run, sortie)
+    except KitError as exc:
+        _fail(str(exc))
+    console.print(f"Guide du formateur et fiche de l'apprenant écrits dans : {result.folder}", soft_wrap=True)
+    for path in result.files:
+        console.print(f"- {path.name}", markup=False)
+    for message in result.messages:
+        if message.startswith("PDF non produit"):
+            console.print(f"[yellow]Attention :[/] {escape(message)}", soft_wrap=True)
 
 
 def _check_finished_run(run: Path) -> None:

@@ -13,16 +13,23 @@ the notebooks by their builders (``notebooks/outils``) from :func:`statement_mar
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from diversification.decisions import arguments, screening
+from diversification.indicators import calculator
 from diversification.inputs import formatting
+from diversification.inputs.config import load_config
+from diversification.inputs.errors import KitError
+from diversification.inputs.referentiels import load_referentiel
+from diversification.inputs.paths import DEFAULT_TERRITORY
 from diversification.inputs.parsing import normalize_header, parse_number
-from diversification.publish import report
+from diversification.publish import report, training_guide
 from diversification.publish.report import DONE
 from diversification.publish.study import open_study
 import json
@@ -271,3 +278,153 @@ def answer_key(run_dir: str | Path) -> pd.DataFrame:
     rows = [{"Phase": phase, "Question": exercise.question, "Réponse": check(phase, SHOW_ANSWER, tables[phase])}
             for phase, exercise in EXERCISES.items()]
     return pd.DataFrame(rows, columns=["Phase", "Question", "Réponse"])
+
+
+# --- trainer's guide and learner's handout (``diversification formation``) ----------------------------------
+
+#: Reference table of the session plan, the learning goals and the usual mistakes (data_samples/referentiels).
+FORMATION_TABLE = "formation"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A usual mistake of the learners on one exercise, and how the trainer corrects it."""
+
+    title: str
+    text: str
+    correction: str
+
+
+@dataclass(frozen=True)
+class SessionPhase:
+    """One notebook in the session plan: its half-day, its slot (minutes from the start of the half-day), its
+    learning goal, and the usual mistakes on its exercise."""
+
+    phase: str
+    title: str
+    half_day: int
+    minutes: int
+    start: int
+    goal: str
+    mistakes: tuple[Mistake, ...]
+
+    @property
+    def end(self) -> int:
+        return self.start + self.minutes
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    title: str
+    minutes: int
+    outline: str
+    phases: tuple[SessionPhase, ...]
+
+    def half_days(self) -> list[tuple[int, list[SessionPhase]]]:
+        days = sorted({p.half_day for p in self.phases})
+        return [(d, [p for p in self.phases if p.half_day == d]) for d in days]
+
+
+def _formation_problem(message: str) -> KitError:
+    return KitError(f"Référentiel data_samples/referentiels/{FORMATION_TABLE}.csv incohérent : {message}.")
+
+
+def session_plan(table: pd.DataFrame | None = None) -> SessionPlan:
+    """The session plan read from the reference table ``formation.csv``: every phase of :data:`EXERCISES` with
+    its duration (the durations sum to the session's), its goal and at least one usual mistake."""
+    table = load_referentiel(FORMATION_TABLE) if table is None else table
+    sessions = table[table["type"] == "seance"]
+    if len(sessions) != 1:
+        raise _formation_problem(f"une ligne « seance » attendue, {len(sessions)} trouvée(s)")
+    session = sessions.iloc[0]
+    phases = table[table["type"] == "phase"].sort_values("ordre", kind="stable")
+    mistakes = table[table["type"] == "erreur"].sort_values(["phase", "ordre"], kind="stable")
+    missing = sorted(set(EXERCISES) - set(phases["phase"]))
+    if missing:
+        raise _formation_problem(f"phase(s) sans ligne « phase » : {', '.join(missing)}")
+    out, clock = [], {}
+    for row in phases.itertuples(index=False):
+        if row.phase not in EXERCISES:
+            raise _formation_problem(f"phase « {row.phase} » inconnue des exercices")
+        own = tuple(Mistake(m.titre, m.texte, m.correction)
+                    for m in mistakes[mistakes["phase"] == row.phase].itertuples(index=False))
+        if not own:
+            raise _formation_problem(f"la phase {row.phase} n'a aucune erreur fréquente (ligne « erreur »)")
+        start = clock.get(int(row.demi_journee), 0)
+        clock[int(row.demi_journee)] = start + int(row.duree_minutes)
+        out.append(SessionPhase(row.phase, row.titre, int(row.demi_journee), int(row.duree_minutes), start,
+                                row.texte, own))
+    total = sum(clock.values())
+    if total != int(session["duree_minutes"]):
+        raise _formation_problem(f"les durées des phases font {total} minutes, la séance en annonce "
+                                 f"{int(session['duree_minutes'])}")
+    return SessionPlan(session["titre"], int(session["duree_minutes"]), session["texte"], tuple(out))
+
+
+@lru_cache(maxsize=1)
+def _column_labels() -> dict[str, str]:
+    """Column id -> the label a user reads (the report's tables, then the data dictionary)."""
+    labels: dict[str, str] = {}
+    for row in load_referentiel("dictionnaire").itertuples(index=False):
+        labels.setdefault(str(row.champ), str(row.titre))
+    labels.update(calculator.LABELS)
+    for specs in report.SECTION_TABLES.values():
+        for spec in specs:
+            labels.update({column: label for column, (label, _kind) in spec.columns.items()})
+    return labels
+
+
+def learner_words(text: str) -> str:
+    """``text`` with the Python names in parentheses removed and the column ids in « » replaced by the labels a
+    user reads (« indice_representation » -> « Indice de représentation »)."""
+    text = re.sub(r"\s*\(`[^`]*`\)", "", text)
+    labels = _column_labels()
+    return re.sub(r"« ([^»]+?) »", lambda m: f"« {labels.get(m.group(1), m.group(1))} »", text)
+
+
+@dataclass(frozen=True)
+class GuideExercise:
+    """One exercise of the guide: the expected answer on the run's territory (``None`` when the territory cannot
+    give it, or the value is hidden by the statistical secrecy: ``reason`` says why)."""
+
+    phase: str
+    question: str
+    where: str
+    discussion: str
+    answer: str | None
+    reason: str | None
+
+
+def guide_exercises(tables: dict[str, pd.DataFrame]) -> list[GuideExercise]:
+    """Every exercise with its expected answer computed as :func:`check` gives it (from the same protected
+    tables: a hidden value is never an answer)."""
+    out = []
+    for phase, exercise in EXERCISES.items():
+        expected = exercise.answer(tables[phase])
+        answer = None if expected is None else _shown(expected, exercise.kind)
+        out.append(GuideExercise(phase, exercise.question, learner_words(exercise.where),
+                                 learner_words(exercise.discussion), answer,
+                                 exercise.missing if expected is None else None))
+    return out
+
+
+def guide_context(run_dir: str | Path) -> dict:
+    """What the guide and the handout show, from a finished run folder: the territory, the session plan, and
+    each phase's exercise with its answer (the handout template never reads the answers)."""
+    run_dir = Path(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    plan = session_plan()
+    exercises = {e.phase: e for e in guide_exercises(run_tables(run_dir))}
+    try:
+        name = load_config(Path(manifest["parametres"]["territoire"])).nom
+    except (KitError, OSError, KeyError):
+        name = str(manifest.get("territoire") or run_dir.parent.parent.name)
+    return {"territoire": name,
+            "territoire_id": Path(str(manifest.get("parametres", {}).get("territoire", run_dir.parent.parent.name))).name,
+            "default_territory": DEFAULT_TERRITORY, "annee": manifest["annee"], "run_id": run_dir.name, "plan": plan,
+            "exercises": exercises}
+
+
+def write_training_guide(run_dir: str | Path, folder: str = training_guide.GUIDE_DIR) -> training_guide.GuideResult:
+    """The trainer's guide and the learner's handout of a finished run, written into ``<run>/<folder>/``."""
+    return training_guide.write_guide(run_dir, guide_context(run_dir), folder)
