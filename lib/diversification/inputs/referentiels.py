@@ -77,6 +77,7 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "parametres_heures": ("parametre",),
     "plan_actions_partenariat": ("etape_id",),
     "tables_publiees": ("table",),
+    "bandes_pairs": ("bande_id",),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }
