@@ -117,3 +117,51 @@ def test_leading_peers_name_a_buyer_that_uses_social_considerations(placed):
     assert list(lead["departement"]) == ["03", "02"]
     assert list(lead["acheteur_exemple"]) == ["Bailleur Gamma", "Hôpital Beta"]
     assert list(lead["marches_avec_consideration_acheteur"]) == [2, 1]
+
+
+# --- cache of the national file, generated sample file, configuration -------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from diversification.indicators import peer_cache  # noqa: E402
+from diversification.inputs import config as config_module  # noqa: E402
+from diversification.inputs import samples  # noqa: E402
+from diversification.inputs.paths import EXAMPLES_DIR  # noqa: E402
+
+SAMPLE = EXAMPLES_DIR / "metropole-exemple" / samples.NATIONAL_FILE
+
+
+def test_cache_is_keyed_by_the_file_hash(tmp_path, monkeypatch):
+    source = tmp_path / "decp_national.csv"
+    source.write_bytes(SAMPLE.read_bytes())
+    first = peer_cache.national_peer_indicators(source, tmp_path / "cache")
+    assert first.sha256 in peer_cache.peer_cache_paths(source, tmp_path / "cache")["totaux"].name
+    assert len(first.totaux) == 101  # 100 generated departments and the territory's 99
+    calls = []
+    monkeypatch.setattr(peer_cache, "ingest_national", lambda *a, **k: calls.append(a) or (_ for _ in ()).throw(
+        AssertionError("recomputed")))
+    again = peer_cache.national_peer_indicators(source, tmp_path / "cache")
+    pd.testing.assert_frame_equal(again.departements, first.departements)
+    assert calls == []
+    # another content: another hash, so the cache is not used
+    source.write_bytes(SAMPLE.read_bytes().replace(b"Clause sociale", b"Pas de consid\xc3\xa9ration sociale", 1))
+    with pytest.raises(AssertionError, match="recomputed"):
+        peer_cache.national_peer_indicators(source, tmp_path / "cache")
+
+
+def test_the_sample_territories_have_their_national_file():
+    for name in ("metropole-exemple", "rural-exemple"):
+        cfg = config_module.load_config(EXAMPLES_DIR / name)
+        assert cfg.national_decp == EXAMPLES_DIR / name / samples.NATIONAL_FILE
+        assert cfg.national_decp.is_file() and cfg.peers == []
+        rows = cfg.national_decp.read_text(encoding="utf-8").count("\n") - 1
+        assert 2000 < rows < 4000  # small enough for the tests
+
+
+def test_pairs_in_the_configuration(tmp_path):
+    text = (EXAMPLES_DIR / "rural-exemple" / "territoire.yaml").read_text(encoding="utf-8")
+    (tmp_path / "territoire.yaml").write_text(text + 'pairs: ["35", 44]\n', encoding="utf-8")
+    assert config_module.load_config(tmp_path).peers == ["35", "44"]
+    (tmp_path / "territoire.yaml").write_text(text + "pairs: 35\n", encoding="utf-8")
+    with pytest.raises(config_module.ConfigError, match="pairs"):
+        config_module.load_config(tmp_path)

@@ -157,7 +157,14 @@ def buyer_segment_indicators(table: pd.DataFrame, min_contracts: int) -> pd.Data
     shares["acheteur_nom"] = shares["acheteur_id"].map(names).astype("string")
     shares["departement"] = shares["acheteur_id"].map(places["departement_acheteur"]).astype("string")
     shares["source_departement"] = shares["acheteur_id"].map(places["source_departement_acheteur"])
-    return shares[["acheteur_id", "acheteur_nom", "departement", "source_departement", "segment", *INDICATOR_COLUMNS]]
+    shares["nb_marches_acheteur"] = shares["acheteur_id"].map(counts).astype("int64")
+    return shares[["acheteur_id", "acheteur_nom", "departement", "source_departement", "nb_marches_acheteur", "segment",
+                   *INDICATOR_COLUMNS]]
+
+
+def buyers_above(buyers: pd.DataFrame, min_contracts: int) -> pd.DataFrame:
+    """The rows of :func:`buyer_segment_indicators` of the buyers with at least ``min_contracts`` contracts."""
+    return buyers.loc[buyers["nb_marches_acheteur"] >= min_contracts].reset_index(drop=True)
 
 
 # --- peers -----------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""The peers' indicators of a national DECP file, computed once per file content (Parquet cache).
+
+Beside the cleaned table of :func:`national.ingest_national` (same folder, same SHA-256 of the file in the name and in
+the Parquet metadata): ``….pairs-N.departements.parquet`` (department × segment), ``….pairs-N.totaux.parquet``
+(department totals and concentration) and ``….pairs-N.acheteurs.parquet`` (buyer × segment, every buyer with its
+number of contracts: the threshold of ``parametres.csv`` is applied when read, so that changing it needs no new run).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from diversification.indicators import peers
+from diversification.inputs.national import cache_paths, file_hash, ingest_national
+
+#: Version of the indicators' cache (bumped when a definition of :mod:`peers` changes).
+PEERS_CACHE_VERSION = "1"
+PARTS = ("departements", "totaux", "acheteurs")
+#: Columns of the cleaned table the indicators need.
+NEEDED = ["acheteur_id", "acheteur_nom", "departement", "segment", "consideration_sociale", "montant_final",
+          "montant_valide", "clause_sociale", "critere_social", "marche_reserve"]
+HASH_KEY = b"sha256_fichier"
+
+
+@dataclass(frozen=True)
+class PeerIndicators:
+    """The three tables of the cache and the hash of the national file they come from."""
+
+    departements: pd.DataFrame
+    totaux: pd.DataFrame
+    acheteurs: pd.DataFrame
+    sha256: str
+    fichier: str
+
+
+def peer_cache_paths(path: str | Path, cache_dir: str | Path) -> dict[str, Path]:
+    """Cache file of each table, beside the cleaned table of ``path``."""
+    cleaned = cache_paths(path, cache_dir)[0]
+    return {part: cleaned.with_suffix(f".pairs-{PEERS_CACHE_VERSION}.{part}.parquet") for part in PARTS}
+
+
+def compute_peer_indicators(cleaned: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The three tables from the cleaned national table (pure)."""
+    placed = peers.attach_departments(cleaned)
+    indicators = peers.department_segment_indicators(placed)
+    totals = peers.department_totals(placed).merge(peers.department_concentration(indicators), on="departement",
+                                                   how="left")
+    return {"departements": indicators, "totaux": totals, "acheteurs": peers.buyer_segment_indicators(placed, 1)}
+
+
+def _write(frame: pd.DataFrame, target: Path, digest: str) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), HASH_KEY: digest.encode()})
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(target)
+
+
+def _read(target: Path, digest: str) -> pd.DataFrame | None:
+    if not target.exists():
+        return None
+    if (pq.read_schema(target).metadata or {}).get(HASH_KEY, b"").decode() != digest:
+        return None
+    return pq.read_table(target).to_pandas()
+
+
+def national_peer_indicators(path: str | Path, cache_dir: str | Path, *, today: date | None = None) -> PeerIndicators:
+    """The peers' indicators of the national file ``path``: read from the cache when it holds this file's content,
+    else computed from its cleaned table (itself cleaned once, :func:`national.ingest_national`) and cached."""
+    path = Path(path)
+    digest = file_hash(path)
+    targets = peer_cache_paths(path, cache_dir)
+    found = {part: _read(target, digest) for part, target in targets.items()}
+    if any(frame is None for frame in found.values()):
+        cleaned_file, _ = ingest_national(path, cache_dir, today=today)
+        cleaned = pq.read_table(cleaned_file, columns=NEEDED).to_pandas()
+        found = compute_peer_indicators(cleaned)
+        for part, frame in found.items():
+            _write(frame, targets[part], digest)
+        found = {part: _read(target, digest) for part, target in targets.items()}
+    return PeerIndicators(found["departements"], found["totaux"], found["acheteurs"], digest, path.name)
