@@ -165,3 +165,18 @@ def test_pairs_in_the_configuration(tmp_path):
     (tmp_path / "territoire.yaml").write_text(text + "pairs: 35\n", encoding="utf-8")
     with pytest.raises(config_module.ConfigError, match="pairs"):
         config_module.load_config(tmp_path)
+
+
+def test_section_of_the_sample_territory_and_without_national_file(tmp_path):
+    from diversification.inputs.segments import segment_labels
+
+    cfg = config_module.load_config(EXAMPLES_DIR / "metropole-exemple")
+    out = peer_cache.study_peers(cfg, tmp_path, segment_labels())
+    table = out[peers.TABLE_NAME].set_index("segment")
+    # the national rank is recomputed from the distribution of all departments
+    assert table.loc["btp_gros_oeuvre", "nb_departements"] > 50
+    assert peers.table_for_display(out[peers.TABLE_NAME])["Rang national"].str.contains(" sur ").all()
+    text = (EXAMPLES_DIR / "rural-exemple" / "territoire.yaml").read_text(encoding="utf-8")
+    (tmp_path / "territoire.yaml").write_text(text.replace("decp_nationale:", "# decp_nationale:"), encoding="utf-8")
+    note = peer_cache.study_peers(config_module.load_config(tmp_path), tmp_path, segment_labels())
+    assert list(note) == [peers.NOTE_NAME] and "decp_nationale" in note[peers.NOTE_NAME]["remarque"][0]

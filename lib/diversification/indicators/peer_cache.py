@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from diversification.indicators import peers
+from diversification.inputs.errors import InputError
 from diversification.inputs.national import cache_paths, file_hash, ingest_national
 
 #: Version of the indicators' cache (bumped when a definition of :mod:`peers` changes).
@@ -86,3 +87,24 @@ def national_peer_indicators(path: str | Path, cache_dir: str | Path, *, today: 
             _write(frame, targets[part], digest)
         found = {part: _read(target, digest) for part, target in targets.items()}
     return PeerIndicators(found["departements"], found["totaux"], found["acheteurs"], digest, path.name)
+
+
+def study_peers(config, cache_dir: str | Path, labels: dict[str, str], *,
+                today: date | None = None) -> dict[str, pd.DataFrame]:
+    """The section's tables for a territory (:class:`TerritoryConfig`): from its ``decp_nationale`` file (cached
+    indicators), its first department and its ``pairs`` list; without a national file, the note that says how to add
+    one."""
+    path = config.national_decp
+    if path is None:
+        return peers.no_file_tables()
+    if not path.is_file():
+        raise InputError(f"territoire.yaml : decp_nationale : le fichier « {path} » est introuvable.")
+    if not config.departements:
+        raise InputError("territoire.yaml : « departements » est vide : le département à comparer à ses pairs manque.")
+    found = national_peer_indicators(path, cache_dir, today=today)
+    departement = str(config.departements[0]).strip().upper()
+    group, how = peers.peer_group(departement, found.totaux, pairs=config.peers or None)
+    threshold = peers.buyer_threshold(config.get("parametres"))
+    buyers = peers.buyers_above(found.acheteurs, threshold)
+    source = f"fichier « {found.fichier} » (empreinte SHA-256 {found.sha256[:12]}…), acheteurs d'au moins {threshold} marchés"
+    return peers.section_tables(found.departements, buyers, departement, group, how, labels, source=source)

@@ -24,11 +24,13 @@ Definitions (one home for each; the shares are those of :func:`purchases.social_
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from diversification.indicators.concentration import concentrated_segments, effective_number, hhi
 from diversification.indicators.purchases import UNKNOWN_SEGMENT, social_shares
+from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel
 
 #: Value of ``source_departement``.
@@ -261,3 +263,104 @@ def leading_peers(indicators: pd.DataFrame, buyers: pd.DataFrame, departement: s
     out["marches_avec_consideration_acheteur"] = out["departement"].map(best["nb_avec_consideration"]).astype("Int64")
     out.insert(0, "segment", segment)
     return out
+
+
+# --- the section « Le territoire parmi ses pairs » (phase 03 and the report) -------------------------------------
+
+SECTION_TITLE = "Le territoire parmi ses pairs"
+#: Published tables of the section (tables_publiees.csv).
+TABLE_NAME, DISTRIBUTION_NAME, NOTE_NAME = "pairs_segments", "pairs_distribution", "pairs_note"
+NO_FILE_NOTE = (
+    "Aucun fichier DECP national n'est configuré : la comparaison du territoire avec les départements comparables "
+    "n'est pas faite (le reste de l'étude n'en dépend pas). Pour l'ajouter, téléchargez l'export tabulaire consolidé "
+    "des données essentielles de la commande publique (decp-processing, fichier CSV « decp ») et indiquez son chemin "
+    "dans territoire.yaml : « decp_nationale: chemin/vers/decp.csv » (relatif au dossier du territoire) ; facultatif : "
+    "« pairs: [\"35\", \"44\"] » pour choisir vous-même les départements comparables.")
+
+
+def section_tables(indicators: pd.DataFrame, buyers: pd.DataFrame, departement: str, peers: list[str], how: str,
+                   labels: dict[str, str], *, source: str = "") -> dict[str, pd.DataFrame]:
+    """The three published tables of the section: per segment (value, peers' median and quartiles, ranks, one peer
+    example with a buyer), the peers' values per segment (the chart) and the note that says how peers were chosen."""
+    position = peer_position(indicators, departement, peers)
+    rows = []
+    for segment in position["segment"]:
+        lead = leading_peers(indicators, buyers, departement, peers, segment, top=3)
+        named = lead.dropna(subset=["acheteur_exemple"])
+        best = named.iloc[0] if len(named) else (lead.iloc[0] if len(lead) else None)
+        rows.append({"segment": segment,
+                     "pair_exemple": pd.NA if best is None else best["departement"],
+                     "part_pair_exemple": pd.NA if best is None else best["valeur"],
+                     "acheteur_exemple": pd.NA if best is None else best["acheteur_exemple"],
+                     "marches_acheteur_exemple": pd.NA if best is None else best["marches_avec_consideration_acheteur"]})
+    examples = pd.DataFrame(rows, columns=["segment", "pair_exemple", "part_pair_exemple", "acheteur_exemple",
+                                           "marches_acheteur_exemple"])
+    table = position.merge(examples, on="segment", how="left")
+    table.insert(1, "libelle", table["segment"].map(labels).fillna(table["segment"]).astype("string"))
+    table["ecart_mediane_points"] = ((table["valeur"] - table["mediane_pairs"]) * 100).astype("Float64")
+    table["part_pair_exemple"] = table["part_pair_exemple"].astype("Float64")
+    table["marches_acheteur_exemple"] = table["marches_acheteur_exemple"].astype("Int64")
+    order = {s: i for i, s in enumerate(labels)}
+    table = table.sort_values("segment", key=lambda s: s.map(order).fillna(len(order))).reset_index(drop=True)
+    ranked = indicators.loc[indicators["departement"].isin(peers) & (indicators["segment"] != UNKNOWN_SEGMENT)]
+    distribution = ranked[["segment", "departement", DEFAULT_VALUE]].dropna().rename(columns={DEFAULT_VALUE: "valeur"})
+    distribution = distribution.assign(territoire=distribution["departement"] == departement).reset_index(drop=True)
+    note = (f"Département {departement} comparé à ses pairs : {how}. Part des marchés avec une considération sociale "
+            f"(clause, critère ou marché réservé), en nombre, par segment ; rang national parmi les départements qui "
+            f"ont au moins un marché de statut connu dans le segment (1er = la part la plus élevée)."
+            + (f" Source : {source}." if source else ""))
+    return {TABLE_NAME: table, DISTRIBUTION_NAME: distribution, NOTE_NAME: pd.DataFrame({"remarque": [note]})}
+
+
+def no_file_tables() -> dict[str, pd.DataFrame]:
+    """The section's note without a national file (the study runs as without the section)."""
+    return {NOTE_NAME: pd.DataFrame({"remarque": [NO_FILE_NOTE]})}
+
+
+def table_for_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The section's table in French (percents, points, « 12ᵉ sur 101 », « — » where there is no data)."""
+    return pd.DataFrame({
+        "Segment": table["libelle"],
+        "Marchés du territoire": table["nb_marches"].map(formatting.integer),
+        "Part du territoire": table["valeur"].map(formatting.percent),
+        "Médiane des pairs": table["mediane_pairs"].map(formatting.percent),
+        "Quartiles des pairs": [f"{formatting.percent(a)} – {formatting.percent(b)}" if not formatting.is_missing(a)
+                                else formatting.MISSING for a, b in zip(table["q1_pairs"], table["q3_pairs"])],
+        "Écart à la médiane": table["ecart_mediane_points"].map(formatting.points),
+        "Rang national": [formatting.rank(r, n) for r, n in zip(table["rang"], table["nb_departements"])],
+        "Rang parmi les pairs": [formatting.rank(r, n) for r, n in zip(table["rang_pairs"], table["nb_pairs_classes"])],
+        "Exemple parmi les pairs": [example_text(row) for row in table.itertuples(index=False)],
+    })
+
+
+def example_text(row) -> str:
+    """« Département 35 (42,0 %) : Conseil départemental fictif n° 35, 3 marchés avec considération sociale »."""
+    if formatting.is_missing(row.pair_exemple):
+        return formatting.MISSING
+    text = f"Département {row.pair_exemple} ({formatting.percent(row.part_pair_exemple)})"
+    if not formatting.is_missing(row.acheteur_exemple):
+        count = int(row.marches_acheteur_exemple)
+        text += (f" : {row.acheteur_exemple}, {formatting.integer(count)} marché{'s' if count > 1 else ''} "
+                 f"avec considération sociale")
+    return text
+
+
+def chart_peers(distribution: pd.DataFrame, labels: dict[str, str]):
+    """Per segment, the peers' shares (grey dots) and the territory's (red diamond)."""
+    segments = [s for s in labels if s in set(distribution["segment"])]
+    fig, ax = plt.subplots(figsize=(8, 0.38 * max(len(segments), 3) + 1))
+    for i, segment in enumerate(segments):
+        rows = distribution.loc[distribution["segment"] == segment]
+        others = rows.loc[~rows["territoire"], "valeur"].astype(float) * 100
+        ax.scatter(others, np.full(len(others), i), color="#9e9e9e", s=14, alpha=0.7,
+                   label="Départements pairs" if i == 0 else None)
+        mine = rows.loc[rows["territoire"], "valeur"].astype(float) * 100
+        ax.scatter(mine, np.full(len(mine), i), color="#c62828", marker="D", s=40, zorder=3,
+                   label="Le territoire" if i == 0 else None)
+    ax.set_yticks(range(len(segments)), [labels[s] for s in segments], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("Part des marchés avec une considération sociale (%)")
+    ax.set_title(SECTION_TITLE)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
