@@ -117,6 +117,9 @@ def test_leading_peers_name_a_buyer_that_uses_social_considerations(placed):
     assert list(lead["departement"]) == ["03", "02"]
     assert list(lead["acheteur_exemple"]) == ["Bailleur Gamma", "Hôpital Beta"]
     assert list(lead["marches_avec_consideration_acheteur"]) == [2, 1]
+    # 04 has no contract with a social consideration in cleaning: never an example, even with room left
+    everyone = peers.leading_peers(ind, buyers, "01", ["01", "02", "03", "04"], "nettoyage_locaux", top=5)
+    assert list(everyone["departement"]) == ["03", "02"]
 
 
 # --- cache of the national file, generated sample file, configuration -------------------------------------------------

@@ -250,10 +250,11 @@ def peer_position(indicators: pd.DataFrame, departement: str, peers: list[str], 
 
 def leading_peers(indicators: pd.DataFrame, buyers: pd.DataFrame, departement: str, peers: list[str], segment: str,
                   *, top: int = 3, value: str = DEFAULT_VALUE) -> pd.DataFrame:
-    """The ``top`` peers (territory excluded) with the highest value in ``segment``, each with its buyer that has
+    """The ``top`` peers (territory excluded) with the highest value in ``segment`` (above 0), each with its buyer that has
     the most contracts with a social consideration in that segment (buyers above the threshold only)."""
     seg = indicators.loc[(indicators["segment"] == segment) & indicators["departement"].isin(peers)
                          & (indicators["departement"] != departement)].dropna(subset=[value])
+    seg = seg.loc[seg[value].astype(float) > 0]  # a peer without any social consideration there is no example
     seg = seg.sort_values([value, "nb_marches", "departement"], ascending=[False, False, True]).head(top)
     users = buyers.loc[(buyers["segment"] == segment) & (buyers["nb_avec_consideration"] > 0)]
     users = users.sort_values(["nb_avec_consideration", "acheteur_nom"], ascending=[False, True])
