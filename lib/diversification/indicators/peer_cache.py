@@ -89,6 +89,22 @@ def national_peer_indicators(path: str | Path, cache_dir: str | Path, *, today: 
     return PeerIndicators(found["departements"], found["totaux"], found["acheteurs"], digest, path.name)
 
 
+def national_file_status(config) -> tuple[str, bool]:
+    """The French line ``diversification valider`` prints about the national DECP file of ``territoire.yaml``, and
+    whether it is a problem (a configured file that is missing: phase 03 would fail)."""
+    path = config.national_decp
+    if path is None:
+        return ("Fichier DECP national : non configuré. La section « Le territoire parmi ses pairs » expliquera "
+                "comment l'ajouter (clé « decp_nationale: chemin/vers/decp.csv » de territoire.yaml) ; le reste de "
+                "l'étude n'en dépend pas."), False
+    if not path.is_file():
+        return (f"Fichier DECP national : « {path} » introuvable (clé « decp_nationale » de territoire.yaml) : "
+                f"corrigez le chemin ou retirez la clé."), True
+    how = (f"pairs choisis par la liste « pairs » ({len(config.peers)} département(s))" if config.peers
+           else "pairs : les départements de la même tranche de taille (bandes_pairs.csv)")
+    return f"Fichier DECP national : « {path.name} » configuré ({how}).", False
+
+
 def study_peers(config, cache_dir: str | Path, labels: dict[str, str], *,
                 today: date | None = None) -> dict[str, pd.DataFrame]:
     """The section's tables for a territory (:class:`TerritoryConfig`): from its ``decp_nationale`` file (cached
