@@ -76,8 +76,7 @@ from diversification.inputs.paths import decp_cache_dir
 from diversification.inputs.segments import segment_labels
 
 parmi_les_pairs = peer_cache.study_peers(etude.config, decp_cache_dir(), segment_labels())
-for nom_table, table_pairs in parmi_les_pairs.items():
-    etude.publish(nom_table, table_pairs)
+publiees_pairs = [etude.publish(nom_table, table_pairs) for nom_table, table_pairs in parmi_les_pairs.items()]
 display(Markdown(parmi_les_pairs[peers.NOTE_NAME]["remarque"].iloc[0]))"""),
     code("""peers.table_for_display(parmi_les_pairs[peers.TABLE_NAME]) if peers.TABLE_NAME in parmi_les_pairs else None"""),
     code("""figure_pairs = (peers.chart_peers(parmi_les_pairs[peers.DISTRIBUTION_NAME], segment_labels())
