@@ -56,6 +56,27 @@ def test_valider_says_an_absent_or_unreadable_file_once(tmp_path):
     assert "« metiers_tension.csv » : 27 effectif(s) sous secret statistique" in remarks
 
 
+def test_valider_says_whether_a_national_file_is_configured(tmp_path):
+    import shutil
+
+    result = runner.invoke(app, ["valider", "--territoire", str(TERRITOIRES_DIR / "rural-exemple")])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "Fichier DECP national : « decp_national_exemple.csv » configuré" in output
+    assert "même tranche de taille (bandes_pairs.csv)" in output
+    result = runner.invoke(app, ["valider", "--territoire", str(TERRITOIRES_DIR / "exports-bruts")])
+    output = " ".join(result.output.split())
+    assert "Fichier DECP national : non configuré" in output and "decp_nationale: chemin/vers/decp.csv" in output
+    territory = tmp_path / "territoire"
+    shutil.copytree(TERRITOIRES_DIR / "rural-exemple", territory)
+    (territory / "national" / "decp_national_exemple.csv").unlink()
+    result = runner.invoke(app, ["valider", "--territoire", str(territory)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output  # phase 03 would fail: to be mended before the study
+    assert "Attention : Fichier DECP national :" in output and "introuvable" in output
+    assert "Contrôle terminé." not in output
+
+
 def test_valider_missing_territory_is_a_french_error():
     result = runner.invoke(app, ["valider", "--territoire", "/nulle/part"])
     assert result.exit_code == 2

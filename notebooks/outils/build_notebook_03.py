@@ -68,6 +68,20 @@ etude.publish("opportunites_segments", opportunites)
 opportunites"""),
     code("""figure_opportunites, donnees_opportunites = purchases.chart_opportunities(opportunites)
 figure_opportunites"""),
+    md("""## 6. Le territoire parmi ses pairs
+
+Un acheteur se convainc par la comparaison : « les départements comparables au vôtre mettent une considération sociale dans un marché de nettoyage sur trois ; vous, un sur dix ». Le fichier national des DECP (export tabulaire consolidé, clé `decp_nationale` de `territoire.yaml`) donne, pour chaque département et chaque segment d'achat, le nombre de marchés et la part de ceux qui portent une considération sociale. Le département du territoire y est comparé à tous les départements (rang national) et à ses pairs : les départements de la même tranche de taille (`bandes_pairs.csv`), ou la liste `pairs` de `territoire.yaml`. Pour chaque segment : la part du territoire, la médiane et les quartiles des pairs, l'écart à la médiane (en points), les rangs, et un pair en avance avec un acheteur public qui y recourt déjà (les DECP sont des données ouvertes : les acheteurs sont nommés). Les indicateurs sont calculés une fois par fichier national (cache Parquet, empreinte SHA-256 du fichier)."""),
+    code("""from diversification.indicators import peer_cache, peers
+from diversification.inputs.paths import decp_cache_dir
+from diversification.inputs.segments import segment_labels
+
+parmi_les_pairs = peer_cache.study_peers(etude.config, decp_cache_dir(), segment_labels())
+publiees_pairs = [etude.publish(nom_table, table_pairs) for nom_table, table_pairs in parmi_les_pairs.items()]
+display(Markdown(parmi_les_pairs[peers.NOTE_NAME]["remarque"].iloc[0]))"""),
+    code("""peers.table_for_display(parmi_les_pairs[peers.TABLE_NAME]) if peers.TABLE_NAME in parmi_les_pairs else None"""),
+    code("""figure_pairs = (peers.chart_peers(parmi_les_pairs[peers.DISTRIBUTION_NAME], segment_labels())
+                if peers.DISTRIBUTION_NAME in parmi_les_pairs else None)
+figure_pairs"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(purchases.key_figures(decp, acheteurs, achats_prevus, metiers))""", metadata={"keep_output": True}),

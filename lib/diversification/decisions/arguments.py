@@ -31,10 +31,13 @@ import pandas as pd
 
 from diversification.decisions.screening import euros
 from diversification.indicators import disclosure
+from diversification.indicators import peer_cache, peers
 from diversification.indicators.concentration import concentration_indicators
 from diversification.indicators.demand import rome_labels, segments_for_publics
 from diversification.inputs import formatting
+from diversification.inputs.paths import decp_cache_dir
 from diversification.inputs.referentiels import load_referentiel, split_list
+from diversification.inputs.segments import segment_labels
 
 ADAPTATIONS_TABLE = "adaptations_segments"
 SPASER_ID = "spaser"
@@ -194,6 +197,39 @@ def adaptations_for(segment: dict, purchases: pd.DataFrame | None = None,
     return kept[["adaptation_id", "titre", "texte"]].to_dict("records")
 
 
+# --- the territory among its peers (phase 03) ------------------------------------------------------
+
+NO_PEER_EXAMPLE = ("Aucun département comparable n'a encore de marché avec une considération sociale dans ce segment "
+                   "dans le fichier DECP national.")
+
+
+def published_peers(etude) -> pd.DataFrame | None:
+    """The peers' table phase 03 published (``tables/pairs_segments.parquet`` of the run); when exploring without a
+    run folder, the same table from the cached indicators of the national file; ``None`` without a national file."""
+    if etude.run_dir is not None:
+        path = Path(etude.run_dir) / "tables" / f"{peers.TABLE_NAME}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+    if etude.config.national_decp is None:
+        return None
+    return peer_cache.study_peers(etude.config, decp_cache_dir(), segment_labels()).get(peers.TABLE_NAME)
+
+
+def peer_citation(table: pd.DataFrame | None, segment_id: str) -> dict | None:
+    """What a sheet says of the segment among the peers: the territory's share and national rank, the peers' median
+    and one peer example (:func:`peers.example_text`); ``None`` without a national file or for a segment the table
+    does not hold."""
+    if table is None:
+        return None
+    rows = table.loc[table["segment"].astype(str) == segment_id]
+    if rows.empty:
+        return None
+    row = next(rows.itertuples(index=False))
+    example = peers.example_text(row)
+    return {"territoire": formatting.percent(row.valeur), "mediane": formatting.percent(row.mediane_pairs),
+            "rang": formatting.rank(row.rang, row.nb_departements),
+            "exemple": NO_PEER_EXAMPLE if example == formatting.MISSING else example}
+
+
 # --- the sheets ---------------------------------------------------------------------------------
 
 @dataclass
@@ -225,8 +261,9 @@ def render_sheet(context: dict, *, full: bool = True) -> str:
 
 def sheet_context(buyer: dict, segment: dict, *, territoire: str, annee: int, figures: dict,
                   publics: list[dict], opportunities_table: pd.DataFrame, legal: pd.DataFrame,
-                  adaptations: list[dict], purchases: pd.DataFrame | None, threshold: int) -> dict:
-    """The values a sheet template needs (plain, French-formatted)."""
+                  adaptations: list[dict], purchases: pd.DataFrame | None, threshold: int,
+                  peer: dict | None = None) -> dict:
+    """The values a sheet template needs (plain, French-formatted); ``peer``: :func:`peer_citation`."""
     btype = str(buyer.get("type") or "")
     opp = [{"libelle": r["libelle"], "demandeurs": _count(r["demandeurs"]), "metiers": r["metiers"] or ""}
            for r in opportunities_table[["libelle", "demandeurs", "metiers"]].to_dict("records")]
@@ -253,6 +290,7 @@ def sheet_context(buyer: dict, segment: dict, *, territoire: str, annee: int, fi
         "adaptations": adaptations,
         "achats": achats,
         "regle_secret": disclosure.describe_rule(threshold, secondary=False),
+        "pairs": peer,
     }
 
 
@@ -267,6 +305,7 @@ def build_sheets(etude, publics: pd.DataFrame, segments: pd.DataFrame,
     kept = segments[segments["retenu"].astype(bool)]
     if "rang" in kept.columns:
         kept = kept.sort_values("rang", kind="stable")
+    peer_table = published_peers(etude) if len(kept) else None
     per_segment = {}
     by_public = {}  # one table per public (every segment), shared by the opportunities of the segments
     if demandeurs is not None and not demandeurs.empty and len(kept):
@@ -286,7 +325,8 @@ def build_sheets(etude, publics: pd.DataFrame, segments: pd.DataFrame,
             context = sheet_context(
                 buyer, segment, territoire=etude.config.nom, annee=etude.annee, figures=figures,
                 publics=left_out, opportunities_table=opp, legal=legal,
-                adaptations=adaptations_for(segment, mine), purchases=mine, threshold=etude.threshold)
+                adaptations=adaptations_for(segment, mine), purchases=mine, threshold=etude.threshold,
+                peer=peer_citation(peer_table, sid))
             sheets.append(ArgumentSheet(str(buyer.get("siret")), str(buyer.get("nom")), sid,
                                         str(segment.get("libelle")), context))
     return sheets

@@ -39,6 +39,8 @@ TOP_LEVEL_KEYS = {
     "decisions_epinglees": "décisions imposées par le territoire (publics, segments, marchés ciblés)",
     "parametres": "paramètres du calcul des heures d'insertion (remplacent ceux du référentiel)",
     "choix_a_la_main": "choix retenus dans JupyterLab (poids des critères, volumes d'insertion), datés et commentés",
+    "decp_nationale": "fichier DECP national (export tabulaire decp-processing) pour comparer le territoire à ses pairs",
+    "pairs": "codes des départements comparables (remplacent la bande de taille du référentiel bandes_pairs)",
 }
 BUYER_KEYS = {"siret", "nom", "type", "seuils"}
 FILE_KEYS = set(TABULAR_INPUTS) | {"decp"}
@@ -86,6 +88,20 @@ class TerritoryConfig:
     @property
     def buyer_sirets(self) -> set[str]:
         return {normalize_siret(b["siret"]) for b in self.acheteurs}
+
+    @property
+    def national_decp(self) -> Path | None:
+        """The national DECP file of ``decp_nationale`` (relative to the territory folder), or ``None``."""
+        value = self.raw.get("decp_nationale")
+        if not value:
+            return None
+        given = Path(str(value)).expanduser()
+        return given if given.is_absolute() else self.path.parent / given
+
+    @property
+    def peers(self) -> list[str]:
+        """The departments of ``pairs`` (codes as text), empty when the size band chooses them."""
+        return [str(code).strip().upper() for code in (self.raw.get("pairs") or [])]
 
     def get(self, key: str, default=None):
         return self.raw.get(key, default)
@@ -150,6 +166,12 @@ def load_config(territory_dir: Path) -> TerritoryConfig:
     if data.get("bmo") is not None:
         _check_keys(path, data["bmo"], dict.fromkeys(BMO_KEYS, ""), "bmo.")
     hand_choices.check(data.get(hand_choices.KEY))
+    if data.get("pairs") is not None and not (isinstance(data["pairs"], list)
+                                              and all(isinstance(c, (str, int)) for c in data["pairs"])):
+        raise ConfigError(f"{path.name} : « pairs » doit être une liste de codes de départements, "
+                          f"par exemple [\"35\", \"44\"], lu « {data['pairs']} ».")
+    if data.get("decp_nationale") is not None and not isinstance(data["decp_nationale"], str):
+        raise ConfigError(f"{path.name} : « decp_nationale » doit être un chemin de fichier, lu « {data['decp_nationale']} ».")
     return TerritoryConfig(path=path, nom=str(data["nom"]), identifiant=identifiant, annee=annee, raw=data)
 
 

@@ -95,6 +95,15 @@ def share_difference(after: object, before: object, decimals: int = 1, *, signed
     return points((_as_float(after) - _as_float(before)) * 100, decimals, signed=signed)
 
 
+def rank(position: object, count: object) -> str:
+    """A rank among ``count`` (``12``, ``101``) as ``12ᵉ sur 101`` (``1er sur 101``); « — » without a rank."""
+    if is_missing(position) or is_missing(count):
+        return MISSING
+    first = int(_as_float(position))
+    suffix = "er" if first == 1 else "\u1d49"
+    return f"{first}{suffix} sur {integer(count)}"
+
+
 def euros(value: object, decimals: int = 0) -> str:
     """``12345.6`` → ``12 346 €``."""
     if is_missing(value):

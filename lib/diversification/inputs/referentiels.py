@@ -81,6 +81,7 @@ _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "plan_actions_partenariat": ("etape_id",),
     "tables_publiees": ("table",),
     "formation": ("type", "phase", "ordre"),
+    "bandes_pairs": ("bande_id",),
     VERSIONS_TABLE: ("table",),
     DICTIONARY_TABLE: ("table", "champ"),
 }

@@ -1065,7 +1065,7 @@ def _yaml_list(items) -> str:
 
 def _config_yaml(*, nom: str, identifiant: str, annee: int, communes: dict[str, str], departements: list[str],
                  buyers: list[Buyer], priorites: list[str], fichiers: dict, bmo_depts: list[str],
-                 bmo_areas: list[str], description: str) -> str:
+                 bmo_areas: list[str], description: str, national: str = "") -> str:
     lines = [
         f"# Territoire fictif généré par diversification.inputs.samples (ne pas modifier à la main :",
         f"# relancer « python -m diversification.inputs.samples »).",
@@ -1092,7 +1092,67 @@ def _config_yaml(*, nom: str, identifiant: str, annee: int, communes: dict[str, 
         lines.append(f"  {key}: {rendered}")
     lines.append(f"bmo: {{departements: {_yaml_list(bmo_depts)}, bassins_emploi: {_yaml_list(bmo_areas)}}}")
     lines.append("decisions_epinglees: {}")
+    if national:
+        lines.append("# Fichier DECP national fictif (101 départements) : le territoire parmi ses pairs (phase 03).")
+        lines.append(f"decp_nationale: {_yaml_str(national)}")
     return "\n".join(lines) + "\n"
+
+
+# --- national DECP file of the peers (issue 20) ---------------------------------------------
+
+#: Seed of the other departments of the national sample file (the same peers for every sample territory).
+NATIONAL_SEED = 20250404
+#: Department codes of the national sample file besides the territory's 99 (100 of them: 101 departments in all).
+NATIONAL_DEPARTMENTS = tuple([f"{d:02d}" for d in range(1, 20)] + ["2A", "2B"] + [f"{d:02d}" for d in range(21, 95)]
+                             + ["971", "972", "973", "974", "976"])
+NATIONAL_FILE = "national/decp_national_exemple.csv"
+#: Share of the other departments' contracts published without a place of execution.
+NATIONAL_NO_PLACE = 0.05
+
+
+def _national_rows(territory: list[DecpRecord]) -> list[list[str]]:
+    """The territory's own DECP contracts plus about 25 contracts of each of 100 other departments, whose fictional
+    buyers (a « conseil départemental fictif » with most of the contracts, two others) use social considerations
+    at a rate drawn per department and per segment: a national file small enough for the tests."""
+    rng = np.random.default_rng(NATIONAL_SEED)
+    used: dict = {}
+    records = list(territory)
+    segments = list(DECP_SEGMENT_WEIGHTS)
+    for dep in NATIONAL_DEPARTMENTS:
+        buyers = [Buyer(_siret(rng, used), f"Conseil départemental fictif n° {dep}", "collectivite", f"CD{dep}", False),
+                  Buyer(_siret(rng, used), f"Commune fictive de Chef-Lieu-{dep}", "collectivite", f"CL{dep}", False),
+                  Buyer(_siret(rng, used), f"Centre hospitalier fictif n° {dep}", "hopital", f"CH{dep}", False)]
+        size = int(np.clip(rng.lognormal(3.1, 0.5), 10, 80))
+        rate = float(rng.uniform(0.03, 0.35))
+        for i in range(size):
+            segment = _weighted(rng, DECP_SEGMENT_WEIGHTS)
+            boost = 1.6 if segment in HISTORICAL_SEGMENTS else 0.7
+            buyer = buyers[int(_choice(rng, (0, 1, 2), (0.6, 0.25, 0.15)))]
+            cpv = _choice(rng, SEGMENT_CPV[segment])
+            social = rng.random() < min(0.9, rate * boost)
+            commune = "" if rng.random() < NATIONAL_NO_PLACE else f"{dep}{int(rng.integers(1, 90)):0{5 - len(dep)}d}"
+            day = _day_in_year(rng, int(rng.integers(2021, 2026)))
+            records.append(DecpRecord(
+                id=f"N{dep}{i + 1:04d}", buyer=buyer, objet=f"Marché fictif n° {i + 1} ({_segment_words(segment)})",
+                cpv=cpv, procedure=_choice(rng, PROCEDURES_2024, PROCEDURE_WEIGHTS), commune=commune,
+                duree_mois=int(_choice(rng, (6, 12, 24, 36))), notification=day,
+                publication=day + dt.timedelta(days=int(rng.integers(5, 60))), montant=_amount(rng, _nature(cpv)),
+                forme_prix="Forfaitaire", holders=[("SIRET", _siret(rng, used), f"Entreprise fictive {dep}-{i + 1}")],
+                consideration=_choice(rng, SOCIAL_CONSIDERATIONS, (0.6, 0.25, 0.15)) if social else NO_SOCIAL_CONSIDERATION,
+            ))
+    rows = _decp_csv_rows(records)
+    for row in rows:
+        if not row[17]:
+            row[18] = ""  # no place of execution: neither code nor type
+    return rows
+
+
+def _segment_words(segment: str) -> str:
+    return segment.replace("_", " ")
+
+
+def _write_national(target: Path, territory: list[DecpRecord]) -> None:
+    _write_csv(target / NATIONAL_FILE, DECP_CSV_COLUMNS, _national_rows(territory))
 
 
 # --- the three territories ------------------------------------------------------------
@@ -1185,7 +1245,9 @@ def _generate_metropole(target: Path) -> None:
         },
         bmo_depts=["99"], bmo_areas=[],
         description="Métropole fictive : cinq années de suivi des clauses (2021-2025), sept acheteurs partenaires.",
+        national=NATIONAL_FILE,
     ))
+    _write_national(target, decp)
 
 
 def _generate_rural(target: Path) -> None:
@@ -1227,7 +1289,9 @@ def _generate_rural(target: Path) -> None:
         },
         bmo_depts=["99"], bmo_areas=["9903"],
         description="Petit territoire rural fictif : une année, un acheteur, effectifs faibles, pas de programmation des achats.",
+        national=NATIONAL_FILE,
     ))
+    _write_national(target, decp)
 
 
 # --- the messy exports ----------------------------------------------------------------

@@ -32,7 +32,7 @@ import pandas as pd
 
 from diversification.decisions import partnership, registry, scoring
 from diversification.decisions.arguments import NO_BUYER
-from diversification.indicators import concentration, demand, disclosure, evaluation, hours, purchases
+from diversification.indicators import concentration, demand, disclosure, evaluation, hours, peers, purchases
 from diversification.indicators.decision_tables import decision_not_computed
 from diversification.inputs import formatting
 from diversification.inputs.paths import REPORTS_DIR
@@ -423,6 +423,35 @@ def section_charts(key: str, tables: dict[str, pd.DataFrame], annee: int, thresh
     return result
 
 
+# --- the territory among its peers (phase 03) -------------------------------------------------
+
+#: Columns of the peers' table shown as text (left-aligned); the others are numbers.
+_PEERS_TEXT_COLUMNS = ("Segment", "Exemple parmi les pairs")
+PEERS_CHART_ALT = f"Graphique : {peers.SECTION_TITLE}"
+
+
+def peers_section(tables: dict[str, pd.DataFrame]) -> dict | None:
+    """The block « Le territoire parmi ses pairs » of section 03, from the tables phase 03 published
+    (``pairs_note``, ``pairs_segments``, ``pairs_distribution``): the note (how the peers were chosen, or how to add
+    a national file), the table in French and the chart of the peers' distribution. ``None`` when phase 03 published
+    none of them (a run made before the section existed)."""
+    note = tables.get(peers.NOTE_NAME)
+    if note is None or note.empty:
+        return None
+    block = {"title": peers.SECTION_TITLE, "note": str(note["remarque"].iloc[0]), "table": None, "chart": None}
+    table = tables.get(peers.TABLE_NAME)
+    if table is not None and len(table):
+        shown = peers.table_for_display(table)
+        block["table"] = {"headers": list(shown.columns),
+                          "rows": [[{"text": str(value), "num": column not in _PEERS_TEXT_COLUMNS}
+                                    for column, value in row.items()] for _, row in shown.iterrows()]}
+    distribution = tables.get(peers.DISTRIBUTION_NAME)
+    if distribution is not None and len(distribution):
+        block["chart"] = {"alt": PEERS_CHART_ALT, "png": figure_png(peers.chart_peers(distribution, segment_labels())),
+                          "note": "Chaque point est un département pair ; le losange rouge est le territoire."}
+    return block
+
+
 # --- sections and context --------------------------------------------------------------------
 
 
@@ -521,7 +550,7 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
             status, reasons = NOT_DONE, ["Aucune table n'a été publiée par cette phase dans le dossier du run."]
         section = {"key": key, "anchor": f"phase-{key}", "title": f"{key} – {title}", "intro": SECTION_INTROS[key],
                    "status": status, "reasons": reasons, "tables": [], "charts": [], "decisions": [], "links": [],
-                   "rule": ""}
+                   "rule": "", "peers": None}
         if status != NOT_DONE:
             section["tables"] = [format_table(tables[s.name], s) for s in specs]
             section["charts"] = _charts(key, tables, annee, threshold, charts_dir)
@@ -534,6 +563,8 @@ def build_sections(tables: dict[str, pd.DataFrame], inputs: InputStatus, *, anne
                 section["reasons"].append(hand_choice_note(key, hand))
             if any(t["hidden"] for t in section["tables"]):
                 section["rule"] = disclosure.describe_rule(threshold)
+            if key == "03":
+                section["peers"] = peers_section(tables)
             if key == "05":
                 section["links"] = sheet_links(sheets or [], buyers or [])
                 if not sheets:

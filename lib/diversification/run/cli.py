@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from diversification.indicators import peer_cache
 from diversification.inputs import formatting
 from diversification.inputs.config import year_problem
 from diversification.inputs.errors import KitError
@@ -243,8 +244,10 @@ def valider(
         console.print("[bold]Remarques sur la lecture des fichiers[/]")
         for notice in check.notices:
             console.print(f"- {notice}", markup=False, soft_wrap=True)
+    national, national_problem = peer_cache.national_file_status(check.data.config)
+    console.print(f"[yellow]Attention :[/] {escape(national)}" if national_problem else escape(national), soft_wrap=True)
     blocking = [w for w in check.avertissements if "obligatoire" in w or "illisible" in w]
-    if blocking:
+    if blocking or national_problem:
         raise typer.Exit(1)
     console.print("Contrôle terminé.")
 

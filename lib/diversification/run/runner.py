@@ -49,7 +49,7 @@ PHASE_REQUIRES = {
     "02_besoins_emploi_insertion": ["00_controle_donnees"],
     "03_besoins_economiques": ["00_controle_donnees"],
     "04_secteurs_prioritaires": ["02_besoins_emploi_insertion"],  # decision publics_prioritaires
-    "05_argumentaire": ["04_secteurs_prioritaires"],  # decisions publics_ and segments_prioritaires
+    "05_argumentaire": ["03_besoins_economiques", "04_secteurs_prioritaires"],  # pairs_segments; decisions
     "06_mobilisation_acheteurs": ["04_secteurs_prioritaires"],
     "07_partenariat_territorial": ["04_secteurs_prioritaires"],
     "08_volumes_insertion": ["06_mobilisation_acheteurs"],  # decisions segments_prioritaires, marches_cibles
