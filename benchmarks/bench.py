@@ -1,11 +1,16 @@
 """Performance benchmark of the kit (not part of ``make test``): ``make bench`` or
-``.venv/bin/python benchmarks/bench.py [--seulement etude,lot,decp] [--lignes 1500000]``.
+``.venv/bin/python benchmarks/bench.py [--seulement etude,lot,annuel,decp] [--territoires 20] [--lignes 1500000]``.
 
 Every figure is a ratio against a floor measured in the same run on the same machine:
 
 (a) full study of metropole-exemple (kernel-reuse engine) / papermill executing 11 trivial
     notebooks, a fresh kernel each — target ≤ 1.0;
 (b) batch of 8 territories, 1 worker / 2 workers — target ≥ 1.7;
+(d) annual run (issue 20.5): a batch of ``--territoires`` (default 20) territories drawn by
+    ``samples.generate_seeded_territory`` (seeds 1..N), with ``lot`` on 2 worker processes, then on a Dask
+    cluster started with Dask's own commands (``dask scheduler``, ``dask worker --nworkers 2``, subprocesses
+    on 127.0.0.1, shut down after); territories per minute against today's throughput, taken as
+    1.83 × 60 / floor of (a) (today a study takes about the floor, and 2 workers give 1.83×) — target ≥ 2;
 (c) national DECP ingest (1.5 million rows generated once, deterministic): load, clean, map to
     segments, aggregate by department × segment / bare ``pyarrow.csv.read_csv`` — target ≤ 2,
     peak memory < 2 GB (``resource.getrusage`` in a subprocess);
@@ -130,6 +135,112 @@ def bench_batch(tmp: Path) -> list[tuple]:
                  "même lot, 1 travailleur", [times[1]], "accélération ≥ 1,7", lambda t, f: f / t, lambda r: r >= 1.7)]
 
 
+#: Speed-up of 2 workers over 1 measured when the study took about the floor of (a) (issue 20.5).
+TODAY_SPEEDUP_2_WORKERS = 1.83
+
+
+def _trivial_floor(tmp: Path) -> list[float]:
+    import papermill as pm
+
+    folder = tmp / "triviaux-d"
+    _trivial_notebooks(folder)
+    floors = []
+    for _ in range(2):
+        _settle()
+        start = time.perf_counter()
+        for nb in sorted(folder.glob("*.ipynb")):
+            pm.execute_notebook(str(nb), str(tmp / f"out-d-{nb.name}"), kernel_name="python3", progress_bar=False)
+        floors.append(time.perf_counter() - start)
+    return floors
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class DaskCluster:
+    """A scheduler and one ``dask worker`` process holding ``workers`` single-threaded workers, started with
+    Dask's own commands on 127.0.0.1 and stopped (SIGTERM, then SIGKILL after 30 s) on exit."""
+
+    def __init__(self, workers: int, logs: Path):
+        self.workers, self.logs = workers, logs
+        self.address = f"tcp://127.0.0.1:{_free_port()}"
+        self.processes: list[subprocess.Popen] = []
+
+    def _start(self, name: str, args: list[str], env: dict) -> None:
+        log = open(self.logs / f"{name}.log", "wb")
+        self.processes.append(subprocess.Popen([str(Path(PY).parent / "dask"), *args], stdout=log,
+                                               stderr=subprocess.STDOUT, env=env))
+
+    def __enter__(self) -> "DaskCluster":
+        from distributed import Client
+
+        from diversification.run.batch import THREAD_VARIABLES, threads_per_worker
+
+        self.logs.mkdir(parents=True, exist_ok=True)
+        port = self.address.rsplit(":", 1)[1]
+        env = dict(os.environ)
+        self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"], env)
+        threads = str(threads_per_worker(self.workers))
+        env.update({name: threads for name in THREAD_VARIABLES})  # as lot's own worker processes
+        self._start("worker", ["worker", self.address, "--nworkers", str(self.workers), "--nthreads", "1",
+                               "--no-dashboard", "--memory-limit", "0"], env)
+        with Client(self.address, timeout="60s") as client:
+            client.wait_for_workers(self.workers, timeout=120)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in reversed(self.processes):  # workers first, then the scheduler
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def bench_annual(tmp: Path, count: int) -> list[tuple]:
+    from diversification.inputs.samples import generate_seeded_territory
+    from diversification.run.batch import find_territories, run_batch
+
+    parent = tmp / "annuel"
+    for seed in range(1, count + 1):
+        generate_seeded_territory(seed, parent / f"graine-{seed:02d}")
+    territories = find_territories(parent)
+    floors = _trivial_floor(tmp)
+    floor = sorted(floors)[len(floors) // 2]
+    today = TODAY_SPEEDUP_2_WORKERS * 60 / floor  # territories a minute today, measured against the floor
+    rows = []
+    for label, options in (("lot, 2 processus", {"travailleurs": 2}),
+                           ("lot --executeur dask, dask scheduler + dask worker --nworkers 2", {"executeur": "dask"})):
+        _settle()
+        if options.get("executeur") == "dask":
+            with DaskCluster(2, tmp / "dask-journaux") as cluster:
+                start = time.perf_counter()
+                outcomes = run_batch(territories, 2025, reports_dir=tmp / "rapports-dask", scheduler=cluster.address,
+                                     **options)
+                elapsed = time.perf_counter() - start
+        else:
+            start = time.perf_counter()
+            outcomes = run_batch(territories, 2025, reports_dir=tmp / "rapports-lot", **options)
+            elapsed = time.perf_counter() - start
+        statuses = sorted({o.statut for o in outcomes})
+        per_minute = len(territories) * 60 / elapsed
+        print(f"(d) {label} : {len(territories)} territoires en {elapsed:.1f} s, {per_minute:.1f} territoires/min "
+              f"(statuts : {', '.join(statuses)})")
+        rows.append(_row("d", f"passe annuelle, {len(territories)} territoires générés (graines 1 à {count}), {label} : "
+                              f"{per_minute:.1f} territoires/min (statuts : {', '.join(statuses)})", [elapsed],
+                         f"débit d'aujourd'hui {TODAY_SPEEDUP_2_WORKERS} × 60 / plancher de (a) = {today:.1f} "
+                         f"territoires/min", floors, "débit ≥ 2 × aujourd'hui",
+                         lambda t, f: (len(territories) * 60 / t) / (TODAY_SPEEDUP_2_WORKERS * 60 / f),
+                         lambda r: r >= 2.0))
+    return rows
+
+
 def generate_decp(path: Path, rows: int) -> None:
     """Deterministic national export (decp-processing columns): ~250 bytes a row."""
     import numpy as np
@@ -248,7 +359,10 @@ def bench_decp(tmp: Path, rows: int) -> list[tuple]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seulement", default="etude,lot,decp")
+    parser.add_argument("--seulement", default="etude,lot,annuel,decp",
+                        help="mesures à lancer, séparées par des virgules : etude, lot, annuel, decp")
+    parser.add_argument("--territoires", type=int, default=20,
+                        help="nombre de territoires générés pour la passe annuelle (au moins 20 pour la mesure d'usage)")
     parser.add_argument("--lignes", type=int, default=1_500_000)
     parser.add_argument("--generer", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -263,6 +377,8 @@ def main() -> None:
             rows += bench_study(tmp)
         if "lot" in chosen:
             rows += bench_batch(tmp)
+        if "annuel" in chosen:
+            rows += bench_annual(tmp, args.territoires)
         if "decp" in chosen:
             rows += bench_decp(tmp, args.lignes)
     RESULTS.mkdir(exist_ok=True)

@@ -300,3 +300,47 @@ def test_raw_structures_are_an_excel_file_with_numeric_sirets(generated):
     assert all(isinstance(r[0], int) for r in rows[1:])
     assert not luhn_ok(str(rows[5][0]))  # the documented bad key, sheet row 6
     assert sum(luhn_ok(str(r[0])) for r in rows[1:]) == len(rows) - 2
+
+
+# --- territories drawn from a seed (batch benchmark) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("graines")
+    for seed in (7, 8):
+        samples.generate_seeded_territory(seed, root / f"graine-{seed}")
+    return root
+
+
+def test_seeded_territory_is_byte_identical_for_one_seed(seeded, tmp_path):
+    again = samples.generate_seeded_territory(7, tmp_path / "graine-7")
+    first, second = _files(seeded / "graine-7"), _files(again)
+    assert list(first) == list(second)
+    assert len(first) == 8  # territoire.yaml and the 7 input files of metropole-exemple
+    for name, content in first.items():
+        assert second[name] == content, name
+
+
+def test_two_seeds_draw_different_valid_territories(seeded):
+    from diversification.inputs.loading import load_territory
+
+    loaded = {}
+    for seed in (7, 8):
+        folder = seeded / f"graine-{seed}"
+        data = load_territory(folder, salt=b"sel-de-test-16-octets")
+        assert data.config.identifiant == f"genere-{seed}"
+        assert data.config.nom == f"Territoire généré (graine {seed})"
+        for key, result in data.inputs.items():
+            assert result.status == "chargée", (seed, key, result.status)
+            assert len(result.table) > 0, (seed, key)
+        loaded[seed] = data
+    first, second = _files(seeded / "graine-7"), _files(seeded / "graine-8")
+    assert list(first) == list(second)
+    assert all(first[name] != second[name] for name in first), [n for n in first if first[n] == second[n]]
+    assert not loaded[7].table("suivi_clauses").equals(loaded[8].table("suivi_clauses"))
+
+
+def test_negative_seed_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="Graine"):
+        samples.generate_seeded_territory(-1, tmp_path)

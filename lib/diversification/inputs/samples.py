@@ -1172,8 +1172,9 @@ BRUTS_COMMUNES = {
 }
 
 
-def _generate_metropole(target: Path) -> None:
-    rng = np.random.default_rng(SEEDS["metropole-exemple"])
+def _generate_metropole(target: Path, *, seed: int = SEEDS["metropole-exemple"],
+                        identifiant: str = "metropole-exemple", nom: str = "Métropole Exemple") -> None:
+    rng = np.random.default_rng(seed)
     sirets: dict = {}
     buyers = _make_buyers(rng, sirets, [
         ("Métropole de Valmont", "collectivite", "MET", True, {"travaux": 90000, "services": 40000, "fournitures": 40000}),
@@ -1236,7 +1237,7 @@ def _generate_metropole(target: Path) -> None:
 
     _write_dict_csv(target / "structures_inclusives.csv", STRUCTURES_COLUMNS, _structures(world, 46, "99"))
     _write_text(target / "territoire.yaml", _config_yaml(
-        nom="Métropole Exemple", identifiant="metropole-exemple", annee=study_year, communes=METRO_COMMUNES,
+        nom=nom, identifiant=identifiant, annee=study_year, communes=METRO_COMMUNES,
         departements=["99"], buyers=buyers, priorites=["informatique_numerique", "restauration"],
         fichiers={
             "suivi_clauses": "suivi_clauses.csv", "demandeurs_emploi": "demandeurs_emploi.csv",
@@ -1522,6 +1523,25 @@ def generate_territory(name: str, target_dir: Path) -> Path:
     folder = Path(target_dir) / name
     folder.mkdir(parents=True, exist_ok=True)
     _GENERATORS[name](folder)
+    return folder
+
+
+def generate_seeded_territory(seed: int, folder: Path) -> Path:
+    """Write into ``folder`` a fictional territory drawn from ``seed`` and return that folder.
+
+    The territory has the layout and every input of ``metropole-exemple`` (five years of follow-up,
+    DECP in both formats, planned purchases, job seekers, BMO workbook, inclusive structures), its
+    figures drawn from ``numpy.random.default_rng(seed)``: the same seed writes the same bytes, two
+    seeds write different figures. Its ``identifiant`` is ``genere-<seed>`` (one reports folder per
+    seed, so that a batch of generated territories passes ``lot``'s check of distinct identifiers).
+    Used by the batch benchmark (``benchmarks/bench.py``).
+    """
+    seed = int(seed)
+    if seed < 0:
+        raise ValueError(f"Graine « {seed} » refusée : un entier positif ou nul est attendu.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _generate_metropole(folder, seed=seed, identifiant=f"genere-{seed}", nom=f"Territoire généré (graine {seed})")
     return folder
 
 

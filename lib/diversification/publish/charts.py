@@ -33,7 +33,7 @@ class Chart:
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        self.figure.savefig(buffer, format="png", dpi=100)  # laid out when drawn: no second draw for a tight box
         return buffer.getvalue()
 
 
