@@ -317,7 +317,9 @@ def test_seeded_territory_is_byte_identical_for_one_seed(seeded, tmp_path):
     again = samples.generate_seeded_territory(7, tmp_path / "graine-7")
     first, second = _files(seeded / "graine-7"), _files(again)
     assert list(first) == list(second)
-    assert len(first) == 8  # territoire.yaml and the 7 input files of metropole-exemple
+    # territoire.yaml, the 7 input files of metropole-exemple and its generated national DECP file (peers)
+    assert len(first) == 9
+    assert "national/decp_national_exemple.csv" in first
     for name, content in first.items():
         assert second[name] == content, name
 
