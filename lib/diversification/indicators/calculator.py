@@ -5,8 +5,10 @@ The calculator starts from the default inputs of the first targeted contract
 (:attr:`Calculator.result`) is exactly the batch result of that contract in
 ``volumes_insertion``. Under papermill or nbval the widgets are displayed but
 nobody moves them: every value computed or written comes from the defaults.
-Moving a widget only refreshes the result table under the widgets; nothing is
-written to the run.
+Moving a widget only refreshes the result table under the widgets. The calculator itself writes
+nothing: the « Retenir ce volume » button (:func:`diversification.publish.widgets.calculator_retainer`)
+pins the changed inputs (:meth:`Calculator.changed_inputs`) as a hand choice in ``territoire.yaml``,
+read by the next run (:mod:`diversification.inputs.hand_choices`).
 """
 
 from __future__ import annotations
