@@ -719,23 +719,23 @@ class PdfResult:
 
 
 def write_pdf(html: str, run_dir: str | Path, folder: str = REPORT_DIR, name: str = PDF_NAME, *,
-              what: str = "du rapport", again: str = "l'étude") -> PdfResult:
+              what: str = "du rapport", again: str = "l'étude", kind: str = "rapport") -> PdfResult:
     """``<folder>/<name>`` (``rapport.pdf``) of the run printed by WeasyPrint through the gate, or a text file
-    (``PDF_NON_PRODUIT.txt`` for the report) saying why (French)."""
+    (``PDF_NON_PRODUIT.txt`` for the report) saying why (French); ``kind``: the nature the gate records."""
     no_pdf = NO_PDF_NAME if name == PDF_NAME else f"{Path(name).stem}_{NO_PDF_NAME}"
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library missing
         reason = f"WeasyPrint ou ses bibliothèques système sont absents ({type(exc).__name__} : {exc})"
         text = NO_PDF_TEXT.format(what=what, reason=reason, html=f"{Path(name).stem}.html", again=again)
-        gate.write_text(run_dir, f"{folder}/{no_pdf}", text, kind="rapport")
+        gate.write_text(run_dir, f"{folder}/{no_pdf}", text, kind=kind)
         return PdfResult(None, f"PDF non produit : {reason}. Le fichier HTML est produit.")
     stale = Path(run_dir) / folder / no_pdf
     if stale.exists():
         stale.unlink()
     path = gate.write_with(run_dir, f"{folder}/{name}",
                            lambda target: HTML(string=html, base_url=str(target.parent)).write_pdf(str(target)),
-                           kind="rapport")
+                           kind=kind)
     return PdfResult(path, f"PDF produit : {path.name}.")
 
 
