@@ -185,6 +185,14 @@ def test_the_pdfs_have_pages(guides, territory):
         assert len(reader.pages) >= 3, name
         first = " ".join((reader.pages[0].extract_text() or "").split())
         assert ("Guide du formateur" if name == "guide_formateur" else "Fiche de l'apprenant") in first
+    # the gate's ledger of the run records the four files as training documents, not as the report
+    from diversification.publish import gate
+
+    ledger = [json.loads(line) for line in (guides[territory] / gate.LEDGER_NAME).read_text(encoding="utf-8").split("\n")
+              if line]
+    natures = {entry["fichier"]: entry["nature"] for entry in ledger if entry["fichier"].startswith("formation/")}
+    assert natures == {f"formation/{n}.{e}": "formation" for n in ("guide_formateur", "fiche_apprenant")
+                       for e in ("html", "pdf")}
 
 
 def test_a_run_not_finished_or_a_bad_folder_is_refused_in_french(guides, tmp_path):

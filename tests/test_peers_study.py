@@ -45,6 +45,25 @@ def test_report_block_shows_rank_median_and_example_from_the_published_tables(pu
     assert block["chart"]["png"] and block["chart"]["alt"].endswith("parmi ses pairs")
 
 
+def test_report_workbook_has_the_peers_sheet_with_numbers_as_numbers(published, tmp_path):
+    import openpyxl
+
+    path = report.write_workbook(published, tmp_path / "rapport.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Parmi les pairs"]
+    rows = list(book["Parmi les pairs"].iter_rows(values_only=True))
+    header = rows[0]
+    cleaning = dict(zip(header, next(r for r in rows[1:] if r[0] == "Nettoyage des locaux")))
+    # cleaning: 01 → 0.1, 02 → 1/3, 03 → 0.5, 04 → 0 (the block's test above): numbers, not text
+    assert cleaning["Part du territoire"] == pytest.approx(0.1)
+    assert cleaning["Médiane des pairs"] == pytest.approx((0.1 + 1 / 3) / 2)
+    assert cleaning["Écart à la médiane (points)"] == pytest.approx(-11.67, abs=0.01)
+    assert cleaning["Rang national"] == "3ᵉ sur 4"
+    assert cleaning["Exemple parmi les pairs"].startswith("Département 03 (50,0")
+    cell = book["Parmi les pairs"].cell(row=2, column=header.index("Part du territoire") + 1)
+    assert cell.number_format == "0.0%"
+
+
 def test_report_block_says_no_data_for_a_segment_the_territory_has_no_contract_in():
     placed = peers.attach_departments(national_fixture())
     tables = peers.section_tables(peers.department_segment_indicators(placed), peers.buyer_segment_indicators(placed, 3),
@@ -96,6 +115,9 @@ def test_sample_territories_show_their_real_ranks_in_the_report(sample_runs, tmp
     table = pd.read_parquet(run / "tables" / f"{peers.TABLE_NAME}.parquet").set_index("segment")
     html = (run / "rapport" / "rapport.html").read_text(encoding="utf-8")
     assert "<h3>Le territoire parmi ses pairs</h3>" in html
+    import openpyxl
+
+    assert "Parmi les pairs" in openpyxl.load_workbook(run / "rapport" / "rapport.xlsx").sheetnames
     cfg = load_config(TERRITOIRES_DIR / name)
     found = peer_cache.national_peer_indicators(cfg.national_decp, tmp_path)  # recomputed, in a fresh cache
     ranked = table.dropna(subset=["rang"])

@@ -719,23 +719,23 @@ class PdfResult:
 
 
 def write_pdf(html: str, run_dir: str | Path, folder: str = REPORT_DIR, name: str = PDF_NAME, *,
-              what: str = "du rapport", again: str = "l'étude") -> PdfResult:
+              what: str = "du rapport", again: str = "l'étude", kind: str = "rapport") -> PdfResult:
     """``<folder>/<name>`` (``rapport.pdf``) of the run printed by WeasyPrint through the gate, or a text file
-    (``PDF_NON_PRODUIT.txt`` for the report) saying why (French)."""
+    (``PDF_NON_PRODUIT.txt`` for the report) saying why (French); ``kind``: the nature the gate records."""
     no_pdf = NO_PDF_NAME if name == PDF_NAME else f"{Path(name).stem}_{NO_PDF_NAME}"
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango or another system library missing
         reason = f"WeasyPrint ou ses bibliothèques système sont absents ({type(exc).__name__} : {exc})"
         text = NO_PDF_TEXT.format(what=what, reason=reason, html=f"{Path(name).stem}.html", again=again)
-        gate.write_text(run_dir, f"{folder}/{no_pdf}", text, kind="rapport")
+        gate.write_text(run_dir, f"{folder}/{no_pdf}", text, kind=kind)
         return PdfResult(None, f"PDF non produit : {reason}. Le fichier HTML est produit.")
     stale = Path(run_dir) / folder / no_pdf
     if stale.exists():
         stale.unlink()
     path = gate.write_with(run_dir, f"{folder}/{name}",
                            lambda target: HTML(string=html, base_url=str(target.parent)).write_pdf(str(target)),
-                           kind="rapport")
+                           kind=kind)
     return PdfResult(path, f"PDF produit : {path.name}.")
 
 
@@ -785,7 +785,34 @@ def workbook_sheets(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataF
             sheet = workbook_sheet_name(spec)
             sheets[sheet] = out
             formats[sheet] = kinds
+    peers_table = tables.get(peers.TABLE_NAME)
+    if peers_table is not None and len(peers_table):
+        sheet = sheet_names().get(peers.TABLE_NAME) or peers.SECTION_TITLE
+        sheets[sheet], formats[sheet] = peers_sheet(peers_table)
     return sheets, formats
+
+
+#: The sheet of the peers' table (phase 03): column of ``pairs_segments`` → (French header, Excel kind).
+_PEERS_SHEET = {"libelle": ("Segment", "texte"), "nb_marches": ("Marchés du territoire", "entier"),
+                "valeur": ("Part du territoire", "pourcent"), "mediane_pairs": ("Médiane des pairs", "pourcent"),
+                "q1_pairs": ("Premier quartile des pairs", "pourcent"),
+                "q3_pairs": ("Troisième quartile des pairs", "pourcent"),
+                "ecart_mediane_points": ("Écart à la médiane (points)", "points")}
+
+
+def peers_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The peers' table of phase 03 as a sheet of rapport.xlsx: numbers kept as numbers (shares as Excel
+    percents), the ranks as the report writes them (« 3ᵉ sur 4 »), the leading peer and its buyer; a value the
+    national file cannot give stays an empty cell."""
+    out = pd.DataFrame({label: table[column].reset_index(drop=True) for column, (label, _kind) in _PEERS_SHEET.items()
+                        if column in table.columns})
+    out["Rang national"] = [formatting.rank(r, n) for r, n in zip(table["rang"], table["nb_departements"])]
+    out["Rang parmi les pairs"] = [formatting.rank(r, n)
+                                   for r, n in zip(table["rang_pairs"], table["nb_pairs_classes"])]
+    out["Exemple parmi les pairs"] = [peers.example_text(row) for row in table.itertuples(index=False)]
+    kinds = {label: _EXCEL_KINDS[kind] for column, (label, kind) in _PEERS_SHEET.items()
+             if kind in _EXCEL_KINDS and label in out.columns}
+    return out, kinds
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], run_dir: str | Path, relpath: str = f"{REPORT_DIR}/{XLSX_NAME}") -> Path:

@@ -65,7 +65,7 @@ def write_guide(run_dir: str | Path, context: dict, folder: str = GUIDE_DIR) -> 
         html = render(f"{name}.html", context)
         files.append(gate.write_text(run_dir, f"{folder}/{name}.html", html, kind="formation"))
         pdf = report.write_pdf(html, run_dir, folder, f"{name}.pdf", what=what,
-                               again="diversification formation")
+                               again="diversification formation", kind="formation")
         if pdf.path:
             files.append(pdf.path)
         messages.append(pdf.message)
