@@ -66,11 +66,21 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     assert len(texts) == 11
     assert "Territoire rural exemple" in texts["05_argumentaire"]  # the argument sheet names the territory
     assert not any("Métropole Exemple" in t for t in texts.values())
-    # issue 19.6: the tables of notebooks 04 and 05 have the report's column headers
-    for name in ("04_secteurs_prioritaires", "05_argumentaire"):
+    # issue 19.6: the tables of these notebooks have the report's column headers
+    for name in ("00_controle_donnees", "01_etat_des_lieux", "02_besoins_emploi_insertion", "03_besoins_economiques",
+                 "04_secteurs_prioritaires", "05_argumentaire"):
         assert len(headers[name]) > 10
         assert raw_headers(headers[name]) == [], name
     assert {"Rang", "Segment", "Robustesse", "Note : offre inclusive", "Public"} <= set(headers["04_secteurs_prioritaires"])
+    assert {"Lignes acceptées", "Fichiers", "Motif", "Marchés publiés (DECP)", "Segment d'achat", "Valeurs admises"} \
+        <= set(headers["00_controle_donnees"])
+    assert {"Heures prévues", "Taux de réalisation", "Part des heures dans le BTP et le nettoyage", "Modalité", "Condition"} \
+        <= set(headers["01_etat_des_lieux"])
+    assert {"Public", "Indice de représentation", "Sous-représentation", "Code ROME", "Métiers (ROME)"} \
+        <= set(headers["02_besoins_emploi_insertion"])
+    assert {"Marchés avec considération sociale", "Part des marchés avec considération sociale", "Nature de l'achat",
+            "Référence nationale", "Code métier BMO", "Projets de recrutement", "Médiane des pairs"} \
+        <= set(headers["03_besoins_economiques"])
     # nothing was written next to the notebooks (exploration), no run folder made
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
 

@@ -84,7 +84,9 @@ def test_by_segment_and_note():
     # nettoyage: 50 + 1000 = 1050 ; gros œuvre: 100 + 300 = 400 → nettoyage first
     assert table["segment"].tolist() == ["nettoyage_locaux", "btp_gros_oeuvre"]
     assert table.loc[1, "part_nb"] == pytest.approx(1 / 3)  # gros œuvre: 1 oui / 3 known
-    assert "1 marché(s) sur 5" in P.unknown_status_note(decp_fixture())
+    note = P.unknown_status_note(decp_fixture())
+    assert "1 marché(s) sur 5" in note
+    assert note.endswith("(colonne « Marchés à considération sociale inconnue »).")  # the label the notebook shows
 
 
 def test_compare_with_references():

@@ -25,7 +25,7 @@ cells = [
     code("""from IPython.display import Markdown, display
 
 from diversification.inputs import quality, schemas
-from diversification.publish import documents
+from diversification.publish import documents, report
 
 controle = quality.check_territory(territoire, annee)"""),
     md("""## 1. Ce qui a été lu, accepté et rejeté
@@ -33,17 +33,17 @@ controle = quality.check_territory(territoire, annee)"""),
 Pour chaque entrée : le ou les fichiers lus, le statut (`chargée`, `absente`, `illisible`), les lignes lues, acceptées et rejetées, les doublons retirés et les valeurs signalées (ligne conservée mais valeur à vérifier : SIRET dont la clé est fausse, montant aberrant exclu des totaux…)."""),
     code("""# NBVAL_CHECK_OUTPUT
 print(quality.key_figures(controle))""", metadata={"keep_output": True}),
-    code("""controle.synthese"""),
+    code("""report.labelled(controle.synthese, "controle_synthese")"""),
     md("""## 2. Pourquoi des lignes ont été écartées
 
 Nombre de lignes rejetées ou de valeurs signalées, par entrée, colonne et motif. Le détail ligne par ligne est dans `prive/rejets.csv` (il peut citer des valeurs personnelles : il reste dans l'espace privé du run)."""),
-    code("""controle.motifs"""),
+    code("""report.labelled(controle.motifs, "controle_motifs_rejet")"""),
     md("""## 3. Couverture
 
 Les années présentes dans chaque entrée, les acheteurs partenaires de la configuration et les segments d'achat couverts. Un acheteur partenaire sans marché publié, ou une année étudiée absente du suivi, limite les analyses suivantes."""),
-    code("""controle.annees"""),
-    code("""controle.acheteurs"""),
-    code("""controle.segments"""),
+    code("""report.labelled(controle.annees, "controle_couverture_annees")"""),
+    code("""report.labelled(controle.acheteurs, "controle_couverture_acheteurs")"""),
+    code("""report.labelled(controle.segments, "controle_couverture_segments")"""),
     md("""## 4. Avertissements"""),
     code("""display(Markdown(quality.warnings_markdown(controle)))"""),
     md("""## 5. Écriture dans le dossier du run
@@ -54,7 +54,7 @@ print(f"{len(ecrits)} fichier(s) écrit(s) dans le dossier du run." if dossier_r
     md("""## Pour aller plus loin : le format attendu du suivi des clauses
 
 Le dictionnaire des colonnes ci-dessous sert aussi aux messages d'erreur. Les autres entrées ont chacune le leur, avec les mêmes rubriques."""),
-    code("""schemas.data_dictionary(schemas.SUIVI_CLAUSES)"""),
+    code("""report.labelled(schemas.data_dictionary(schemas.SUIVI_CLAUSES))"""),
     *exercise_cells(md, code, "00", "controle.synthese"),
 ]
 nb.cells = cells

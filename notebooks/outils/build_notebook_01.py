@@ -25,7 +25,7 @@ cells = [
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import concentration, demand, findings, profiles
-from diversification.publish import charts
+from diversification.publish import charts, report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -36,18 +36,18 @@ demandeurs = etude.table("demandeurs_emploi")"""),
 
 Pour l'année étudiée : le nombre de participants (personnes distinctes), les heures prévues, les heures réalisées, le taux de réalisation et la part de chaque segment dans les heures réalisées. Le facilitateur y lit sur quels segments repose aujourd'hui le dispositif ; la Fiche C1 constate qu'il s'agit le plus souvent du BTP et du nettoyage."""),
     code("""heures_segment = concentration.hours_table(suivi, "segment", etude.threshold, annee=annee)
-heures_segment.for_display()"""),
+report.labelled(heures_segment.for_display(), "etat_des_lieux_heures_segment")"""),
     code("""Markdown(heures_segment.rule)"""),
     code("""charts.hours_by_segment(heures_segment)"""),
     md("""## 2. Les heures par année, par acheteur et par entreprise
 
 L'évolution des volumes d'une année sur l'autre, puis, pour l'année étudiée, les acheteurs qui portent les clauses et les entreprises qui réalisent les heures. Une forte dépendance à quelques entreprises fragilise le dispositif (Fiche C1 : « rééquilibrer le portage économique »)."""),
     code("""heures_annee = concentration.hours_table(suivi, "annee", etude.threshold)
-heures_annee.for_display()"""),
+report.labelled(heures_annee.for_display(), "etat_des_lieux_heures_annee")"""),
     code("""heures_acheteur = concentration.hours_table(suivi, "acheteur", etude.threshold, annee=annee)
-heures_acheteur.for_display()"""),
+report.labelled(heures_acheteur.for_display(), "etat_des_lieux_heures_acheteur")"""),
     code("""heures_entreprise = concentration.hours_table(suivi, "entreprise", etude.threshold, annee=annee)
-heures_entreprise.for_display().head(10)"""),
+report.labelled(heures_entreprise.for_display().head(10), "etat_des_lieux_heures_entreprise")"""),
     md("""## 3. Concentration des heures
 
 Quatre mesures, reprises telles quelles dans le rapport d'étude :
@@ -59,10 +59,10 @@ Quatre mesures, reprises telles quelles dans le rapport d'étude :
 
 Un indicateur sans signification (un seul segment, cinq entreprises ou moins) n'est pas calculé : la raison est donnée."""),
     code("""indicateurs = concentration.concentration_indicators(suivi, annee=annee)
-concentration.indicators_for_display(indicateurs)"""),
+report.labelled(concentration.indicators_for_display(indicateurs), "etat_des_lieux_indicateurs")"""),
     md("""### Évolution sur les années du suivi"""),
     code("""tendance = concentration.concentration_trend(suivi)
-tendance"""),
+report.labelled(tendance, "etat_des_lieux_tendance")"""),
     code("""Markdown(concentration.trend_markdown(tendance))"""),
     code("""charts.concentration_trend(tendance)"""),
     md("""## 4. Profil des bénéficiaires et des demandeurs d'emploi
@@ -70,7 +70,7 @@ tendance"""),
 Pour chaque caractéristique (sexe, âge, qualification, RQTH, QPV, statut), la part des participants de l'année et celle des demandeurs d'emploi du territoire, et l'écart en points. Un écart fortement négatif signale un public que les clauses atteignent peu. Le statut d'éligibilité n'a pas d'équivalent dans l'extraction des demandeurs d'emploi."""),
     code("""Markdown(profiles.profile_note(suivi, annee))"""),
     code("""profil = profiles.profile_table(suivi, demandeurs, annee, etude.threshold)
-profil.for_display()"""),
+report.labelled(profil.for_display(), "etat_des_lieux_profil")"""),
     code("""Markdown(profil.rule)"""),
     code("""charts.participant_profile(profil, "Sexe")"""),
     code("""charts.participant_profile(profil, "Niveau de qualification")"""),
@@ -83,7 +83,7 @@ Les indices de représentation (part d'un public parmi les participants ÷ sa pa
 tous_indicateurs = findings.combine_indicators(indicateurs, demand.representation_indicators(representation))
 axes = findings.evaluate_rules(tous_indicateurs)
 Markdown(findings.findings_markdown(axes))"""),
-    code("""findings.rules_for_display()"""),
+    code("""report.labelled(findings.rules_for_display(), "regles_axes_progres")"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(findings.key_figures(tous_indicateurs, axes))""", metadata={"keep_output": True}),
     md("""## 6. Écriture dans le dossier du run

@@ -24,7 +24,7 @@ cells = [
 
 from diversification.decisions import registry
 from diversification.indicators import demand
-from diversification.publish import charts
+from diversification.publish import charts, report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -39,32 +39,32 @@ Le nombre de demandeurs d'emploi de chaque public et sa part dans l'ensemble des
 
 Si les demandeurs d'emploi viennent d'un tableau publié (France Travail, Dares) plutôt que d'une extraction qui croise les critères, chaque public est compté sur les lignes de son propre critère (lignes « Ensemble » ailleurs). Un public dont le critère manque au fichier (RQTH, RSA, QPV, niveau de diplôme…) ou qui croise deux critères non croisés dans le fichier (jeunes diplômés : âge et diplôme) est **non mesurable** : son effectif reste vide, la colonne `explication` dit pourquoi, et il n'est jamais compté zéro."""),
     code("""demande_publics = demand.protect_counts(demand.demand_by_public(demandeurs, annee), "demandeurs", etude.threshold, ["part_demandeurs"], total=False)
-demande_publics.for_display()"""),
+report.labelled(demande_publics.for_display(), "besoins_emploi_representation")"""),
     md("""### Par métier recherché
 
 Les quinze métiers (codes ROME) les plus recherchés par les demandeurs d'emploi du territoire."""),
     code("""demande_metiers = demand.protect_counts(demand.demand_by_rome(demandeurs, annee, top=15), "demandeurs", etude.threshold, ["part_demandeurs"])
-demande_metiers.for_display()"""),
+report.labelled(demande_metiers.for_display(), "besoins_emploi_demande_metiers")"""),
     code("""Markdown(demande_metiers.rule)"""),
     md("""## 2. Représentation des publics parmi les participants
 
 **Indice de représentation** = part du public parmi les participants de l'année ÷ part du public parmi les demandeurs d'emploi. Un indice de 1 signifie que les clauses atteignent ce public autant que la demande d'emploi le laisse attendre ; en dessous de 1, le public est sous-représenté. Les participants sont repérés par la « Règle dans le suivi des clauses » de `publics.csv`, chacun compté une fois."""),
     code("""Markdown(demand.population_note(suivi, annee) or "Effectif de participants suffisant pour comparer les parts.")"""),
     code("""representation = demand.representation_table(suivi, demandeurs, annee, etude.threshold)
-representation"""),
+report.labelled(representation, "besoins_emploi_representation")"""),
     code("""charts.representation(representation)"""),
     md("""## 3. Publics prioritaires (décision)
 
 Le score ordonne les publics : (1 − indice) × poids, nul pour un public qui n'est pas sous-représenté. Les effectifs, parts, indices et scores couverts par le secret statistique sont masqués ; la décision (rang, retenu) reste affichée."""),
     code("""Markdown(demand.retention_rule(seuil_indice))"""),
     code("""decision = registry.priority_publics(etude, seuil_indice=seuil_indice)
-decision"""),
+report.labelled(decision, "besoins_emploi_representation")"""),
     code("""Markdown(demand.decision_markdown(decision))"""),
     md("""## 4. Les métiers recherchés par les publics prioritaires, par segment d'achat
 
 Pour chaque segment : combien de demandeurs d'emploi des publics retenus recherchent l'un de ses métiers (codes ROME de `segments.csv`), et les trois métiers qui en regroupent le plus. Un segment où ces demandeurs sont nombreux est une piste de diversification : une clause y crée des heures sur des métiers que ces publics recherchent. Un même métier peut relever de plusieurs segments : la colonne ne s'additionne pas."""),
     code("""segments_publics = demand.segments_table(demandeurs, annee, decision, etude.threshold)
-segments_publics.for_display()"""),
+report.labelled(segments_publics.for_display(), "besoins_emploi_segments")"""),
     code("""Markdown(segments_publics.rule)"""),
     code("""charts.jobseekers_by_segment(segments_publics)"""),
     code("""# NBVAL_CHECK_OUTPUT

@@ -23,6 +23,7 @@ cells = [
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import purchases
+from diversification.publish import report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -32,28 +33,28 @@ acheteurs = etude.config.acheteurs"""),
 
 Nombre de marchés, montant (montants jugés valides seulement, après modifications) et part des marchés qui portent une **considération sociale** : clause sociale, critère social d'attribution ou marché réservé. Les acheteurs partenaires de la configuration viennent d'abord ; les autres acheteurs publiés dans les DECP du territoire sont regroupés."""),
     code("""display(Markdown(purchases.unknown_status_note(decp)))"""),
-    code("""purchases.purchases_by_buyer(decp, acheteurs)"""),
+    code("""report.labelled(purchases.purchases_by_buyer(decp, acheteurs))"""),
     md("""## 2. Le territoire au regard des références nationales
 
 Les parts du territoire à côté des repères nationaux : recensements de l'OECP (part des marchés de 90 000 € HT et plus avec une clause sociale : en nombre et en montant en 2019, en nombre en 2023, dernier recensement avant le passage aux données essentielles) et objectif du PNAD 2022-2025 (30 % des contrats avec au moins une considération sociale en 2025). La mesure du territoire compte toutes les considérations sociales (clause, critère, marché réservé) : elle est un peu plus large que la clause seule de l'OECP."""),
-    code("""purchases.compare_with_references(decp, acheteurs)"""),
+    code("""report.labelled(purchases.compare_with_references(decp, acheteurs))"""),
     md("""## 3. Par segment d'achat
 
 Les segments où la considération sociale est rare alors que les volumes sont importants sont des pistes de diversification."""),
     code("""par_segment = purchases.purchases_by_segment(decp, acheteurs)
-par_segment"""),
+report.labelled(par_segment, "segments")"""),
     code("""figure, donnees_figure = purchases.chart_social_share(par_segment)
 figure"""),
     md("""### Détail par acheteur, segment, nature et année
 
 La table complète, pour retrouver un acheteur ou une année (les années anciennes au format DECP 2019 ont souvent une considération sociale « inconnue »)."""),
-    code("""purchases.past_purchases(decp, acheteurs)"""),
+    code("""report.labelled(purchases.past_purchases(decp, acheteurs))"""),
     md("""## 4. Les achats prévus
 
 La programmation des acheteurs partenaires, par segment (déduit du code CPV) et par acheteur : ce sont les marchés sur lesquels une clause peut encore être prévue."""),
     code("""achats_prevus = purchases.study_planned(etude)
 display(Markdown(purchases.planned_note(achats_prevus, etude)))"""),
-    code("""purchases.planned_by_segment(achats_prevus) if achats_prevus is not None else None"""),
+    code("""report.labelled(purchases.planned_by_segment(achats_prevus), "segments") if achats_prevus is not None else None"""),
     md("""## 5. Métiers en tension et métiers de la transition écologique
 
 Les projets de recrutement de l'enquête BMO, rattachés aux segments par la table FAP → ROME → segment (nomenclature FAP 2009 ou FAP 2021 selon l'enquête, tables de passage de la DARES) ; les métiers que la table ne rattache à aucun segment sont listés à part, jamais écartés en silence. Un segment dont les métiers recrutent difficilement intéresse les entreprises : la clause y répond à un besoin. Les valeurs sous secret statistique (« * ») restent manquantes."""),
@@ -62,10 +63,10 @@ display(Markdown(purchases.study_tension_note(metiers, etude)))
 sans_segment = purchases.unmatched_trades(metiers)
 if len(sans_segment):  # trades left out of the table by segment: shown, and kept in the run
     etude.publish("metiers_bmo_sans_segment", sans_segment)
-    display(sans_segment)"""),
+    display(report.labelled(sans_segment, "metiers_bmo_sans_segment"))"""),
     code("""opportunites = purchases.segment_opportunities(metiers)
 etude.publish("opportunites_segments", opportunites)
-opportunites"""),
+report.labelled(opportunites, "opportunites_segments")"""),
     code("""figure_opportunites, donnees_opportunites = purchases.chart_opportunities(opportunites)
 figure_opportunites"""),
     md("""## 6. Le territoire parmi ses pairs

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from diversification.inputs import formatting
-from diversification.inputs.referentiels import FAP_NOMENCLATURES, load_referentiel
+from diversification.inputs.referentiels import FAP_NOMENCLATURES, column_labels, load_referentiel
 from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
 from diversification.inputs.siret import normalize_siret
 
@@ -173,7 +173,7 @@ def unknown_status_note(decp: pd.DataFrame) -> str:
     return (
         f"{n_unknown} marché(s) sur {n} (format DECP 2019, sans champ « considérations sociales ») ont une "
         "considération sociale **inconnue** : ils sont exclus du dénominateur des parts et comptés à part "
-        "(colonne `nb_inconnue`)."
+        f"(colonne « {column_labels()['nb_inconnue']} »)."
     )
 
 
