@@ -2,7 +2,7 @@
 
 Scanned: the Markdown cells of every notebook, each exercise's statement, and every sentence :func:`training.check`
 can print (what to do, wrong, right, unreadable, the answer — the texts of ``diversification corrige`` and of the
-trainer's answer key). The column headers of the tables notebooks 04 and 05 display are scanned in
+trainer's answer key). The column headers of the tables notebooks 04 to 09 display are scanned in
 ``tests/test_notebooks_opened_alone.py`` (the notebooks are executed there). A code identifier is a snake_case word,
 a dotted name that is not a file name (``arguments.sheets_table``), or a call (``f(``, ``()``). The names a
 facilitator types are admitted: the notebook parameters and the keys of ``territoire.yaml``.

@@ -54,23 +54,39 @@ def _headers(nb: nbformat.NotebookNode) -> list[str]:
     return [h for h in headers if h]
 
 
+def _repeated_headers(nb: nbformat.NotebookNode) -> list[str]:
+    """The headers shown twice in one header row of one table (a label must be unique within a table)."""
+    repeated = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            html = str(out.get("data", {}).get("text/html", ""))
+            for head in re.findall(r"<thead>(.*?)</thead>", html, flags=re.S):
+                for row in re.findall(r"<tr[^>]*>(.*?)</tr>", head, flags=re.S):
+                    cells = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", row, flags=re.S)]
+                    cells = [h for h in cells if h]
+                    repeated += sorted({h for h in cells if cells.count(h) > 1})
+    return repeated
+
+
 def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     monkeypatch.setenv(parameters.TERRITORY_VARIABLE, str(RURAL))
     monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    texts, headers = {}, {}
+    texts, headers, repeated = {}, {}, {}
     for source in NOTEBOOKS:
         nb = _run(source, folder)
-        texts[source.stem], headers[source.stem] = _text(nb), _headers(nb)
+        texts[source.stem], headers[source.stem], repeated[source.stem] = _text(nb), _headers(nb), _repeated_headers(nb)
     assert len(texts) == 11
     assert "Territoire rural exemple" in texts["05_argumentaire"]  # the argument sheet names the territory
     assert not any("Métropole Exemple" in t for t in texts.values())
     # issue 19.6: the tables of these notebooks have the report's column headers
     for name in ("00_controle_donnees", "01_etat_des_lieux", "02_besoins_emploi_insertion", "03_besoins_economiques",
-                 "04_secteurs_prioritaires", "05_argumentaire"):
+                 "04_secteurs_prioritaires", "05_argumentaire", "06_mobilisation_acheteurs",
+                 "07_partenariat_territorial", "08_volumes_insertion", "09_evaluation"):
         assert len(headers[name]) > 10
         assert raw_headers(headers[name]) == [], name
+        assert repeated[name] == [], name
     assert {"Rang", "Segment", "Robustesse", "Note : offre inclusive", "Public"} <= set(headers["04_secteurs_prioritaires"])
     assert {"Lignes acceptées", "Fichiers", "Motif", "Marchés publiés (DECP)", "Segment d'achat", "Valeurs admises"} \
         <= set(headers["00_controle_donnees"])
@@ -81,6 +97,20 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     assert {"Marchés avec considération sociale", "Part des marchés avec considération sociale", "Nature de l'achat",
             "Référence nationale", "Code métier BMO", "Projets de recrutement", "Médiane des pairs"} \
         <= set(headers["03_besoins_economiques"])
+    # 06-09: every header is a French label starting with a capital (no column id such as « nb_achats », « avant »)
+    for name in ("06_mobilisation_acheteurs", "07_partenariat_territorial", "08_volumes_insertion", "09_evaluation"):
+        assert [h for h in headers[name] if not h[0].isupper()] == [], name
+    assert {"SIRET de l'acheteur", "Origine du seuil", "Règle", "Nombre minimal de lots", "Achats prévus",
+            "Montant (€ HT)", "Point d'attention", "Montant estimé HT", "Provenance", "Acteur local"} \
+        <= set(headers["06_mobilisation_acheteurs"])
+    assert {"Rang", "Identifiant du segment", "Fédérations", "Structures inclusives locales", "Type d'acteur", "Rôle",
+            "Commune", "À contacter", "Début", "Fin", "Période"} <= set(headers["07_partenariat_territorial"])
+    assert {"Paramètre", "Unité", "Forme du marché", "Heures (méthode classique)", "Heures recommandées",
+            "Règle du volume recommandé", "Marchés sans volume recommandé", "Alerte", "Élément"} \
+        <= set(headers["08_volumes_insertion"])
+    assert {"Marché", "Heures prévues", "Taux de réalisation", "Part (IC 95 %)", "SIRET de l'entreprise",
+            "Nouvelle entreprise", "Taux de sorties positives", "IC 95 % bas", "Avant", "Après", "Évolution"} \
+        <= set(headers["09_evaluation"])
     # nothing was written next to the notebooks (exploration), no run folder made
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
 

@@ -24,6 +24,7 @@ nb.cells = [
 
 from diversification.publish import buyer_workbook
 from diversification.decisions import registry, screening
+from diversification.publish import report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -31,12 +32,12 @@ display(Markdown(screening.no_purchases_note(etude)))"""),
     md("""## 1. Les seuils d'examen
 
 Un achat prévu est examiné quand son montant estimé atteint le seuil de sa nature : celui de l'acheteur s'il en a fixé un, sinon celui du territoire, sinon le seuil par défaut du kit (hypothèse, voir `seuils.csv`). Aucun segment n'est écarté d'avance."""),
-    code("""screening.thresholds_table(etude.config.raw)"""),
+    code("""report.labelled(screening.thresholds_table(etude.config.raw), "seuils")"""),
     md("""## 2. Les règles de recommandation
 
 Les règles sont des données (`regles_recommandation.csv`, versionné) : la première règle, dans l'ordre, dont toutes les conditions sont remplies donne la recommandation. Inspirées de la logique du Marché de l'inclusion : beaucoup de structures locales peu dépendantes → réserver le marché ; plusieurs → réserver un lot ; au moins une → clause ; aucune → sourcing d'abord."""),
     code("""regles = screening.load_rules()
-regles[["regle_id", "ordre", "sous_seuil", "groupes_segment", "type_structures", "nb_structures_min", "nb_structures_max", "dependance_max", "duree_min_mois", "montant_min_ht", "lots_min", "recommandation"]]"""),
+report.labelled(regles[["regle_id", "ordre", "sous_seuil", "groupes_segment", "type_structures", "nb_structures_min", "nb_structures_max", "dependance_max", "duree_min_mois", "montant_min_ht", "lots_min", "recommandation"]], "regles_recommandation")"""),
     md("""## 3. Le repérage des achats prévus
 
 Pour chaque achat : le seuil appliqué, les structures inclusives locales du segment, la recommandation et les points d'attention (durée de moins de 2 mois, groupement probable, volumes incertains, exécution à distance, première clause de l'acheteur sur ce segment)."""),
@@ -45,20 +46,20 @@ screening.screening_for_display(reperage)"""),
     md("""### Décompte par recommandation
 
 Le nombre d'achats prévus par recommandation (clause, marché réservé, critère social, « non retenu »)."""),
-    code("""screening.recommendation_counts(reperage)"""),
-    code("""screening.flag_counts(reperage)"""),
+    code("""report.labelled(screening.recommendation_counts(reperage), "regles_recommandation")"""),
+    code("""report.labelled(screening.flag_counts(reperage))"""),
     md("""## 4. La décision : les marchés ciblés
 
 Sont retenus les achats pour lesquels une considération sociale est recommandée (clause d'insertion, marché ou lot réservé, critère social). Une liste épinglée dans `territoire.yaml` (`decisions_epinglees.marches_cibles`) l'emporte."""),
     code("""marches = registry.target_contracts(etude, reperage)
-marches[["id_achat", "acheteur_nom", "segment_libelle", "montant_estime_ht", "recommandation", "retenu", "origine"]]"""),
+report.labelled(marches[["id_achat", "acheteur_nom", "segment_libelle", "montant_estime_ht", "recommandation", "retenu", "origine"]], "decision_marches_cibles")"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(screening.key_figures(reperage, marches))""", metadata={"keep_output": True}),
     md("""## 5. Le sourcing
 
 Pour chaque achat retenu : les structures inclusives qui servent le segment et les titulaires des marchés passés du segment, les acteurs locaux d'abord (structure implantée dans un département du territoire, ou titulaire ayant exécuté un marché du segment sur le territoire : lieu d'exécution, pas siège)."""),
     code("""sourcing = screening.sourcing_study(etude, reperage)
-sourcing"""),
+report.labelled(sourcing, "decision_marches_cibles")"""),
     md("""## 6. Le classeur de la réunion avec les acheteurs
 
 La feuille « Acheteurs » (le nom de la feuille de chaque acheteur, son nom complet et son SIRET), une feuille par acheteur, « Acheteur 1 », « Acheteur 2 »… dans l'ordre de la configuration (achats, recommandation, motif, points d'attention, structures à contacter) et la feuille « Règles de recommandation », écrites dans `acheteurs/reunion_acheteurs.xlsx` du dossier du run. En exploration, rien n'est écrit."""),

@@ -34,15 +34,15 @@ Décision de la phase 04 (lue dans le dossier du run, ou recalculée avec les r�
     code("""decision = registry.priority_segments(etude)
 segments = partnership.retained_segments(decision)
 display(Markdown(partnership.no_segment_note(decision) or partnership.structures_note(etude) or "Segments retenus ci-dessous."))
-partnership.retained_table(decision)"""),
+report.labelled(partnership.retained_table(decision), "decision_segments_prioritaires")"""),
     md("""## 2. Qui mobiliser, segment par segment
 
 Nombre de fédérations professionnelles, d'organismes de formation et de partenaires emploi-insertion recensés par le référentiel du kit, et de structures inclusives du territoire capables d'intervenir. Un segment sans structure locale demande d'élargir le sourcing (départements voisins, réseau national)."""),
-    code("""partnership.partners_summary(segments, structures)"""),
+    code("""report.labelled(partnership.partners_summary(segments, structures), "segments")"""),
     md("""Le détail des acteurs sectoriels (référentiel national du kit, à compléter par les acteurs locaux) :"""),
-    code("""partnership.sector_actors(segments)"""),
+    code("""report.labelled(partnership.sector_actors(segments), "segments")"""),
     md("""Les structures inclusives locales (SIAE, entreprises adaptées, ESAT, GEIQ) par segment :"""),
-    code("""partnership.local_structures(structures, segments)"""),
+    code("""report.labelled(partnership.local_structures(structures, segments), "segments")"""),
     md("""## 3. Le plan d'actions
 
 Une ligne par segment et par étape : qui porte l'action (« Responsable »), quels partenaires y associer (« Partenaires »), lesquels contacter nommément et quand. Les étapes et leur calendrier viennent de `plan_actions_partenariat.csv` (hypothèses du kit, à adapter au calendrier réel des consultations)."""),

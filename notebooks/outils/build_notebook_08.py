@@ -25,7 +25,7 @@ nb.cells = [
 from diversification.indicators import calculator, hours
 from diversification.decisions import registry
 from diversification.inputs import hand_choices
-from diversification.publish import widgets
+from diversification.publish import report, widgets
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -43,7 +43,7 @@ display(Markdown(note_cibles))"""),
 **Méthode adaptée** (Fiche C1 II.d), pour les segments où la méthode classique trompe : accord-cadre → seul le **minimum garanti** compte dans l'estimation basse ; moyens humains estimés (ETP × mois × 151,67 h × part du travail qu'une recrue peut faire) ; remplacements de congés d'été (semaines × ETP × 35 h × part remplaçable). Ces deux dernières bases demandent des informations du sourcing : elles se règlent dans la calculatrice.
 
 **Volume recommandé** : l'estimation basse si elle atteint le minimum d'un emploi ; sinon ce minimum si l'estimation centrale l'atteint (à confirmer avec l'acheteur) ; sinon aucun volume (marché signalé). Les paramètres utilisés :"""),
-    code("""hours.parameters_table(parametres)"""),
+    code("""report.labelled(hours.parameters_table(parametres), "parametres_heures")"""),
     md("""## 3. Les volumes par marché
 
 Une ligne par marché ciblé : les trois estimations, le volume recommandé, la règle appliquée et les alertes."""),
@@ -51,20 +51,20 @@ Une ligne par marché ciblé : les trois estimations, le volume recommandé, la 
 registry.publish_hand_choices(etude, "volumes_insertion")
 volumes = hours.insertion_volumes(cibles, parametres, choix)
 etude.publish("volumes_insertion", volumes)
-volumes"""),
+report.labelled(volumes, "volumes_insertion")"""),
     md("""Totaux par segment : ce que l'expérimentation peut promettre, segment par segment."""),
-    code("""hours.volumes_summary(volumes)"""),
+    code("""report.labelled(hours.volumes_summary(volumes), "volumes_insertion")"""),
     md("""## 4. Les alertes à traiter avec l'acheteur
 
 Trop peu d'heures pour faire un emploi, durée trop courte, réponse en groupement probable, accord-cadre sans minimum connu, heures réalisées loin de l'acheteur."""),
-    code("""hours.warnings_table(volumes)"""),
+    code("""report.labelled(hours.warnings_table(volumes), "volumes_insertion")"""),
     md("""## 5. Calculatrice pour un marché
 
 Les valeurs de départ sont celles du premier marché ciblé (la calculatrice donne alors exactement la première ligne du tableau ci-dessus). Modifiez-les pour explorer un scénario (ETP connus après le sourcing, congés d'été à remplacer…) : le tableau enregistré n'en est pas modifié, sauf si vous cliquez « Retenir ce volume », qui écrit les valeurs modifiées dans `territoire.yaml` (clé `choix_a_la_main`, avec la date et votre commentaire) ; relancez alors le notebook, puis les phases suivantes (ou `diversification etude`)."""),
     code("""premier = calculator.first_target(cibles)
 calculatrice = calculator.calculator(premier, parametres, choix)
 widgets.calculator_retainer(calculatrice, etude.config, None if premier is None else str(premier["id_achat"]))"""),
-    code("""calculator.result_table(calculatrice.result)"""),
+    code("""report.labelled(calculator.result_table(calculatrice.result))"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(hours.key_figures(volumes))""", metadata={"keep_output": True}),

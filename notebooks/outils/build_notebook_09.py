@@ -25,7 +25,7 @@ nb.cells = [
     code("""from IPython.display import Markdown, display
 
 from diversification.indicators import disclosure, evaluation
-from diversification.publish import charts
+from diversification.publish import charts, report
 from diversification.publish.study import open_study
 
 etude = open_study(territoire, annee, dossier_run)
@@ -36,14 +36,14 @@ display(Markdown(evaluation.status_markdown(suivi, etude.threshold)))"""),
 Par marché expérimental : participants, heures prévues et réalisées, taux de réalisation. Un taux faible signale une clause à ajuster (volume trop ambitieux, recrutement tardif)."""),
     code("""heures = evaluation.hours_by_contract(suivi, etude.threshold)
 etude.publish("evaluation_heures", heures.table)
-display(heures.for_display())
+display(report.labelled(heures.for_display(), "evaluation_heures"))
 display(Markdown(f"*{heures.rule}* La ligne « Total » compte des personnes distinctes : une personne présente sur deux marchés n'y compte qu'une fois."))"""),
     md("""## 2. Qui en a bénéficié
 
 Part des femmes, des seniors, des travailleurs handicapés et des diplômés (niveau 5 et plus) parmi les participants des clauses expérimentales, comparée aux segments historiques (BTP, nettoyage) des mêmes années, avec l'intervalle de confiance à 95 % (Wilson). Deux intervalles qui se chevauchent ne permettent pas de conclure à une différence."""),
     code("""profils = evaluation.profile_comparison(suivi, etude.threshold)
 etude.publish("evaluation_profils", profils)
-display(evaluation.profile_for_display(profils))
+display(report.labelled(evaluation.profile_for_display(profils), "evaluation_profils"))
 display(Markdown(f"*{disclosure.describe_rule(etude.threshold)}*"))"""),
     code("""graphique = charts.evaluation_profiles(profils) if len(profils) else Markdown("Pas de profil à représenter.")
 graphique"""),
@@ -51,21 +51,21 @@ graphique"""),
 
 Une entreprise est « nouvelle » quand le suivi ne contient aucune clause à son SIRET avant l'année de son premier marché expérimental (l'historique remonte à la première année du suivi)."""),
     code("""entreprises = evaluation.new_companies(suivi)
-entreprises"""),
+report.labelled(entreprises)"""),
     md("""## 4. Les sorties
 
 Sorties positives (emploi durable, emploi de transition, formation), autres sorties et parcours en cours ; le taux de sorties positives se calcule sur les personnes sorties."""),
     code("""sorties, taux_sorties = evaluation.exits_comparison(suivi, etude.threshold)
 etude.publish("evaluation_sorties", taux_sorties)
 display(sorties.for_display())
-display(taux_sorties)
+display(report.labelled(taux_sorties, "evaluation_sorties"))
 display(Markdown(f"*{sorties.rule}*"))"""),
     md("""## 5. Avant et après : la diversification progresse-t-elle ?
 
 L'année qui précède la première expérimentation comparée à l'année étudiée : part des heures dans le BTP et le nettoyage, nombre effectif de segments (1 / IHH, phase 01) et part des femmes parmi les participants. L'évolution d'une part est une différence de deux pourcentages : elle s'écrit en **points** (de 12 % à 15,2 % : +3,2 points), jamais en %."""),
     code("""avant_apres = evaluation.before_after(suivi, etude.annee, etude.threshold)
 etude.publish("evaluation_avant_apres", avant_apres)
-evaluation.before_after_for_display(avant_apres)"""),
+report.labelled(evaluation.before_after_for_display(avant_apres), "evaluation_avant_apres")"""),
     md("""## Chiffres clés"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(evaluation.key_figures(suivi, etude.annee, etude.threshold))""", metadata={"keep_output": True}),
