@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from diversification.indicators.figure_memo import remembered
 from diversification.indicators.concentration import concentrated_segments, effective_number, hhi
 from diversification.indicators.purchases import UNKNOWN_SEGMENT, social_shares
 from diversification.inputs import formatting
@@ -346,6 +347,7 @@ def example_text(row) -> str:
     return text
 
 
+@remembered
 def chart_peers(distribution: pd.DataFrame, labels: dict[str, str]):
     """Per segment, the peers' shares (grey dots) and the territory's (red diamond)."""
     segments = [s for s in labels if s in set(distribution["segment"])]
