@@ -87,3 +87,13 @@ def test_inputs_it_cannot_compare_are_drawn_each_time():
     assert draw(marker) is not draw(marker)
     assert len(calls) == 2
     assert draw(3) is draw(3) and len(calls) == 3
+
+
+def test_text_columns_as_object_or_strings_and_defaults_spelled_out_are_the_same_drawing():
+    as_object = _table().astype({"libelle": object})
+    as_strings = _table().astype({"libelle": "string"})
+    first = charts.bar_chart(as_object, "libelle", {"part": "Part"}, title="T", xlabel="x", percent=False)
+    assert charts.bar_chart(as_strings, "libelle", {"part": "Part"}, title="T", xlabel="x") is first
+    # An object column holding numbers is not text: another drawing.
+    numbers = _table().assign(libelle=pd.Series([1, 2], dtype=object))
+    assert charts.bar_chart(numbers, "libelle", {"part": "Part"}, title="T", xlabel="x") is not first

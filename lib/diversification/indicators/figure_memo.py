@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import io
 from collections import OrderedDict
 
@@ -35,13 +36,22 @@ class _Unhashable(Exception):
     pass
 
 
+def _dtype_key(column: pd.Series) -> str:
+    """The column's dtype, text columns alike whether stored as ``object`` or as pandas strings (a table read back
+    from Parquet holds the same labels as the one the notebook built, and a chart draws them the same)."""
+    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+            return "texte"
+    return str(column.dtype)
+
+
 def _frame_key(frame: pd.DataFrame | pd.Series) -> tuple:
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
     values = pd.util.hash_pandas_object(frame, index=True, categorize=False).to_numpy()
     digest = hashlib.blake2b(values.tobytes(), digest_size=16).hexdigest()
-    return ("frame", tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), str(frame.index.dtype),
-            len(frame), digest)
+    dtypes = tuple(_dtype_key(frame.iloc[:, i]) for i in range(frame.shape[1]))
+    return ("frame", tuple(map(str, frame.columns)), dtypes, _dtype_key(frame.index.to_series()), len(frame), digest)
 
 
 def fingerprint(value: object) -> tuple:
@@ -64,10 +74,14 @@ def remembered(function):
     """Decorator of a chart function: the result of an earlier call with inputs of the same content, else a new
     drawing (remembered)."""
 
+    signature = inspect.signature(function)
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            key = (function.__module__, function.__qualname__, fingerprint(args), fingerprint(sorted(kwargs.items())))
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()  # f(t) and f(t, 5) with 5 the default are the same drawing
+            key = (function.__module__, function.__qualname__, fingerprint(list(bound.arguments.items())))
         except _Unhashable:
             stats["drawn"] += 1
             return function(*args, **kwargs)
