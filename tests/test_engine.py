@@ -243,3 +243,34 @@ def test_papermill_reference_path_gets_the_sliced_channels_too(tmp_path, monkeyp
     manager = seen["kernel_manager_class"]
     assert manager is engine.sliced_manager_class()
     assert manager().client_factory is engine.sliced_client_class()
+
+
+def test_bare_figures_are_shown_as_the_report_renders_them_and_a_new_study_forgets_the_figures(tmp_path):
+    import base64
+    import struct
+
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    first = make_notebook(nbs, "a", "import matplotlib.pyplot\nfrom diversification.publish import charts\n"
+                          "import pandas as pd\n"
+                          "charts.bar_chart(pd.DataFrame({'l': ['a'], 'v': [1.0]}), 'l', {'v': 'V'}, title='T', xlabel='x')")
+    second = make_notebook(nbs, "b", "from diversification.indicators import figure_memo\n"
+                           "open(dossier_run + '/kept.txt', 'w').write(str(len(figure_memo._figures)))",
+                           "from matplotlib.figure import Figure\nfigure = Figure(figsize=(4, 2))\n"
+                           "figure.add_subplot().plot([1, 2], [3, 1])\nfigure", "display(figure)")
+    with KernelSession() as session:
+        session.execute_notebook(first, out / "a.ipynb", {"dossier_run": str(out)}, cwd=nbs)
+        session.execute_notebook(second, out / "b.ipynb", {"dossier_run": str(out)}, cwd=nbs)  # same study
+        assert (out / "kept.txt").read_text() == "1"
+        other = tmp_path / "autre"
+        other.mkdir()
+        session.execute_notebook(second, out / "c.ipynb", {"dossier_run": str(other)}, cwd=nbs)  # a new study
+        assert (other / "kept.txt").read_text() == "0"
+    executed = nbformat.read(out / "b.ipynb", as_version=4)
+    images = [base64.b64decode(o["data"]["image/png"]) for cell in executed.cells[3:] for o in cell.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 2 and images[0] == images[1]
+    # 4 × 2 inches at the report's 90 dpi, without the inline backend's tight crop
+    assert struct.unpack(">II", images[0][16:24]) == (360, 180)

@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from diversification.indicators.figure_memo import remembered
 from diversification.decisions.scoring import retained_segments
 from diversification.indicators import ecosystem
 from diversification.inputs.referentiels import load_referentiel, split_list
@@ -189,6 +190,7 @@ def timeline_table(annee: int, steps: pd.DataFrame | None = None) -> pd.DataFram
 OWNER_COLORS = {"facilitateur": "#2f5f98", "acheteur": "#c0504d", "fédération": "#9bbb59"}
 
 
+@remembered
 def chart_timeline(annee: int, steps: pd.DataFrame | None = None) -> tuple[Figure, pd.DataFrame]:
     """Gantt-like chart of the action plan (French labels); returns the figure and the table it plots."""
     table = timeline_table(annee, steps)

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from diversification.indicators.figure_memo import remembered
 from diversification.indicators import ecosystem, purchases
 from diversification.indicators.decision_tables import decision_not_computed
 from diversification.indicators.purchases import social_shares
@@ -309,6 +310,7 @@ def weights_table(weights: pd.Series, criteria: pd.DataFrame | None = None, over
     return out
 
 
+@remembered
 def chart_robustness(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> tuple[plt.Figure, pd.DataFrame]:
     """Bar chart of the probability of staying in the top N, segments in rank order."""
     data = decision[["libelle", "rang", "proba_top_n"]].sort_values("rang").reset_index(drop=True)

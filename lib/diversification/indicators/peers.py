@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from diversification.indicators.figure_memo import remembered
 from diversification.indicators.concentration import concentrated_segments, effective_number, hhi
 from diversification.indicators.purchases import UNKNOWN_SEGMENT, social_shares
 from diversification.inputs import formatting
@@ -284,9 +285,12 @@ def section_tables(indicators: pd.DataFrame, buyers: pd.DataFrame, departement: 
     """The three published tables of the section: per segment (value, peers' median and quartiles, ranks, one peer
     example with a buyer), the peers' values per segment (the chart) and the note that says how peers were chosen."""
     position = peer_position(indicators, departement, peers)
+    # Only the peers' rows can be examples: the segment loop scans them, not the whole national file's.
+    peer_rows = indicators.loc[indicators["departement"].isin(peers) & (indicators["departement"] != departement)]
+    peer_buyers = buyers.loc[buyers["departement"].isin(peers) & (buyers["nb_avec_consideration"] > 0)]
     rows = []
     for segment in position["segment"]:
-        lead = leading_peers(indicators, buyers, departement, peers, segment, top=3)
+        lead = leading_peers(peer_rows, peer_buyers, departement, peers, segment, top=3)
         named = lead.dropna(subset=["acheteur_exemple"])
         best = named.iloc[0] if len(named) else (lead.iloc[0] if len(lead) else None)
         rows.append({"segment": segment,
@@ -346,6 +350,7 @@ def example_text(row) -> str:
     return text
 
 
+@remembered
 def chart_peers(distribution: pd.DataFrame, labels: dict[str, str]):
     """Per segment, the peers' shares (grey dots) and the territory's (red diamond)."""
     segments = [s for s in labels if s in set(distribution["segment"])]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from diversification.indicators.figure_memo import remembered
 from diversification.inputs import formatting
 from diversification.inputs.referentiels import FAP_NOMENCLATURES, column_labels, load_referentiel
 from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series, segment_labels
@@ -177,6 +178,7 @@ def unknown_status_note(decp: pd.DataFrame) -> str:
     )
 
 
+@remembered
 def chart_social_share(by_segment: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """Bar chart of the share of contracts with a social consideration by segment, national references as lines."""
     data = by_segment[by_segment["part_nb"].notna()][["libelle", "part_nb", "nb_consideration_connue"]]
@@ -382,6 +384,7 @@ def tension_note(trades: pd.DataFrame | None, reason: str = "", fap_rome: pd.Dat
     return text
 
 
+@remembered
 def chart_opportunities(opportunities: pd.DataFrame, top: int = 12) -> tuple[plt.Figure, pd.DataFrame]:
     """Horizontal bars: BMO recruitment projects per segment (known values), the difficult part darker."""
     data = opportunities[opportunities["projets_recrutement"].fillna(0) > 0]

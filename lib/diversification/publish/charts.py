@@ -9,7 +9,6 @@ out of the chart and counted in a French note under it.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,8 +18,11 @@ from matplotlib.ticker import PercentFormatter
 
 from diversification.indicators import demand, evaluation
 from diversification.indicators.disclosure import DisclosedTable
+from diversification.indicators.figure_memo import png_bytes, remembered
 
 HIDDEN_NOTE = "{n} valeur(s) masquée(s) par le secret statistique, non représentée(s)."
+#: Resolution of every chart the kit renders (report, run folder and notebooks alike: one rendering each).
+CHART_DPI = 90
 
 
 @dataclass
@@ -32,9 +34,15 @@ class Chart:
     note: str = ""
 
     def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=100)  # laid out when drawn: no second draw for a tight box
-        return buffer.getvalue()
+        # The report's rendering (same resolution, no tight box): drawn once for the notebook and the report.
+        return png_bytes(self.figure, CHART_DPI)
+
+
+def show_figure_png(figure) -> bytes:
+    """PNG of a bare matplotlib figure shown in a notebook run by the kit's engine (registered for
+    :class:`~matplotlib.figure.Figure` by :mod:`diversification.run.engine`): the report's rendering,
+    kept on the figure, instead of the inline backend's second draw for a tight bounding box."""
+    return png_bytes(figure, CHART_DPI)
 
 
 def _new_figure(height: float, width: float = 8.0) -> Figure:
@@ -56,6 +64,7 @@ def _finish(figure: Figure, n_hidden: int) -> str:
     return note
 
 
+@remembered
 def bar_chart(
     table: pd.DataFrame,
     label_col: str,
@@ -95,6 +104,7 @@ def bar_chart(
     return Chart(figure, shown, note)
 
 
+@remembered
 def line_chart(
     table: pd.DataFrame,
     x_col: str,

@@ -336,15 +336,12 @@ def format_table(table: pd.DataFrame, spec: TableSpec) -> dict:
 
 
 def figure_png(figure) -> str:
-    """A matplotlib figure (or a :class:`charts.Chart`) as base64 PNG text."""
+    """A matplotlib figure (or a :class:`charts.Chart`) as base64 PNG text (rendered once: a figure the notebook
+    already showed, or that a chart function drew earlier from the same tables, is not drawn again)."""
     figure = getattr(figure, "figure", figure)
-    buffer = io.BytesIO()
-    # No bbox_inches="tight": the kit's charts are laid out (tight_layout) when drawn, and a tight
-    # bounding box costs a second full draw of the figure (≈ 45 % of the chart time, benchmarks/README.md).
-    figure.savefig(buffer, format="png", dpi=90)
-
+    png = charts.png_bytes(figure, charts.CHART_DPI)
     plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(png).decode("ascii")
 
 
 def _disclosed(table: pd.DataFrame, threshold: int) -> disclosure.DisclosedTable:

@@ -65,8 +65,18 @@ get_ipython().run_line_magic('reset', '-f')
 import gc as _dv_gc, os as _dv_os, sys as _dv_sys
 if {new_study!r}:
     _dv_gc.unfreeze()  # a new study: what the previous one froze may be collected again
+    if 'diversification.indicators.figure_memo' in _dv_sys.modules:
+        _dv_sys.modules['diversification.indicators.figure_memo'].forget()  # the previous study's figures
 if 'matplotlib.pyplot' in _dv_sys.modules:
     _dv_sys.modules['matplotlib.pyplot'].close('all')
+    # A bare figure shown by a notebook is rendered as the report renders it (kept on the figure, so the
+    # report's chart of the same figure is not drawn again), not by the inline backend's second draw for a
+    # tight box. The inline backend, imported first, registers its own formatter before this one replaces it.
+    __import__('matplotlib_inline.backend_inline')
+    _dv_figure = __import__('matplotlib.figure', fromlist=['Figure'])
+    _dv_charts = __import__('diversification.publish.charts', fromlist=['show_figure_png'])
+    get_ipython().display_formatter.formatters['image/png'].for_type(_dv_figure.Figure, _dv_charts.show_figure_png)
+    del _dv_figure, _dv_charts
 if 'ipywidgets' in _dv_sys.modules:
     # Widgets of the previous notebook keep comms open in the kernel: close them all.
     _dv_sys.modules['ipywidgets'].Widget.close_all()
