@@ -43,29 +43,27 @@ def _text(nb: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def _headers(nb: nbformat.NotebookNode) -> list[str]:
-    """The column headers of every table the executed notebook displays (pandas HTML)."""
-    headers = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            html = str(out.get("data", {}).get("text/html", ""))
-            for head in re.findall(r"<thead>(.*?)</thead>", html, flags=re.S):
-                headers += [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, flags=re.S)]
-    return [h for h in headers if h]
-
-
-def _repeated_headers(nb: nbformat.NotebookNode) -> list[str]:
-    """The headers shown twice in one header row of one table (a label must be unique within a table)."""
-    repeated = []
+def _header_rows(nb: nbformat.NotebookNode) -> list[list[str]]:
+    """The header rows of every table the executed notebook displays (pandas HTML), each as its non-empty cells."""
+    rows = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             html = str(out.get("data", {}).get("text/html", ""))
             for head in re.findall(r"<thead>(.*?)</thead>", html, flags=re.S):
                 for row in re.findall(r"<tr[^>]*>(.*?)</tr>", head, flags=re.S):
                     cells = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", row, flags=re.S)]
-                    cells = [h for h in cells if h]
-                    repeated += sorted({h for h in cells if cells.count(h) > 1})
-    return repeated
+                    rows.append([h for h in cells if h])
+    return rows
+
+
+def _headers(nb: nbformat.NotebookNode) -> list[str]:
+    """The column headers of every table the executed notebook displays."""
+    return [h for row in _header_rows(nb) for h in row]
+
+
+def _repeated_headers(nb: nbformat.NotebookNode) -> list[str]:
+    """The headers shown twice in one header row of one table (a label must be unique within a table)."""
+    return [h for row in _header_rows(nb) for h in sorted({h for h in row if row.count(h) > 1})]
 
 
 def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
