@@ -332,10 +332,18 @@ def table_for_display(table: pd.DataFrame) -> pd.DataFrame:
         "Quartiles des pairs": [f"{formatting.percent(a)} – {formatting.percent(b)}" if not formatting.is_missing(a)
                                 else formatting.MISSING for a, b in zip(table["q1_pairs"], table["q3_pairs"])],
         "Écart à la médiane": table["ecart_mediane_points"].map(formatting.points),
+        **text_columns(table),
+    })
+
+
+def text_columns(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The columns of the section written as text wherever it is shown (notebook, report, workbook): the ranks
+    (« 12ᵉ sur 101 ») and the leading peer with its buyer."""
+    return {
         "Rang national": [formatting.rank(r, n) for r, n in zip(table["rang"], table["nb_departements"])],
         "Rang parmi les pairs": [formatting.rank(r, n) for r, n in zip(table["rang_pairs"], table["nb_pairs_classes"])],
         "Exemple parmi les pairs": [example_text(row) for row in table.itertuples(index=False)],
-    })
+    }
 
 
 def example_text(row) -> str:

@@ -34,14 +34,13 @@ class Chart:
     note: str = ""
 
     def _repr_png_(self) -> bytes:
-        # The report's rendering (same resolution, no tight box): drawn once for the notebook and the report.
-        return png_bytes(self.figure, CHART_DPI)
+        return show_figure_png(self.figure)
 
 
 def show_figure_png(figure) -> bytes:
-    """PNG of a bare matplotlib figure shown in a notebook run by the kit's engine (registered for
-    :class:`~matplotlib.figure.Figure` by :mod:`diversification.run.engine`): the report's rendering,
-    kept on the figure, instead of the inline backend's second draw for a tight bounding box."""
+    """PNG of a figure shown in a notebook (a :class:`Chart`, or a bare matplotlib figure: registered for
+    :class:`~matplotlib.figure.Figure` by :mod:`diversification.run.engine`): the report's rendering (same
+    resolution, no tight box), kept on the figure, so that the notebook and the report draw it once."""
     return png_bytes(figure, CHART_DPI)
 
 

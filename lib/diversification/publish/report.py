@@ -803,10 +803,7 @@ def peers_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     national file cannot give stays an empty cell."""
     out = pd.DataFrame({label: table[column].reset_index(drop=True) for column, (label, _kind) in _PEERS_SHEET.items()
                         if column in table.columns})
-    out["Rang national"] = [formatting.rank(r, n) for r, n in zip(table["rang"], table["nb_departements"])]
-    out["Rang parmi les pairs"] = [formatting.rank(r, n)
-                                   for r, n in zip(table["rang_pairs"], table["nb_pairs_classes"])]
-    out["Exemple parmi les pairs"] = [peers.example_text(row) for row in table.itertuples(index=False)]
+    out = out.assign(**peers.text_columns(table))
     kinds = {label: _EXCEL_KINDS[kind] for column, (label, kind) in _PEERS_SHEET.items()
              if kind in _EXCEL_KINDS and label in out.columns}
     return out, kinds
