@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diversification.inputs import decp_rules as rules
 from diversification.inputs import formatting
 from diversification.inputs.errors import (
     ACTION_AMOUNT_UPDATED, ACTION_DUPLICATE_REMOVED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_ROW_REJECTED,
@@ -90,10 +91,6 @@ FORMAT_NESTED = "2024 imbriqué"
 FORMAT_FLAT = "2024 plat"
 FORMAT_2019 = "2019"
 FORMAT_CSV = "CSV"
-
-#: Amounts outside [MIN_AMOUNT, MAX_AMOUNT] euros are kept for counts but excluded from totals.
-MIN_AMOUNT = 1.0
-MAX_AMOUNT = 3_000_000_000.0
 
 #: A contract without a usable CPV code is kept under the indeterminate segment (and flagged).
 CPV_MISSING_REASON = ("code CPV absent : marché conservé sous « segment indéterminé » (compté dans les totaux "
@@ -805,37 +802,6 @@ def _missing_to_na(series: pd.Series) -> pd.Series:
     return stripped.mask(token)
 
 
-def _to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """French or international numbers → Float64; second value: unreadable (non-missing) mask."""
-    text = series.astype("string").str.replace(r"[\s\u00a0\u202f€']|EUR", "", regex=True)
-    has_comma = text.str.contains(",", regex=False).fillna(False)
-    has_dot = text.str.contains(".", regex=False).fillna(False)
-    comma_last = text.str.rfind(",") > text.str.rfind(".")
-    both = has_comma & has_dot
-    text = text.mask(both & comma_last, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    text = text.mask(both & ~comma_last, text.str.replace(",", "", regex=False))
-    one_comma = ~has_dot & (text.str.count(",") == 1).fillna(False)
-    text = text.mask(one_comma, text.str.replace(",", ".", regex=False))
-    text = text.mask(~has_dot & has_comma & ~one_comma, text.str.replace(",", "", regex=False))
-    text = text.mask(~has_comma & (text.str.count(r"\.") > 1).fillna(False), text.str.replace(".", "", regex=False))
-    number = pd.to_numeric(text, errors="coerce").astype("Float64")
-    number = number.mask(~np.isfinite(number.fillna(0).astype(float)))
-    bad = series.notna() & number.isna()
-    return number, bad.fillna(False).astype(bool)
-
-
-def _to_date(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])").fillna(False).astype(bool)
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    fr = text.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$").fillna(False).astype(bool)
-    if fr.any():
-        out[fr] = pd.to_datetime(text[fr], format="%d/%m/%Y", errors="coerce")
-    return out
-
-
 def _fmt_amount(value: float) -> str:
     return formatting.euros(value, 0 if float(value).is_integer() else 2)
 
@@ -875,7 +841,7 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
         _reject(log, df, miss, column, "", f"{label} absent ; marché rejeté")
         rejected |= miss
 
-    when = _to_date(df["dateNotification"])
+    when = rules.parse_dates(df["dateNotification"])
     miss_date = ~not_object & ~concession & df["dateNotification"].isna()
     _reject(log, df, miss_date, "dateNotification", "", "date de notification absente ; marché rejeté")
     bad_date = ~not_object & ~concession & df["dateNotification"].notna() & when.isna()
@@ -925,7 +891,7 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
     out["codeCPV"] = cpv.astype("string")
     out["_cpv_txt"] = df["codeCPV"]  # flagged after the duplicates are removed (_flag_contracts)
     out["procedure"] = df["procedure"]
-    months, bad_months = _to_number(df["dureeMois"])
+    months, bad_months = rules.parse_numbers(df["dureeMois"])
     non_integer = months.notna() & ((months - months.round()).abs() > 1e-9).fillna(False)
     bad_months = bad_months | non_integer.astype(bool)
     _flag(
@@ -941,8 +907,8 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
     out["dateNotification"] = when
     out["annee"] = when.dt.year.astype("Int64")
 
-    amount, bad_amount = _to_number(df["montant"])
-    modified, bad_modified = _to_number(df["montant_modification"])
+    amount, bad_amount = rules.parse_numbers(df["montant"])
+    modified, bad_modified = rules.parse_numbers(df["montant_modification"])
     out["montant"] = amount
     out["montant_final"] = modified.fillna(amount)
     out["_montant_txt"] = df["montant"]
@@ -1095,8 +1061,8 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
             missing = pd.Series(False, index=df.index)
             unreadable = pd.Series(False, index=df.index)
         zero = (value == 0).fillna(False).astype(bool)
-        small = (value < MIN_AMOUNT).fillna(False).astype(bool) & ~zero
-        huge = (value > MAX_AMOUNT).fillna(False).astype(bool)
+        small = (value < rules.MIN_AMOUNT).fillna(False).astype(bool) & ~zero
+        huge = (value > rules.MAX_AMOUNT).fillna(False).astype(bool)
         label = "montant" if column == "montant" else "montant de la dernière modification"
         reasons = pd.Series("", index=df.index, dtype="string")
         reasons = reasons.mask(missing, f"{label} absent (vide ou « NC »)")
