@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from datetime import date
 
 import duckdb
@@ -53,6 +54,9 @@ DUCKDB_MEMORY = "1GB"
 
 #: Characters stripped around every value (Unicode white space, as ``str.strip``).
 TRIM_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+#: A contract whose type starts with it (any case) is a concession: out of the study's scope.
+CONCESSION_PREFIX = "contrat de concession"
 
 #: The raw columns :func:`lookups` reads.
 LOOKUP_COLUMNS = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode",
@@ -105,12 +109,28 @@ def sql_text(value: str) -> str:
 
 
 def connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
+    """A DuckDB connection with the rules' macros (in memory, ``threads`` threads, a memory limit)."""
     con = duckdb.connect(config={"threads": threads, "memory_limit": memory,
                                  "temp_directory": os.path.join(tempfile.gettempdir(), "diversification-duckdb")})
     con.execute("SET enable_progress_bar = false")
     con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {sql_text(SEPARATORS_RE)}, '', 'g')")
     con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
     return con
+
+
+_SHARED: dict[int, duckdb.DuckDBPyConnection] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def small_cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of this process's one-thread connection, for a territory's files (a few thousand rows: the
+    connection, 50 ms to open, is opened once a process; a cursor has its own temporary tables)."""
+    with _SHARED_LOCK:
+        pid = os.getpid()  # never a connection inherited through fork
+        if pid not in _SHARED:
+            _SHARED.clear()
+            _SHARED[pid] = connect(threads=1, memory="256MB")
+        return _SHARED[pid].cursor()
 
 
 #: Per distinct value (table ``d``: index ``i`` and the value(s)), one query each; results in the order of ``i``.
@@ -122,7 +142,7 @@ SELECT CASE WHEN regexp_matches(raw, {sql_text(BUYER_SEPARATORS_RE)})
 FROM d ORDER BY i
 """
 
-TYPE_RULE = """SELECT coalesce(starts_with(lower(coalesce(raw, alt)), 'contrat de concession'), false) AS concession,
+TYPE_RULE = f"""SELECT coalesce(starts_with(lower(coalesce(raw, alt)), {sql_text(CONCESSION_PREFIX)}), false) AS concession,
        coalesce(raw, alt) AS text
 FROM d ORDER BY i"""
 
@@ -167,7 +187,7 @@ ORDER BY i
 """
 
 #: Social considerations, normalised and split once per distinct text; ``social_bad``: a label outside the
-#: official schema (ignored, as :func:`decp.load_decp` does, and flagged).
+#: official schema (ignored, and flagged), ``inconnues`` those labels as written.
 SOCIAL_RULE = """
 SELECT norm AS considerationsSociales, consideration_sociale,
        coalesce(len(list_filter(labels, lambda x: x <> '' AND NOT list_contains(
@@ -175,7 +195,10 @@ SELECT norm AS considerationsSociales, consideration_sociale,
            false) AS social_bad,
        CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'clause sociale') END AS clause_sociale,
        CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'critere social') END AS critere_social,
-       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'marche reserve') END AS marche_reserve
+       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'marche reserve') END AS marche_reserve,
+       list_filter(list_transform(string_split(norm, '|'), lambda x: trim(x)), lambda x: x <> '' AND NOT list_contains(
+           ['clause sociale', 'critere social', 'marche reserve', 'pas de consideration sociale', 'sans objet'],
+           strip_accents(lower(x)))) AS inconnues
 FROM (SELECT i, norm, labels,
              CASE WHEN norm IS NULL THEN 'inconnue'
                   WHEN list_has_any(labels, ['clause sociale', 'critere social', 'marche reserve']) THEN 'oui'
