@@ -19,9 +19,10 @@ Output: one row per contract (:data:`DECP_COLUMNS`, official DECP field names ke
 exist). Every contract found is either in the table or in the rejects log with a French
 reason; duplicates are logged with :data:`~diversification.inputs.errors.ACTION_DUPLICATE_REMOVED`.
 
-The JSON path extracts contracts record by record (Python); the CSV path (up to ~1.5 million
-rows) is read with pyarrow and reshaped with vectorised pandas operations. Both feed the
-same vectorised cleaning step, so each rule lives in one place.
+The JSON path extracts contracts record by record (Python); the CSV path is read with pyarrow and
+reshaped with vectorised pandas operations. Both feed the same cleaning step, which applies the rules of
+:mod:`diversification.inputs.decp_rules` (the national reader applies the same ones) and writes the
+French rejects log.
 """
 
 from __future__ import annotations
@@ -967,8 +968,8 @@ def _flag(log: RejectionLog, frame: pd.DataFrame, mask: pd.Series, column: str, 
 
 
 def _remove_duplicates(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
-    """Same (id, acheteur_id, first titulaire_id, montant, dateNotification): the first is kept."""
-    keys = ["id", "acheteur_id", "titulaire_id", "montant", "dateNotification"]
+    """Same :data:`decp_rules.DUPLICATE_KEY` (id, buyer, first holder, amount, date): the first is kept."""
+    keys = list(rules.DUPLICATE_KEY)
     if table.empty:
         return table
     dup = table.duplicated(keys, keep="first")

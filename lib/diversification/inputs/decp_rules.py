@@ -55,6 +55,9 @@ DUCKDB_MEMORY = "1GB"
 #: Characters stripped around every value (Unicode white space, as ``str.strip``).
 TRIM_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 
+#: Two contracts with the same values of these columns are one: the first one (in file order) is kept.
+DUPLICATE_KEY = ("id", "acheteur_id", "titulaire_id", "montant", "dateNotification")
+
 #: A contract whose type starts with it (any case) is a concession: out of the study's scope.
 CONCESSION_PREFIX = "contrat de concession"
 
@@ -115,6 +118,9 @@ def connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
     con.execute("SET enable_progress_bar = false")
     con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {sql_text(SEPARATORS_RE)}, '', 'g')")
     con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
+    # a holder's identifier: separators removed when it is (or may be) a SIRET
+    con.execute("""CREATE MACRO holder_id(x, typ) AS CASE WHEN coalesce(upper(typ) = 'SIRET', true)
+                   THEN nullif(nosep(x), '') ELSE x END""")
     return con
 
 
@@ -176,13 +182,11 @@ ORDER BY i
 """
 
 #: Holder: separators removed from a SIRET (the form of ``base``), and whether it is to be checked as a SIRET.
-HOLDER_RULE = f"""
+HOLDER_RULE = """
 SELECT titulaire_id,
        titulaire_id IS NOT NULL AND coalesce(upper(typ) = 'SIRET', typ IS NULL AND length(nosep(titulaire_id)) = 14)
        AS is_siret
-FROM (SELECT i, typ, CASE WHEN regexp_matches(raw, {sql_text(SEPARATORS_RE)}) AND coalesce(upper(typ) = 'SIRET', true)
-                          THEN nullif(nosep(raw), '') ELSE raw END AS titulaire_id
-      FROM d)
+FROM (SELECT i, typ, holder_id(raw, typ) AS titulaire_id FROM d)
 ORDER BY i
 """
 

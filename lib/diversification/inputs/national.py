@@ -1,7 +1,9 @@
 """National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB and Arrow fast path.
 
-Same rules as :mod:`diversification.inputs.decp` for the CSV export (versions of a contract, repeated
-lines, identifiers, dates, CPV codes, amounts, holder SIRET, social considerations, duplicate contracts). The useful columns
+The rules are those of :mod:`diversification.inputs.decp_rules` (identifiers, dates, CPV codes, amounts,
+holder SIRET, social considerations, places, duplicate key), also applied by :func:`decp.load_decp` to a
+territory's files; this module reads the national CSV export and groups its rows (versions of a contract,
+repeated lines, duplicate contracts). The useful columns
 are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones that
 DuckDB reads are cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first
 or last bytes or length may need it, a clean column left as it is), the others per distinct value.
@@ -18,8 +20,8 @@ columns are computed in one, on a DuckDB cursor of its own, while the rows are c
 wide text columns are then filtered to the rows kept and cleaned the same way in it while the narrow output
 columns are computed. The columns only looked up per distinct value are read as dictionaries.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
-decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
-over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
+the rules' parsers over their distinct values only; the SIRET Luhn key is checked with numpy
+over the distinct holders (:func:`siret.siret_problems`). Rejects are one narrow table (reason, row, identifiers, value),
 summarised as counts by reason plus the first rows of each reason (no Python object per row).
 
 The cleaned table is cached as Parquet (written by DuckDB), keyed on the SHA-256 of the file,
@@ -183,8 +185,7 @@ _READ_TYPES = {c: pa.dictionary(pa.int32(), pa.string()) for c in _LAZY}
 _BASE = """
 CREATE TEMP VIEW {name} AS
 SELECT rang, uid, id, acheteur_id, montant,
-       CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
-            THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
+       CASE WHEN sepy THEN holder_id(titulaire_id, titulaire_typeIdentifiant) ELSE titulaire_id END AS titulaire_id,
        titulaire_typeIdentifiant,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
@@ -261,18 +262,15 @@ def _multi(versions: pa.Table) -> tuple[pa.Table, pa.Table]:
     return multi, repeats
 
 
-#: Duplicate contracts (same id, buyer, holder, amount and date) among the contracts kept (the registered
+#: Duplicate contracts (same :data:`rules.DUPLICATE_KEY`: id, buyer, holder, amount and date) among the contracts kept (the registered
 #: Arrow table ``kept``, in row order; buyer, holder and date as integer keys): the candidates are the rows
 #: whose hash of the five values is shared (a group by one integer, not five columns); a hash collision
 #: only adds rows alone in their exact partition, which ``row_number`` keeps.
-_DUPLICATES = """
-WITH kk AS NOT MATERIALIZED (
-    SELECT rang, id, acheteur, titulaire, montant_num, date_notif,
-           hash(id, acheteur, titulaire, montant_num, date_notif) AS hh
-    FROM kept
-)
+_KEY = ", ".join(rules.DUPLICATE_KEY)
+_DUPLICATES = f"""
+WITH kk AS NOT MATERIALIZED (SELECT rang, {_KEY}, hash({_KEY}) AS hh FROM kept)
 SELECT rang FROM (
-    SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur, k.titulaire, k.montant_num, k.date_notif
+    SELECT k.rang, row_number() OVER (PARTITION BY {", ".join("k." + c for c in rules.DUPLICATE_KEY)}
                                       ORDER BY k.rang) AS n
     FROM kk k SEMI JOIN (SELECT hh FROM kk GROUP BY hh HAVING count(*) > 1) g ON k.hh = g.hh
 ) WHERE n > 1
@@ -447,9 +445,9 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         same_holder = rules.value_codes(by_holder["titulaire_id"])[0]
         k_rows = np.flatnonzero(kept)
         con.register("kept", pa.table({
-            "rang": k_rows + 1, "id": pick("id", kept), "acheteur": same_buyer[buyer_code[kept]],
-            "titulaire": same_holder[holder_code[kept]], "montant_num": pa.array(amount, mask=~amount_ok),
-            "date_notif": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
+            "rang": k_rows + 1, "id": pick("id", kept), "acheteur_id": same_buyer[buyer_code[kept]],
+            "titulaire_id": same_holder[holder_code[kept]], "montant": pa.array(amount, mask=~amount_ok),
+            "dateNotification": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
         duplicate_rangs = con.sql(_DUPLICATES).to_arrow_table()["rang"].to_numpy()
         con.unregister("kept")
         duplicate = np.zeros(n, dtype=bool)
