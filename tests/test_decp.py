@@ -65,7 +65,7 @@ def test_real_2024_flat_file():
     assert r["codeCPV"] == "72210000"
     assert r["nature_achat"] == "services"
     assert r["consideration_sociale"] == "non"
-    assert r["considerationsSociales"] == ""
+    assert r["considerationsSociales"] == "Pas de considération sociale"  # an empty published list
     assert bool(r["clause_sociale"]) is False and bool(r["marche_reserve"]) is False
     assert r["lieuExecution_code"] == "93" and r["lieuExecution_typeCode"] == "Code département"
     assert r["dureeMois"] == 15 and r["annee"] == 2024
@@ -143,7 +143,7 @@ def test_nested_2024_fixture():
     assert second["idAccordCadre"] == "AC-2023-7"
     tva = row(result, "2024-004")
     assert tva["titulaire_typeIdentifiant"] == "TVA" and pd.isna(tva["titulaire_siret_valide"])
-    assert tva["considerationsSociales"] == "" and tva["consideration_sociale"] == "non"
+    assert tva["considerationsSociales"] == "Pas de considération sociale" and tva["consideration_sociale"] == "non"
     concession = rejects(result, ACTION_ROW_REJECTED)
     assert list(concession["ligne"]) == [5]
     assert "contrat de concession" in concession.loc[0, "motif"]

@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from diversification.inputs import decp, national
+from diversification.inputs import decp_rules as rules
 from diversification.inputs.errors import ACTION_VALUE_FLAGGED
 
 FIXTURE = Path(__file__).parent / "fixtures" / "decp" / "decp_export.csv"
@@ -80,13 +81,23 @@ def test_defective_rows_same_contracts_and_reasons_as_decp(tmp_path):
     assert list(fast.exemples[national.REASONS["cpv_invalide"][0]]["valeur"]) == ["4523314"]
 
 
-def test_vectorised_luhn_matches_the_reference():
-    from diversification.inputs.siret import luhn_ok
+def test_vectorised_luhn_matches_the_definition():
+    """siret.luhn_valid against the Luhn key written out from its definition (every second digit from the
+    right doubled, 9 taken off above 9, the sum a multiple of 10)."""
+    from diversification.inputs.siret import luhn_valid
+
+    def by_hand(text: str) -> bool:
+        total = 0
+        for i, ch in enumerate(reversed(text)):
+            d = int(ch) * (2 if i % 2 else 1)
+            total += d - 9 if d > 9 else d
+        return total % 10 == 0
 
     rng = np.random.default_rng(1)
     values = ["".join(map(str, rng.integers(0, 10, 14))) for _ in range(300)] + ["55204599900869", "35600000000048"]
     digits = np.frombuffer("".join(values).encode(), np.uint8).reshape(-1, 14) - 48
-    assert list(national.luhn_valid(digits)) == [luhn_ok(v) for v in values]
+    assert list(luhn_valid(digits)) == [by_hand(v) for v in values]
+    assert by_hand("73282932000074") and not by_hand("73282932000075")
 
 
 def test_cache_and_buyer_extract(tmp_path):
@@ -202,14 +213,14 @@ def test_edge_bytes_flag_every_value_to_trim_and_clean_text_as_python():
                 "\u202f", "\u205f", "\u3000", "\u30a2", "\U0001f600"]
     values = ["".join(rng.choice(alphabet, rng.integers(0, 4))) for _ in range(5000)] + ["", "é", "Procédure adaptée"]
     values += [" NC ", "n/a", "N.D.", "—", "\u00a0-\u3000", "None", "nuLL", "nc.", "NCX", "nan\t", "Na", "- -"]
-    exact = np.array([bool(re.search(f"^[{national._TRIM}]|[{national._TRIM}]$", v)) for v in values])
+    exact = np.array([bool(re.search(f"^[{rules.TRIM_CHARS}]|[{rules.TRIM_CHARS}]$", v)) for v in values])
     column = pa.chunked_array([values[:2500], values[2500:]])
-    flagged = national._dirty(column)
+    flagged = rules.dirty(column)
     assert flagged[exact].all()  # a superset: each flagged value is cleaned exactly by _clean_text
     assert not flagged[values.index("Procédure adaptée")]
     expected = [None if v.strip().lower() in MISSING_TOKENS else v.strip() for v in values]
-    assert national._clean_text(column).to_pylist() == expected
-    assert national._clean_text(pa.chunked_array([["a", "b"]])).to_pylist() == ["a", "b"]
+    assert rules.clean_text(column).to_pylist() == expected
+    assert rules.clean_text(pa.chunked_array([["a", "b"]])).to_pylist() == ["a", "b"]
 
 
 def test_wide_text_columns_trimmed_and_missing_tokens(tmp_path):
@@ -264,7 +275,7 @@ def test_multi_groups_versions_as_the_former_query():
     n = 3000
     keys = rng.integers(0, 400, n)
     v = rng.choice([0.0, 1.0, 2.0, np.nan], n, p=[0.6, 0.2, 0.1, 0.1])
-    con = national._connect()
+    con = rules.connect()
     con.register("rows_arrow", pa.table({
         "rang": rng.permutation(n).astype(np.int64) + 1, "k": pa.array([f"K{k}" for k in keys]), "v": v,
         "h": pa.array(rng.choice(["", "H1", "H2", "H3"], n).tolist()),

@@ -19,9 +19,10 @@ Output: one row per contract (:data:`DECP_COLUMNS`, official DECP field names ke
 exist). Every contract found is either in the table or in the rejects log with a French
 reason; duplicates are logged with :data:`~diversification.inputs.errors.ACTION_DUPLICATE_REMOVED`.
 
-The JSON path extracts contracts record by record (Python); the CSV path (up to ~1.5 million
-rows) is read with pyarrow and reshaped with vectorised pandas operations. Both feed the
-same vectorised cleaning step, so each rule lives in one place.
+The JSON path extracts contracts record by record (Python); the CSV path is read with pyarrow and
+reshaped with vectorised pandas operations. Both feed the same cleaning step, which applies the rules of
+:mod:`diversification.inputs.decp_rules` (the national reader applies the same ones) and writes the
+French rejects log.
 """
 
 from __future__ import annotations
@@ -34,14 +35,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diversification.inputs import decp_rules as rules
 from diversification.inputs import formatting
 from diversification.inputs.errors import (
     ACTION_AMOUNT_UPDATED, ACTION_DUPLICATE_REMOVED, ACTION_EXCLUDED_FROM_TOTALS, ACTION_ROW_REJECTED,
     ACTION_VALUE_FLAGGED, ACTION_VALUE_IGNORED, InputError, RejectionLog,
 )
-from diversification.inputs.parsing import MISSING_TOKENS, normalize_header, strip_accents
+from diversification.inputs.parsing import MISSING_TOKENS, normalize_header
 from diversification.inputs.results import LoadResult
-from diversification.inputs.siret import normalize_siret, siret_problem
+from diversification.inputs.siret import normalize_siret
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -91,10 +93,6 @@ FORMAT_FLAT = "2024 plat"
 FORMAT_2019 = "2019"
 FORMAT_CSV = "CSV"
 
-#: Amounts outside [MIN_AMOUNT, MAX_AMOUNT] euros are kept for counts but excluded from totals.
-MIN_AMOUNT = 1.0
-MAX_AMOUNT = 3_000_000_000.0
-
 #: A contract without a usable CPV code is kept under the indeterminate segment (and flagged).
 CPV_MISSING_REASON = ("code CPV absent : marché conservé sous « segment indéterminé » (compté dans les totaux "
                       "de l'acheteur et les parts de considération sociale, hors classement des segments)")
@@ -102,18 +100,11 @@ CPV_INVALID_REASON = ("invalide (8 chiffres attendus, ex. 45000000 ou 45000000-7
                       "« segment indéterminé » (compté dans les totaux de l'acheteur et les parts de considération "
                       "sociale, hors classement des segments)")
 
-#: Official values of ``considerationSociale`` (schema 2024), keyed by their accent-free lower form.
+#: Official values of ``considerationSociale`` (schema 2024), as the rejects log names them.
 SOCIAL_CLAUSE = "Clause sociale"
 SOCIAL_CRITERION = "Critère social"
 RESERVED_MARKET = "Marché réservé"
-NO_SOCIAL = "Pas de considération sociale"
-_SOCIAL_LABELS = {
-    "clause sociale": SOCIAL_CLAUSE,
-    "critere social": SOCIAL_CRITERION,
-    "marche reserve": RESERVED_MARKET,
-    "pas de consideration sociale": NO_SOCIAL,
-    "sans objet": NO_SOCIAL,  # decp-processing writes « Sans objet » for « Pas de considération sociale »
-}
+NO_SOCIAL = "Pas de considération sociale"  # decp-processing writes « Sans objet » for it (decp_rules.SOCIAL_RULE)
 
 #: Keys that only exist in the 2024 schema: a flat record holding one of them is « 2024 plat ».
 _KEYS_2024 = {
@@ -480,7 +471,8 @@ def _text(value: object) -> str | None:
 
 
 def _social_field(record: dict) -> str | None:
-    """``|``-joined published values; ``""`` for an empty list; ``None`` when absent (unknown)."""
+    """``|``-joined published values; an empty published list says there is none (:data:`NO_SOCIAL`);
+    ``None`` when absent (unknown)."""
     if "considerationsSociales" not in record:
         return None
     value = record["considerationsSociales"]
@@ -491,7 +483,7 @@ def _social_field(record: dict) -> str | None:
     if value is None:
         return None
     values = [str(v).strip() for v in _as_list(value) if v is not None and str(v).strip()]
-    return "|".join(values)
+    return "|".join(values) if values else NO_SOCIAL
 
 
 def _json_contract(item: object, position: int, name: str, nested: bool, concession: bool) -> dict:
@@ -556,7 +548,7 @@ def _json_contract(item: object, position: int, name: str, nested: bool, concess
         idAccordCadre=_text(item.get("idAccordCadre")),
         formePrix=_text(item.get("formePrix")),
         nb_modifications=len(mods),
-        concession=concession or kind.startswith("contrat de concession") or (
+        concession=concession or kind.startswith(rules.CONCESSION_PREFIX) or (
             "autoriteConcedante" in item and buyer is None
         ),
     )
@@ -760,15 +752,13 @@ def _extract_csv(path: Path, log: RejectionLog) -> tuple[pd.DataFrame, list[str]
     out["nb_titulaires"] = nb_holders.reindex(out.index).fillna(0).astype("Int64")
     out["nb_modifications"] = (versions.reindex(out.index) - 1).astype("Int64")
     if "considerationsSociales" in contracts:
-        out["considerationsSociales"] = (
-            contracts["considerationsSociales"].str.strip().str.replace(r"\s*[,;|]\s*", "|", regex=True)
-        )
+        out["considerationsSociales"] = contracts["considerationsSociales"]  # labels split by decp_rules
     kind = None
     for col in ("_type", "type"):
         if col in contracts:
             kind = contracts[col]
     out["concession"] = (
-        kind.str.lower().str.startswith("contrat de concession").fillna(False).astype("boolean")
+        kind.str.lower().str.startswith(rules.CONCESSION_PREFIX).fillna(False).astype("boolean")
         if kind is not None
         else pd.Series(False, index=out.index, dtype="boolean")
     )
@@ -793,47 +783,19 @@ def _join_by_group(keys: pd.Series, values: pd.Series, sep: str = "|") -> pd.Ser
 
 # --- cleaning (vectorised, shared by JSON and CSV) -------------------------------------------
 
-_LONGEST_TOKEN = max(len(t) for t in MISSING_TOKENS)
-
-
 def _missing_to_na(series: pd.Series) -> pd.Series:
-    stripped = series.str.strip()
-    short = (stripped.str.len() <= _LONGEST_TOKEN).fillna(False).astype(bool)
-    token = pd.Series(False, index=series.index)
-    if short.any():
-        token[short] = stripped[short].str.lower().isin(MISSING_TOKENS).to_numpy()
-    return stripped.mask(token)
+    """Trimmed, the missing-value tokens as missing (:func:`decp_rules.clean_text`)."""
+    return _series(rules.clean_text(_arrow(series)), series.index, "string")
 
 
-def _to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """French or international numbers → Float64; second value: unreadable (non-missing) mask."""
-    text = series.astype("string").str.replace(r"[\s\u00a0\u202f€']|EUR", "", regex=True)
-    has_comma = text.str.contains(",", regex=False).fillna(False)
-    has_dot = text.str.contains(".", regex=False).fillna(False)
-    comma_last = text.str.rfind(",") > text.str.rfind(".")
-    both = has_comma & has_dot
-    text = text.mask(both & comma_last, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    text = text.mask(both & ~comma_last, text.str.replace(",", "", regex=False))
-    one_comma = ~has_dot & (text.str.count(",") == 1).fillna(False)
-    text = text.mask(one_comma, text.str.replace(",", ".", regex=False))
-    text = text.mask(~has_dot & has_comma & ~one_comma, text.str.replace(",", "", regex=False))
-    text = text.mask(~has_comma & (text.str.count(r"\.") > 1).fillna(False), text.str.replace(".", "", regex=False))
-    number = pd.to_numeric(text, errors="coerce").astype("Float64")
-    number = number.mask(~np.isfinite(number.fillna(0).astype(float)))
-    bad = series.notna() & number.isna()
-    return number, bad.fillna(False).astype(bool)
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow, for the rules of :mod:`decp_rules`."""
+    return pa.chunked_array([pa.array(series.astype("string"), pa.string())])
 
 
-def _to_date(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])").fillna(False).astype(bool)
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    fr = text.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$").fillna(False).astype(bool)
-    if fr.any():
-        out[fr] = pd.to_datetime(text[fr], format="%d/%m/%Y", errors="coerce")
-    return out
+def _series(values: pa.Array, index: pd.Index, dtype: str | None = None) -> pd.Series:
+    """An Arrow column of a rule's result as a pandas column on ``index`` (by position)."""
+    return pd.Series(values.to_pandas().to_numpy(), index=index, dtype=dtype)
 
 
 def _fmt_amount(value: float) -> str:
@@ -875,10 +837,16 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
         _reject(log, df, miss, column, "", f"{label} absent ; marché rejeté")
         rejected |= miss
 
-    when = _to_date(df["dateNotification"])
-    miss_date = ~not_object & ~concession & df["dateNotification"].isna()
+    # every value rule once per distinct value (decp_rules, the same as for the national file)
+    found = rules.lookups(rules.small_cursor(), {c: _arrow(df[c]) for c in rules.LOOKUP_COLUMNS if c in df},
+                          len(df), today)
+    date_code, by_date = found["date"]
+    when = _series(rules.spread(by_date, "date_notif", date_code), df.index).astype("datetime64[ns]")
+    date_text = _series(rules.spread(by_date, "text", date_code), df.index, "string")
+    in_scope = ~not_object & ~concession
+    miss_date = in_scope & date_text.isna()
     _reject(log, df, miss_date, "dateNotification", "", "date de notification absente ; marché rejeté")
-    bad_date = ~not_object & ~concession & df["dateNotification"].notna() & when.isna()
+    bad_date = in_scope & ~miss_date & pd.Series(rules.flags(by_date, "illisible")[date_code], index=df.index)
     _reject(
         log,
         df,
@@ -888,7 +856,7 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
         "date de notification « " + df["dateNotification"].fillna("") + " » impossible ou illisible "
         "(format attendu aaaa-mm-jj) ; marché rejeté",
     )
-    future = ~not_object & ~concession & when.notna() & (when > pd.Timestamp(today))
+    future = in_scope & pd.Series(rules.flags(by_date, "future")[date_code], index=df.index)
     _reject(
         log,
         df,
@@ -900,34 +868,29 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
     )
     rejected |= miss_date | bad_date | future
 
-    cpv_text = df["codeCPV"].str.replace(" ", "", regex=False).str.replace(r"\.0$", "", regex=True)
-    cpv = cpv_text.str.extract(r"^(\d{8})(?:-\d)?$", expand=False)
     # A contract without a usable CPV code is kept (counted in the buyer's totals and shares) under the
     # indeterminate segment: only the contracts that cannot be counted at all are rejected.
-    keep = ~rejected
+    keep = ~rejected.to_numpy()
     df = df.loc[keep].copy()
-    when = when[keep]
-    cpv = cpv[keep]
+
+    def value(key: str, name: str, dtype: str | None = None) -> pd.Series:
+        """Column ``name`` of the rule ``key``, for the contracts kept."""
+        code, result = found[key]
+        return _series(rules.spread(result, name, code[keep]), df.index, dtype)
 
     out = pd.DataFrame(index=df.index)
     out["id"] = df["id"]
-    out["acheteur_id"] = df["acheteur_id"].str.replace(r"[\s\u00a0.\-]", "", regex=True)
+    out["acheteur_id"] = value("buyer", "acheteur_id", "string")
     out["uid"] = df["uid"].fillna(out["acheteur_id"] + df["id"])
     out["acheteur_nom"] = df["acheteur_nom"]
     out["nature"] = df["nature"]
-    division = pd.to_numeric(cpv.str.slice(0, 2), errors="coerce")
-    division = division.astype(float)  # NaN (not <NA>) for a contract without a usable CPV code
-    supplies = division.between(3, 44) | (division == 48)
-    out["nature_achat"] = np.where(division == 45, "travaux", np.where(supplies, "fournitures", "services"))
-    out["nature_achat"] = out["nature_achat"].astype("string")
-    out["nature_achat"] = out["nature_achat"].mask(cpv.isna())
+    out["nature_achat"] = value("cpv", "nature_achat", "string")
     out["objet"] = df["objet"]
-    out["codeCPV"] = cpv.astype("string")
-    out["_cpv_txt"] = df["codeCPV"]  # flagged after the duplicates are removed (_flag_contracts)
+    out["codeCPV"] = value("cpv", "codeCPV", "string")
+    out["_cpv_txt"] = value("cpv", "text", "string")  # flagged after the duplicates are removed (_flag_contracts)
+    out["_cpv_invalide"] = value("cpv", "invalide", "boolean").fillna(False).astype(bool)
     out["procedure"] = df["procedure"]
-    months, bad_months = _to_number(df["dureeMois"])
-    non_integer = months.notna() & ((months - months.round()).abs() > 1e-9).fillna(False)
-    bad_months = bad_months | non_integer.astype(bool)
+    bad_months = value("duration", "duree_bad", "boolean").fillna(False).astype(bool)
     _flag(
         log,
         df,
@@ -937,12 +900,12 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
         "durée en mois « " + df["dureeMois"].fillna("") + " » illisible (nombre entier attendu) : valeur ignorée",
         ACTION_VALUE_IGNORED,
     )
-    out["dureeMois"] = months.mask(bad_months).round().astype("Int64")
-    out["dateNotification"] = when
-    out["annee"] = when.dt.year.astype("Int64")
+    out["dureeMois"] = value("duration", "dureeMois", "Int64")
+    out["dateNotification"] = when[keep]
+    out["annee"] = value("date", "annee", "Int64")
 
-    amount, bad_amount = _to_number(df["montant"])
-    modified, bad_modified = _to_number(df["montant_modification"])
+    amount, bad_amount = rules.parse_numbers(df["montant"])
+    modified, bad_modified = rules.parse_numbers(df["montant_modification"])
     out["montant"] = amount
     out["montant_final"] = modified.fillna(amount)
     out["_montant_txt"] = df["montant"]
@@ -954,45 +917,36 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
 
     out["lieuExecution_code"] = df["lieuExecution_code"]
     out["lieuExecution_typeCode"] = df["lieuExecution_typeCode"]
-    out["titulaire_id"] = df["titulaire_id"]
+    out["titulaire_id"] = value("holder", "titulaire_id", "string")
     out["titulaire_typeIdentifiant"] = df["titulaire_typeIdentifiant"]
     out["titulaire_nom"] = df["titulaire_nom"]
     out["titulaires_ids"] = df["titulaires_ids"]
     out["nb_titulaires"] = df["nb_titulaires"].astype("Int64")
+    # the holder's SIRET check (decp_rules: checked when typed SIRET, or untyped with 14 characters)
+    holder_code = found["holder"][0][keep]
+    is_siret, siret_reason, siret_valid = found["siret"]
+    out["titulaire_siret_valide"] = _series(siret_valid.take(pa.array(holder_code)), df.index, "boolean")
+    out["_siret_probleme"] = _series(pc.if_else(pa.array(is_siret), siret_reason, pa.scalar(None, pa.string()))
+                                     .take(pa.array(holder_code)), df.index, "string")
 
-    social = df["considerationsSociales"]
-    out["considerationsSociales"] = social
-    labels = social.fillna("").str.split("|")
-    exploded = labels.explode()
-    distinct = exploded.dropna().unique()
-    normal = exploded.map({v: _SOCIAL_LABELS.get(strip_accents(str(v)).strip().lower()) for v in distinct})
-    unknown_label = exploded.notna() & (exploded != "") & normal.isna()
-    if unknown_label.any():
-        bad_idx = unknown_label[unknown_label].index
-        sub = df.loc[bad_idx]
-        for fichier, ligne, value in zip(sub["fichier"], sub["ligne"], exploded[unknown_label]):
+    out["considerationsSociales"] = value("social", "considerationsSociales", "string")
+    for column in ("consideration_sociale",):
+        out[column] = value("social", column, "string")
+    for column in ("clause_sociale", "critere_social", "marche_reserve"):
+        out[column] = value("social", column, "boolean")
+    unknown = value("social", "inconnues")
+    flagged = value("social", "social_bad", "boolean").fillna(False).astype(bool)
+    for fichier, ligne, labels in zip(df.loc[flagged, "fichier"], df.loc[flagged, "ligne"], unknown[flagged]):
+        for label in labels:
             log.add(
                 fichier,
                 int(ligne),
                 "considerationsSociales",
-                value,
-                f"considération sociale « {value} » inconnue du schéma officiel (attendu : {SOCIAL_CLAUSE}, "
+                label,
+                f"considération sociale « {label} » inconnue du schéma officiel (attendu : {SOCIAL_CLAUSE}, "
                 f"{SOCIAL_CRITERION}, {RESERVED_MARKET} ou {NO_SOCIAL}) : valeur ignorée",
                 ACTION_VALUE_IGNORED,
             )
-    known = social.notna()
-    has = {
-        label: (normal == label).groupby(level=0).any().reindex(df.index, fill_value=False)
-        for label in (SOCIAL_CLAUSE, SOCIAL_CRITERION, RESERVED_MARKET)
-    }
-    any_social = has[SOCIAL_CLAUSE] | has[SOCIAL_CRITERION] | has[RESERVED_MARKET]
-    all_unknown = known & (social != "") & ~(normal.notna().groupby(level=0).any().reindex(df.index, fill_value=False))
-    status = np.where(~known | all_unknown, "inconnue", np.where(any_social, "oui", "non"))
-    out["consideration_sociale"] = pd.Series(status, index=df.index, dtype="string")
-    resolved = out["consideration_sociale"] != "inconnue"
-    out["clause_sociale"] = has[SOCIAL_CLAUSE].astype("boolean").where(resolved)
-    out["critere_social"] = has[SOCIAL_CRITERION].astype("boolean").where(resolved)
-    out["marche_reserve"] = has[RESERVED_MARKET].astype("boolean").where(resolved)
 
     out["idAccordCadre"] = df["idAccordCadre"]
     out["formePrix"] = df["formePrix"]
@@ -1014,8 +968,8 @@ def _flag(log: RejectionLog, frame: pd.DataFrame, mask: pd.Series, column: str, 
 
 
 def _remove_duplicates(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
-    """Same (id, acheteur_id, first titulaire_id, montant, dateNotification): the first is kept."""
-    keys = ["id", "acheteur_id", "titulaire_id", "montant", "dateNotification"]
+    """Same :data:`decp_rules.DUPLICATE_KEY` (id, buyer, first holder, amount, date): the first is kept."""
+    keys = list(rules.DUPLICATE_KEY)
     if table.empty:
         return table
     dup = table.duplicated(keys, keep="first")
@@ -1049,9 +1003,8 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
         return df.drop(columns=[c for c in df.columns if c.startswith("_")])
 
     # CPV code absent or unusable: the contract is kept under the indeterminate segment, and flagged.
-    no_cpv = df["codeCPV"].isna()
-    _flag(log, df, no_cpv & df["_cpv_txt"].isna(), "codeCPV", "", CPV_MISSING_REASON, ACTION_VALUE_FLAGGED)
-    _flag(log, df, no_cpv & df["_cpv_txt"].notna(), "codeCPV", df["_cpv_txt"],
+    _flag(log, df, df["_cpv_txt"].isna(), "codeCPV", "", CPV_MISSING_REASON, ACTION_VALUE_FLAGGED)
+    _flag(log, df, df["_cpv_invalide"], "codeCPV", df["_cpv_txt"],
           "code CPV « " + df["_cpv_txt"].fillna("") + " » " + CPV_INVALID_REASON, ACTION_VALUE_FLAGGED)
 
     # Modification amounts: unreadable ones are ignored, readable ones replace the initial amount.
@@ -1095,8 +1048,8 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
             missing = pd.Series(False, index=df.index)
             unreadable = pd.Series(False, index=df.index)
         zero = (value == 0).fillna(False).astype(bool)
-        small = (value < MIN_AMOUNT).fillna(False).astype(bool) & ~zero
-        huge = (value > MAX_AMOUNT).fillna(False).astype(bool)
+        small = (value < rules.MIN_AMOUNT).fillna(False).astype(bool) & ~zero
+        huge = (value > rules.MAX_AMOUNT).fillna(False).astype(bool)
         label = "montant" if column == "montant" else "montant de la dernière modification"
         reasons = pd.Series("", index=df.index, dtype="string")
         reasons = reasons.mask(missing, f"{label} absent (vide ou « NC »)")
@@ -1110,24 +1063,15 @@ def _flag_contracts(table: pd.DataFrame, log: RejectionLog) -> pd.DataFrame:
         valid &= ~bad
     df["montant_valide"] = valid.astype("boolean")
 
-    # Holder SIRET: checked when typed SIRET (or untyped but 14 characters); TVA and others are kept as is.
-    kind = df["titulaire_typeIdentifiant"].str.strip().str.upper()
-    holder = df["titulaire_id"]
-    digits = holder.str.replace(r"[\s\u00a0\u202f.\-]", "", regex=True)
-    is_siret = holder.notna() & ((kind == "SIRET") | (kind.isna() & (digits.str.len() == 14))).fillna(False)
-    is_siret = is_siret.astype(bool)
-    checked = holder[is_siret].unique()
-    problems = {value: siret_problem(value) for value in checked}
-    problem = holder.where(is_siret).astype(object).map(problems).astype("string")
-    df["titulaire_siret_valide"] = problem.isna().astype("boolean").where(is_siret)
-    invalid = is_siret & problem.notna()
+    # Holder SIRET (checked in _clean_contracts): an invalid one is kept and flagged
+    invalid = df["_siret_probleme"].notna()
     _flag(
         log,
         df,
         invalid,
         "titulaire_id",
-        holder,
-        problem.fillna("") + " (« " + holder.fillna("") + " ») : titulaire conservé, à vérifier",
+        df["titulaire_id"],
+        df["_siret_probleme"].fillna("") + " (« " + df["titulaire_id"].fillna("") + " ») : titulaire conservé, à vérifier",
         ACTION_VALUE_FLAGGED,
     )
     return df.drop(columns=[c for c in df.columns if c.startswith("_")])

@@ -1,7 +1,9 @@
 """National DECP export (decp-processing tabular CSV, ~1.5 million rows): DuckDB and Arrow fast path.
 
-Same rules as :mod:`diversification.inputs.decp` for the CSV export (versions of a contract, repeated
-lines, identifiers, dates, CPV codes, amounts, holder SIRET, social considerations, duplicate contracts). The useful columns
+The rules are those of :mod:`diversification.inputs.decp_rules` (identifiers, dates, CPV codes, amounts,
+holder SIRET, social considerations, places, duplicate key), also applied by :func:`decp.load_decp` to a
+territory's files; this module reads the national CSV export and groups its rows (versions of a contract,
+repeated lines, duplicate contracts). The useful columns
 are read by ``pyarrow.csv`` (multithreaded, all as text, quoted newlines allowed); the narrow ones that
 DuckDB reads are cleaned in Arrow (trimmed, missing-value tokens as nulls, only on the rows whose first
 or last bytes or length may need it, a clean column left as it is), the others per distinct value.
@@ -18,8 +20,8 @@ columns are computed in one, on a DuckDB cursor of its own, while the rows are c
 wide text columns are then filtered to the rows kept and cleaned the same way in it while the narrow output
 columns are computed. The columns only looked up per distinct value are read as dictionaries.
 The rare values that are not in the plain form (« 1 234,56 € », « 12/03/2024 ») are parsed by
-decp's own parsers over their distinct values only; the SIRET Luhn key is checked with numpy
-over the distinct holders. Rejects are one narrow table (reason, row, identifiers, value),
+the rules' parsers over their distinct values only; the SIRET Luhn key is checked with numpy
+over the distinct holders (:func:`siret.siret_problems`). Rejects are one narrow table (reason, row, identifiers, value),
 summarised as counts by reason plus the first rows of each reason (no Python object per row).
 
 The cleaned table is cached as Parquet (written by DuckDB), keyed on the SHA-256 of the file,
@@ -34,7 +36,6 @@ import csv
 import hashlib
 import json
 import os
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -47,24 +48,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from diversification.inputs import decp_rules as rules
 from diversification.inputs import errors
-from diversification.inputs.decp import (
-    _to_date, _to_number, DECP_COLUMNS, FORMAT_CSV, MAX_AMOUNT, MIN_AMOUNT, unknown_social_notice,
-)
+from diversification.inputs.decp import DECP_COLUMNS, FORMAT_CSV, unknown_social_notice
 from diversification.inputs.errors import ACTION_VALUE_FLAGGED, InputError, RejectionLog
-from diversification.inputs.parsing import MISSING_TOKENS, normalize_header
+from diversification.inputs.parsing import normalize_header
 from diversification.inputs.results import LoadResult
-from diversification.inputs.segments import INDETERMINATE_SEGMENT, map_cpv_series
+from diversification.inputs.segments import INDETERMINATE_SEGMENT
 from diversification.inputs.siret import normalize_siret
-import duckdb
 
 CACHE_VERSION = "4"
 #: Bytes of CSV per block of the reader (one chunk of each column, read by a thread).
 READ_BLOCK = 1 << 20
 EXAMPLES_PER_REASON = 5
-#: DuckDB limits (the benchmark machine has 2 cores; peak memory must stay under 2 GB).
-DUCKDB_THREADS = 2
-DUCKDB_MEMORY = "1GB"
 
 #: Reasons (key → French label, action), as in the rejects log of :func:`decp.load_decp`.
 REASONS = {
@@ -97,9 +93,6 @@ _COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "objet", "code
             "modification_id", "type", "_type"]
 _HEADER_MAP = {normalize_header(c): c for c in _COLUMNS} | {"titulaire_denominationsociale": "titulaire_nom"}
 _SEPARATORS = [";", ",", "\t", "|"]
-_SEPS_RE = "[\\s\u00a0\u202f.\\-]"  # RE2: real non-breaking spaces, not \\u escapes
-#: Characters stripped around every value (Unicode white space, as ``str.strip``).
-_TRIM = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 _REJECT_SCHEMA = pa.schema([("motif", pa.string()), ("rang", pa.int64()), ("uid", pa.string()),
                             ("id", pa.string()), ("acheteur_id", pa.string()), ("valeur", pa.string())])
 
@@ -178,72 +171,21 @@ def _source(path: Path) -> pa.Table:
     return table.rename_columns([used[c] for c in table.column_names])
 
 
-# --- SIRET (vectorised over distinct values) ----------------------------------------------------
-
-def luhn_valid(digits: np.ndarray) -> np.ndarray:
-    """Luhn check of rows of 14 digits (``uint8`` array of shape (n, 14))."""
-    d = digits.astype(np.int16)
-    doubled = d[:, 0::2] * 2  # from the right, every second digit: positions 0, 2, ... of 14 digits
-    doubled = np.where(doubled > 9, doubled - 9, doubled)
-    total = doubled.sum(axis=1) + d[:, 1::2].sum(axis=1)
-    return total % 10 == 0
-
-
-def siret_reasons(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Distinct values and, for each, ``None`` for a valid SIRET, else decp's French reason."""
-    values = pc.unique(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
-    clean = pc.replace_substring_regex(values, _SEPS_RE, "")
-    well_formed = np.asarray(pc.fill_null(pc.match_substring_regex(clean, r"^\d{14}$"), False))
-    reasons = np.full(len(values), None, dtype=object)
-    reasons[~well_formed] = "SIRET invalide : 14 chiffres attendus"
-    empty = np.asarray(pc.fill_null(pc.equal(clean, ""), True))
-    reasons[empty] = "SIRET absent"
-    rows = np.nonzero(well_formed)[0]
-    if len(rows):
-        chosen = pc.cast(clean.take(pa.array(rows)), pa.binary())
-        digits = np.frombuffer(b"".join(chosen.to_pylist()) if len(rows) < 64 else
-                               _concat_binary(chosen), np.uint8).reshape(-1, 14) - 48
-        ok = luhn_valid(digits)
-        poste = (digits[:, :9] == np.array([3, 5, 6, 0, 0, 0, 0, 0, 0])).all(axis=1) & (digits.sum(axis=1) % 5 == 0)
-        reasons[rows[~(ok | poste)]] = "SIRET invalide : clé de contrôle (Luhn) fausse"
-    return values, pa.array(reasons, pa.string())
-
-
-def _concat_binary(array: pa.Array) -> bytes:
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:array.offset + len(array) + 1]
-    return np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].tobytes()
-
-
-# --- DuckDB pipeline ------------------------------------------------------------------------------
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _connect(threads: int = DUCKDB_THREADS, memory: str = DUCKDB_MEMORY):
-    con = duckdb.connect(config={"threads": threads, "memory_limit": memory,
-                                 "temp_directory": os.path.join(tempfile.gettempdir(), "diversification-duckdb")})
-    con.execute("SET enable_progress_bar = false")
-    con.execute(f"CREATE MACRO nosep(x) AS regexp_replace(x, {_sql_text(_SEPS_RE)}, '', 'g')")
-    con.execute("CREATE MACRO plain_number(x) AS regexp_full_match(x, '-?[0-9]+(\\.[0-9]+)?')")
-    return con
 
 
 #: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
 _WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
-#: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`_by_distinct`).
+#: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`rules.by_distinct`).
 _LAZY = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
          "_type", "type"]
 #: They are read as dictionaries (few distinct values): each block of the CSV reader builds its own, unified by
-#: :func:`_codes` (no text column, no encoding pass).
+#: :func:`rules.value_codes` (no text column, no encoding pass).
 _READ_TYPES = {c: pa.dictionary(pa.int32(), pa.string()) for c in _LAZY}
 
 _BASE = """
 CREATE TEMP VIEW {name} AS
 SELECT rang, uid, id, acheteur_id, montant,
-       CASE WHEN sepy AND coalesce(upper(titulaire_typeIdentifiant) = 'SIRET', true)
-            THEN nullif(nosep(titulaire_id), '') ELSE titulaire_id END AS titulaire_id,
+       CASE WHEN sepy THEN holder_id(titulaire_id, titulaire_typeIdentifiant) ELSE titulaire_id END AS titulaire_id,
        titulaire_typeIdentifiant,
        coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
@@ -299,7 +241,7 @@ def _multi(versions: pa.Table) -> tuple[pa.Table, pa.Table]:
     h0 = holder.take(pa.array(first))
     # the distinct holders of the lowest version (rows in row order within a contract), first row of each
     named = np.flatnonzero(at_min & np.asarray(pc.not_equal(holder, "")))
-    holder_code, _ = _codes(holder.take(pa.array(named)))
+    holder_code, _ = rules.value_codes(holder.take(pa.array(named)))
     pair = pd.Series(group[named] * (int(holder_code.max(initial=0)) + 1) + holder_code).duplicated().to_numpy()
     named = named[~pair]
     counts = np.bincount(group[named], minlength=len(first)).astype(np.int64)
@@ -320,104 +262,23 @@ def _multi(versions: pa.Table) -> tuple[pa.Table, pa.Table]:
     return multi, repeats
 
 
-#: Duplicate contracts (same id, buyer, holder, amount and date) among the contracts kept (the registered
+#: Duplicate contracts (same :data:`rules.DUPLICATE_KEY`: id, buyer, holder, amount and date) among the contracts kept (the registered
 #: Arrow table ``kept``, in row order; buyer, holder and date as integer keys): the candidates are the rows
 #: whose hash of the five values is shared (a group by one integer, not five columns); a hash collision
 #: only adds rows alone in their exact partition, which ``row_number`` keeps.
-_DUPLICATES = """
-WITH kk AS NOT MATERIALIZED (
-    SELECT rang, id, acheteur, titulaire, montant_num, date_notif,
-           hash(id, acheteur, titulaire, montant_num, date_notif) AS hh
-    FROM kept
-)
+_KEY = ", ".join(rules.DUPLICATE_KEY)
+_DUPLICATES = f"""
+WITH kk AS NOT MATERIALIZED (SELECT rang, {_KEY}, hash({_KEY}) AS hh FROM kept)
 SELECT rang FROM (
-    SELECT k.rang, row_number() OVER (PARTITION BY k.id, k.acheteur, k.titulaire, k.montant_num, k.date_notif
+    SELECT k.rang, row_number() OVER (PARTITION BY {", ".join("k." + c for c in rules.DUPLICATE_KEY)}
                                       ORDER BY k.rang) AS n
     FROM kk k SEMI JOIN (SELECT hh FROM kk GROUP BY hh HAVING count(*) > 1) g ON k.hh = g.hh
 ) WHERE n > 1
 """
 
-#: Per distinct value (table ``d``: index ``i`` and the value(s)), one query each; results in the order of ``i``.
-#: Separators removed from a buyer's SIRET (RE2: ASCII white space, a real non-breaking space, « . », « - »).
-_BUYER_SEPS_RE = "[\\s\u00a0 .\\-]"
-_BY_BUYER = f"""
-SELECT CASE WHEN regexp_matches(raw, {_sql_text(_BUYER_SEPS_RE)})
-            THEN regexp_replace(raw, {_sql_text(_BUYER_SEPS_RE)}, '', 'g') ELSE raw END AS acheteur_id
-FROM d ORDER BY i
-"""
-
-_BY_TYPE = """SELECT coalesce(starts_with(lower(coalesce(raw, alt)), 'contrat de concession'), false) AS concession,
-       coalesce(raw, alt) AS text
-FROM d ORDER BY i"""
-
-_BY_DATE = """
-SELECT text, date_notif, date_notif IS NULL AS illisible, coalesce(date_notif > DATE '@TODAY@', false) AS future,
-       year(date_notif)::BIGINT AS annee
-FROM (SELECT d.i, d.raw AS text,
-             CASE WHEN o.text IS NULL THEN TRY_CAST(substr(d.raw, 1, 10) AS DATE) ELSE o.value::DATE END AS date_notif
-      FROM d LEFT JOIN odd_dates o ON d.raw = o.text)
-ORDER BY i
-"""
-
-_BY_CPV = """
-SELECT text, NOT usable AND text IS NOT NULL AS invalide, CASE WHEN usable THEN substr(cpv_text, 1, 8) END AS codeCPV,
-       CASE WHEN NOT usable THEN NULL WHEN division = 45 THEN 'travaux'
-            WHEN (division BETWEEN 3 AND 44) OR division = 48 THEN 'fournitures' ELSE 'services' END AS nature_achat
-FROM (SELECT i, text, cpv_text, TRY_CAST(substr(cpv_text, 1, 2) AS INTEGER) AS division,
-             coalesce(regexp_full_match(cpv_text, '[0-9]{8}(-[0-9])?'), false) AS usable
-      FROM (SELECT i, text, CASE WHEN suffix(cpv_raw, '.0') THEN substr(cpv_raw, 1, length(cpv_raw) - 2)
-                                 ELSE cpv_raw END AS cpv_text
-            FROM (SELECT i, raw AS text, replace(raw, ' ', '') AS cpv_raw FROM d)))
-ORDER BY i
-"""
-
-_BY_DURATION = """
-SELECT duree_bad, CASE WHEN NOT duree_bad THEN round(duree)::BIGINT END AS dureeMois
-FROM (SELECT i, duree, raw IS NOT NULL AND (duree IS NULL OR duree <> round(duree)) AS duree_bad
-      FROM (SELECT d.i, d.raw, CASE WHEN du.text IS NULL THEN TRY_CAST(d.raw AS DOUBLE) ELSE du.value END AS duree
-            FROM d LEFT JOIN odd_durations du ON d.raw = du.text))
-ORDER BY i
-"""
-
-#: Holder: separators removed from a SIRET (the form of ``base``), and whether it is to be checked as a SIRET.
-_BY_HOLDER = f"""
-SELECT titulaire_id,
-       titulaire_id IS NOT NULL AND coalesce(upper(typ) = 'SIRET', typ IS NULL AND length(nosep(titulaire_id)) = 14)
-       AS is_siret
-FROM (SELECT i, typ, CASE WHEN regexp_matches(raw, {_sql_text(_SEPS_RE)}) AND coalesce(upper(typ) = 'SIRET', true)
-                          THEN nullif(nosep(raw), '') ELSE raw END AS titulaire_id
-      FROM d)
-ORDER BY i
-"""
-
-#: Social considerations, normalised and split once per distinct text; ``social_bad``: a label outside the
-#: official schema (ignored, as :func:`decp.load_decp` does, and flagged).
-_BY_SOCIAL = """
-SELECT norm AS considerationsSociales, consideration_sociale,
-       coalesce(len(list_filter(labels, lambda x: x <> '' AND NOT list_contains(
-           ['clause sociale', 'critere social', 'marche reserve', 'pas de consideration sociale', 'sans objet'], x))) > 0,
-           false) AS social_bad,
-       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'clause sociale') END AS clause_sociale,
-       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'critere social') END AS critere_social,
-       CASE WHEN consideration_sociale <> 'inconnue' THEN list_contains(labels, 'marche reserve') END AS marche_reserve
-FROM (SELECT i, norm, labels,
-             CASE WHEN norm IS NULL THEN 'inconnue'
-                  WHEN list_has_any(labels, ['clause sociale', 'critere social', 'marche reserve']) THEN 'oui'
-                  WHEN list_has_any(labels, ['pas de consideration sociale', 'sans objet']) THEN 'non'
-                  ELSE 'inconnue' END AS consideration_sociale
-      FROM (SELECT i, norm, list_transform(string_split(strip_accents(lower(norm)), '|'), lambda x: trim(x)) AS labels
-            FROM (SELECT i, regexp_replace(raw, '\\s*[,;|]\\s*', '|', 'g') AS norm FROM d)))
-ORDER BY i
-"""
-
-#: Department of each distinct place of execution (code, type of code).
-_BY_PLACE = """
-SELECT code, typ, CASE WHEN length(trim(code)) >= 2 THEN
-            CASE WHEN contains(lower(typ), 'département') THEN lpad(trim(code), 2, '0')
-                 WHEN regexp_matches(trim(code), '^9[78]') THEN substr(trim(code), 1, 3)
-                 ELSE substr(trim(code), 1, 2) END END AS departement
-FROM d ORDER BY i
-"""
+#: The distinct amounts and modification amounts not in the plain form (parsed by :func:`rules.parse_numbers`).
+_ODD_AMOUNTS = """SELECT DISTINCT x FROM (SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi)
+WHERE x IS NOT NULL AND NOT plain_number(x)"""
 
 #: The contracts found more than once: first row, modification (parsed as ``odd_numbers`` says) and holders.
 _MULTI_ROWS = """
@@ -436,190 +297,9 @@ _OUTPUT_COLUMNS = ["uid", "id", "acheteur_id", "acheteur_nom", "nature", "nature
                    "segment", "departement"]
 
 
-def _register_map(con, name: str, frame: pd.DataFrame, schema: pa.Schema) -> None:
-    con.register(f"{name}_arrow", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(f"{name}_arrow")
 
 
-_NUMBER_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.float64()), ("bad", pa.bool_())])
-_DATE_SCHEMA = pa.schema([("text", pa.string()), ("value", pa.timestamp("ns"))])
-
-
-def _odd_numbers(con, query: str = """SELECT DISTINCT x FROM (
-            SELECT montant AS x FROM base UNION ALL SELECT modification FROM multi)
-        WHERE x IS NOT NULL AND NOT plain_number(x)""") -> pd.DataFrame:
-    """decp's number parser over the distinct non-plain texts (« 1 500,50 », « 12 000 € »): amounts and
-    modifications by default, or the texts ``query`` returns.
-
-    Only those texts are in the map: a text not found there is in the plain form (``TRY_CAST``).
-    """
-    texts = con.execute(query).fetchall()
-    series = pd.Series([t[0] for t in texts], dtype="string")
-    number, bad = _to_number(series)
-    return pd.DataFrame({"text": series.astype(object),
-                         "value": number.astype(float).to_numpy(dtype=float, na_value=np.nan),
-                         "bad": bad.to_numpy(dtype=bool)})
-
-
-def _odd_dates(con) -> pd.DataFrame:
-    """decp's date parser over the distinct texts of ``d`` not in the ISO form (a text not in the map is ISO)."""
-    texts = con.execute("""SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL
-        AND NOT regexp_full_match(raw, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?')""").fetchall()
-    series = pd.Series([t[0] for t in texts], dtype="string")
-    when = _to_date(series)
-    return pd.DataFrame({"text": series.astype(object), "value": when.astype("datetime64[ns]")})
-
-
-def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Index of each value among the distinct values (null included, as one value) and the distinct values."""
-    if pa.types.is_dictionary(column.type):
-        if isinstance(column, pa.ChunkedArray) and not column.null_count and column.num_chunks:
-            unified = column.unify_dictionaries().chunks
-            return np.concatenate([c.indices.to_numpy() for c in unified]), unified[0].dictionary
-        column = column.cast(column.type.value_type)
-    encoded = pc.dictionary_encode(column, null_encoding="encode")
-    if isinstance(encoded, pa.Array):
-        return encoded.indices.to_numpy(), encoded.dictionary
-    # the chunks of a chunked array share one dictionary (the last chunk's is complete)
-    chunks = [c for c in encoded.chunks if len(c)]
-    if not chunks:
-        return np.zeros(0, dtype=np.int32), pa.array([], encoded.type.value_type)
-    return np.concatenate([c.indices.to_numpy() for c in chunks]), chunks[-1].dictionary
-
-
-def _by_distinct(con, columns: dict[str, pa.ChunkedArray], query: str, prepare=None) -> tuple[np.ndarray, pa.Table]:
-    """``query`` run once over the distinct combinations of ``columns`` (table ``d``: ``i`` and the columns).
-
-    Returns the combination of each row (index into the result) and the result (one row per combination).
-    ``prepare(con)`` runs while ``d`` is registered, before ``query``. The values in ``d`` are cleaned
-    (:func:`_clean_text`), so raw columns may be given.
-    """
-    names = list(columns)
-    codes, values = zip(*(_codes(columns[n]) for n in names))
-    if len(names) == 1:
-        code, parts = codes[0], [np.arange(len(values[0]))]
-    else:
-        combined = codes[0].astype(np.int64)
-        for c, v in zip(codes[1:], values[1:]):
-            combined = combined * len(v) + c
-        code, uniques = pd.factorize(combined, sort=False)
-        parts = []
-        for v in reversed(values):
-            parts.append(uniques % len(v))
-            uniques = uniques // len(v)
-        parts.reverse()
-    # the distinct raw values cleaned as ``base`` (the columns of :data:`_LAZY` are not cleaned before)
-    d = pa.table({"i": np.arange(len(parts[0]), dtype=np.int64)}
-                 | {n: _clean_text(pa.chunked_array([v.take(pa.array(p))], v.type)) for n, v, p in zip(names, values, parts)})
-    con.register("d", d)
-    try:
-        if prepare is not None:
-            prepare(con)
-        result = con.sql(query).to_arrow_table()
-    finally:
-        con.unregister("d")
-    return np.asarray(code, dtype=np.int32), result
-
-
-def _valid(column: pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(column.is_valid())
-
-
-def _spread(result: pa.Table, name: str, code: np.ndarray) -> pa.Array:
-    """Column ``name`` of a :func:`_by_distinct` result, for the rows of ``code``."""
-    return result[name].combine_chunks().take(pa.array(code))
-
-
-def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A boolean column as numpy (null as false)."""
-    return np.asarray(column.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _flags(result: pa.Table, name: str) -> np.ndarray:
-    return _bools(result[name])
-
-
-def _number(texts: pa.Array, odd: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Values (float) and validity of texts parsed as the contracts query did: the odd texts by their map
-    (``odd_numbers``), the others in the plain form, by a cast (as DuckDB's ``TRY_CAST``)."""
-    index = pc.index_in(texts, value_set=odd["text"].combine_chunks())
-    from_map = odd["value"].combine_chunks().take(index)
-    plain = pc.cast(pc.if_else(pc.is_valid(index), pa.scalar(None, pa.string()), texts), pa.float64())
-    number = pc.coalesce(from_map, plain)
-    return number.to_numpy(zero_copy_only=False), np.asarray(number.is_valid())
-
-
-#: Bytes that may start or end a value to trim: the ASCII white space of :data:`_TRIM`, and the lead
-#: bytes of its other characters (U+0085, U+00A0: C2; U+1680, U+2000-U+205F, U+3000: E1-E3).
-_FIRST_BYTES = np.zeros(256, dtype=bool)
-_FIRST_BYTES[[ord(c) for c in _TRIM if ord(c) < 128] + [0xC2, 0xE1, 0xE2, 0xE3]] = True
-_LAST_ASCII = np.zeros(256, dtype=bool)
-_LAST_ASCII[[ord(c) for c in _TRIM if ord(c) < 128]] = True
-
-
-#: Lowercased missing-value tokens, and the first bytes of a value whose lowercase may be one of them
-#: (« n », « N », « - », the lead byte E2 of « — »: no other character lowercases to these).
-_TOKENS = pa.array(sorted(MISSING_TOKENS), pa.string())
-_LONGEST_TOKEN = max(len(t.encode()) for t in MISSING_TOKENS)
-_TOKEN_FIRST = np.zeros(256, dtype=bool)
-_TOKEN_FIRST[[ord("n"), ord("N"), ord("-"), 0xE2]] = True
-assert all(not t or t[0] in "n-—" for t in MISSING_TOKENS)
-#: By 256 × (value of at most :data:`_LONGEST_TOKEN` bytes) + first byte: may be trimmed or a token.
-_FIRST_OR_TOKEN = np.concatenate([_FIRST_BYTES, _FIRST_BYTES | _TOKEN_FIRST])
-
-
-def _dirty(column: pa.ChunkedArray) -> np.ndarray:
-    """Rows whose value cleaning may change: it may start or end with a character of :data:`_TRIM`,
-    or be a missing-value token (a superset, from the first and last bytes and the length of the values)."""
-    dirty = np.empty(len(column), dtype=bool)
-    row = 0
-    for chunk in column.chunks:
-        size = len(chunk)
-        if not size:
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-        offsets = offsets[chunk.offset:chunk.offset + size + 1]
-        data = chunk.buffers()[2]
-        out = dirty[row:row + size]
-        if data is None or data.size == 0:
-            out[:] = True
-        else:
-            data = np.frombuffer(data, np.uint8)
-            start, end = offsets[:-1], offsets[1:]
-            length = end - start
-            # clipped reads: an empty value (flagged below) may sit at either end of the data
-            first, last = data.take(start, mode="clip"), data.take(end - 1, mode="clip")
-            short = np.left_shift(length <= _LONGEST_TOKEN, 8, dtype=np.intp)
-            np.logical_or(_FIRST_OR_TOKEN.take(short | first), _LAST_ASCII.take(last), out=out)
-            # a last character of 2 bytes led by C2 (U+0085, U+00A0), or of 3 bytes led by E1-E3
-            odd = np.flatnonzero(last >= 0x80)
-            if len(odd):
-                e = end[odd].astype(np.int64)
-                lead3 = data[np.maximum(e - 3, 0)]
-                out[odd] |= (data[np.maximum(e - 2, 0)] == 0xC2) | ((lead3 >= 0xE1) & (lead3 <= 0xE3))
-            out |= length == 0
-        if chunk.null_count:
-            out &= np.asarray(chunk.is_valid())
-        row += size
-    return dirty
-
-
-def _clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``column`` trimmed of :data:`_TRIM` and with the missing-value tokens (any case) as nulls.
-
-    Only the rows flagged by :func:`_dirty` are looked at; a column without any is returned as is (zero copy).
-    """
-    dirty = _dirty(column)
-    rows = np.flatnonzero(dirty)
-    if not len(rows):
-        return column
-    values = pc.utf8_trim(column.take(pa.array(rows)), _TRIM)
-    values = pc.if_else(pc.is_in(pc.utf8_lower(values), value_set=_TOKENS), pa.scalar(None, values.type), values)
-    return pc.replace_with_mask(column, pa.array(dirty), values.combine_chunks())
-
-
-#: Bytes of the separators removed from a SIRET (:data:`_SEPS_RE`: RE2's ASCII white space, « . », « - »,
+#: Bytes of the separators removed from a SIRET (:data:`rules.SEPARATORS_RE`: RE2's ASCII white space, « . », « - »,
 #: and the lead bytes C2 of U+00A0 and E2 of U+202F).
 _SEP_BYTES = np.zeros(256, dtype=bool)
 _SEP_BYTES[[ord(c) for c in "\t\n\f\r .-"] + [0xC2, 0xE2]] = True
@@ -644,7 +324,7 @@ def _has_bytes(column: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
 
 def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     """View ``base`` over the registered Arrow table ``raw`` of the narrow columns, cleaned by
-    :func:`_clean_text` (trimmed, ``NC``/empty → null), with ``rang``; view ``shared``, the same over the
+    :func:`rules.clean_text` (trimmed, ``NC``/empty → null), with ``rang``; view ``shared``, the same over the
     rows whose contract key (``k``) has a hash found more than once (registered ``raw_shared``): the
     versions of a contract are grouped there, not over the whole file.
 
@@ -654,7 +334,7 @@ def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
     present = set(raw.column_names)
     narrow = [c for c in raw.column_names if c not in _WIDE]
     columns = [(c if c in present else f"NULL::VARCHAR AS {c}") for c in _COLUMNS if c not in _WIDE + _LAZY]
-    table = pa.table({c: raw[c] if c in _LAZY or c == "modification_id" else _clean_text(raw[c]) for c in narrow})
+    table = pa.table({c: raw[c] if c in _LAZY or c == "modification_id" else rules.clean_text(raw[c]) for c in narrow})
     table = table.append_column("rang", pa.array(np.arange(1, raw.num_rows + 1, dtype=np.int64)))
     # only the holders with a separator byte go through a regex (``nosep``), the others are kept as they are
     sepy = (_has_bytes(raw["titulaire_id"], _SEP_BYTES) if "titulaire_id" in present
@@ -676,57 +356,9 @@ def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
     column is released as soon as it is filtered."""
     mask = pa.array(kept)
     count = int(kept.sum())
-    return pa.table({c: _clean_text(wide.pop(c).filter(mask)) if c in wide else pa.nulls(count, pa.string())
+    return pa.table({c: rules.clean_text(wide.pop(c).filter(mask)) if c in wide else pa.nulls(count, pa.string())
                      for c in _WIDE})
 
-
-#: The raw columns the per-distinct-value lookups read (:func:`_lookups`).
-_LOOKUP_COLUMNS = [*_LAZY, "acheteur_id", "titulaire_id", "titulaire_typeIdentifiant"]
-
-
-def _lookups(con, raw: dict[str, pa.ChunkedArray], n: int, today: date) -> dict[str, tuple]:
-    """Every column computed once per distinct value (:func:`_by_distinct`, from the raw columns), on the
-    DuckDB connection ``con`` (a cursor of its own, closed here): the contract's type, date, CPV code,
-    buyer, holder, duration, social considerations and place, each as (code of each row, result); the
-    segment of each distinct CPV code; the SIRET check of each distinct holder (``siret``: whether it
-    is checked as a SIRET, the reason it is invalid, its validity).
-
-    ``raw`` is emptied as the columns are used (``n``: the number of rows, for the columns absent).
-    """
-    def column(name: str) -> pa.ChunkedArray:
-        return raw.pop(name) if name in raw else pa.chunked_array([pa.nulls(n, pa.string())])
-
-    try:
-        found = {
-            "type": _by_distinct(con, {"raw": column("_type"), "alt": column("type")}, _BY_TYPE),
-            "date": _by_distinct(con, {"raw": column("dateNotification")},
-                                 _BY_DATE.replace("@TODAY@", today.isoformat()),
-                                 lambda c: _register_map(c, "odd_dates", _odd_dates(c), _DATE_SCHEMA)),
-            "cpv": _by_distinct(con, {"raw": column("codeCPV")}, _BY_CPV),
-            "buyer": _by_distinct(con, {"raw": column("acheteur_id")}, _BY_BUYER),
-            "holder": _by_distinct(con, {"raw": column("titulaire_id"), "typ": column("titulaire_typeIdentifiant")},
-                                   _BY_HOLDER),
-            "duration": _by_distinct(
-                con, {"raw": column("dureeMois")}, _BY_DURATION,
-                lambda c: _register_map(c, "odd_durations", _odd_numbers(
-                    c, "SELECT DISTINCT raw FROM d WHERE raw IS NOT NULL AND NOT plain_number(raw)"),
-                    _NUMBER_SCHEMA)),
-            "social": _by_distinct(con, {"raw": column("considerationsSociales")}, _BY_SOCIAL),
-            "place": _by_distinct(con, {"code": column("lieuExecution_code"), "typ": column("lieuExecution_typeCode")},
-                                  _BY_PLACE),
-        }
-    finally:
-        con.close()
-    by_holder = found["holder"][1]
-    is_siret = _flags(by_holder, "is_siret")
-    siret_values = by_holder["titulaire_id"].combine_chunks().filter(pa.array(is_siret))
-    checked, reasons = siret_reasons(siret_values if len(siret_values) else pa.array([], pa.string()))
-    siret_reason = reasons.take(pc.index_in(by_holder["titulaire_id"], value_set=checked))
-    found["siret"] = (is_siret, siret_reason,
-                      pc.if_else(pa.array(is_siret), pc.is_null(siret_reason), pa.scalar(None, pa.bool_())))
-    segments = map_cpv_series(pd.Series(found["cpv"][1]["codeCPV"].combine_chunks().to_pylist(), dtype="string"))
-    found["segments"] = pa.array(segments.astype(object).where(segments.notna(), None).tolist(), pa.string())
-    return found
 
 
 def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
@@ -737,7 +369,7 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
     DuckDB finds the rows of the contracts found more than once (``versions``, over the view ``shared``),
     grouped by :func:`_multi` (registered as ``multi`` for the amounts' queries);
     the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
-    each column that depends on one or two input columns once per distinct value (:func:`_lookups`, in a
+    each column that depends on one or two input columns once per distinct value (:func:`rules.lookups`, in a
     thread on a DuckDB cursor of its own while the rows are cleaned and grouped here);
     DuckDB again only finds the duplicate contracts among the contracts kept. ``connecting``: the DuckDB
     connection being started (by :func:`clean_national`, while the CSV is read here).
@@ -748,8 +380,8 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
     # while the rows are cleaned and grouped here (dictionary encodings and DuckDB release the GIL); then
     # the wide columns in that thread; on an error, the thread ends before the connection is closed
     with ThreadPoolExecutor(max_workers=2) as pool:
-        lazy = {c: raw[c] for c in _LOOKUP_COLUMNS if c in raw.column_names}
-        lookups = pool.submit(_lookups, con.cursor(), lazy, raw.num_rows, today)
+        lazy = {c: raw[c] for c in rules.LOOKUP_COLUMNS if c in raw.column_names}
+        lookups = pool.submit(rules.lookups, con.cursor(), lazy, raw.num_rows, today)
         del lazy
         wide, table = _load(con, raw)
         del raw
@@ -760,7 +392,7 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         in_versions = versions["rang"].to_numpy() - 1
         del versions
         con.register("multi", multi)
-        _register_map(con, "odd_numbers", _odd_numbers(con), _NUMBER_SCHEMA)
+        rules.register_map(con, "odd_numbers", rules.odd_numbers(con, _ODD_AMOUNTS), rules.NUMBER_SCHEMA)
         multi = con.sql(_MULTI_ROWS).to_arrow_table()
         con.unregister("multi")
         con.execute("DROP VIEW base")
@@ -785,13 +417,13 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         # reasons that remove a contract, in the order of the checks (one code per row of the file)
         found = lookups.result()
         code, by_type = found["type"]
-        concession = _flags(by_type, "concession")[code]
+        concession = rules.flags(by_type, "concession")[code]
         date_code, by_date = found["date"]
         cpv_code, by_cpv = found["cpv"]
         reason_keys = ["concession", "id_absent", "acheteur_absent", "date_absente", "date_illisible", "date_future"]
-        reason = np.select([concession, ~_valid(column("id")), ~_valid(column("acheteur_id")),
-                            _bools(pc.is_null(by_date["text"]))[date_code],
-                            _flags(by_date, "illisible")[date_code], _flags(by_date, "future")[date_code]],
+        reason = np.select([concession, ~rules.valid(column("id")), ~rules.valid(column("acheteur_id")),
+                            rules.bools(pc.is_null(by_date["text"]))[date_code],
+                            rules.flags(by_date, "illisible")[date_code], rules.flags(by_date, "future")[date_code]],
                            np.arange(1, len(reason_keys) + 1, dtype=np.int8), 0)
         reason[~is_contract] = 0
         rejected = reason > 0
@@ -801,21 +433,21 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
             "uid": pick("uid", rejected), "id": pick("id", rejected), "acheteur_id": pick("acheteur_id", rejected),
             "valeur": pc.case_when(
                 pc.make_struct(pc.equal(motif, "concession"), pc.is_in(motif, pa.array(["date_illisible", "date_future"]))),
-                _spread(by_type, "text", code[rejected]), _spread(by_date, "text", date_code[rejected]))})
+                rules.spread(by_type, "text", code[rejected]), rules.spread(by_date, "text", date_code[rejected]))})
 
         # the contracts kept: values for the duplicate search
         kept = is_contract & ~rejected
         buyer_code, by_buyer = found["buyer"]
         holder_code, by_holder = found["holder"]
         odd = con.sql("SELECT * FROM odd_numbers").to_arrow_table()
-        amount, amount_ok = _number(pick("montant", kept), odd)
-        same_buyer = _codes(by_buyer["acheteur_id"])[0]  # equal cleaned values, equal keys
-        same_holder = _codes(by_holder["titulaire_id"])[0]
+        amount, amount_ok = rules.number_from_map(pick("montant", kept), odd)
+        same_buyer = rules.value_codes(by_buyer["acheteur_id"])[0]  # equal cleaned values, equal keys
+        same_holder = rules.value_codes(by_holder["titulaire_id"])[0]
         k_rows = np.flatnonzero(kept)
         con.register("kept", pa.table({
-            "rang": k_rows + 1, "id": pick("id", kept), "acheteur": same_buyer[buyer_code[kept]],
-            "titulaire": same_holder[holder_code[kept]], "montant_num": pa.array(amount, mask=~amount_ok),
-            "date_notif": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
+            "rang": k_rows + 1, "id": pick("id", kept), "acheteur_id": same_buyer[buyer_code[kept]],
+            "titulaire_id": same_holder[holder_code[kept]], "montant": pa.array(amount, mask=~amount_ok),
+            "dateNotification": by_date["date_notif"].combine_chunks().take(pa.array(date_code[kept]))}))
         duplicate_rangs = con.sql(_DUPLICATES).to_arrow_table()["rang"].to_numpy()
         con.unregister("kept")
         duplicate = np.zeros(n, dtype=bool)
@@ -824,7 +456,7 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         removed_duplicates = pa.table({
             "motif": pa.array(["doublon_marche"] * len(duplicate_rangs), pa.string()),
             "rang": pa.array(np.flatnonzero(duplicate) + 1), "uid": pick("uid", duplicate), "id": d_id,
-            "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code[duplicate]), "valeur": d_id})
+            "acheteur_id": rules.spread(by_buyer, "acheteur_id", buyer_code[duplicate]), "valeur": d_id})
 
         # the output: the contracts kept that are no duplicates, in row order
         out = kept & ~duplicate
@@ -847,13 +479,13 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         modif[is_multi] = modif_col.to_numpy(zero_copy_only=False)
         modif_ok[is_multi] = np.asarray(modif_col.is_valid())
         modif_bad = np.zeros(size, dtype=bool)
-        modif_bad[is_multi] = _flags(multi, "modif_bad")[m[is_multi]]
+        modif_bad[is_multi] = rules.flags(multi, "modif_bad")[m[is_multi]]
         nb_modifications = np.zeros(size, dtype=np.int64)
         nb_modifications[is_multi] = multi["nv"].to_numpy()[m[is_multi]] - 1
-        hors_totaux = (~amount_ok | (amount < MIN_AMOUNT) | (amount > MAX_AMOUNT)
-                       | (modif_ok & ((modif < MIN_AMOUNT) | (modif > MAX_AMOUNT))))
+        hors_totaux = ~rules.amount_in_totals(amount, amount_ok) | (
+            modif_ok & ~rules.amount_in_totals(modif, modif_ok))
         final_ok = modif_ok | amount_ok
-        holder = _spread(by_holder, "titulaire_id", holder_code)
+        holder = rules.spread(by_holder, "titulaire_id", holder_code)
         nb_holders = np.asarray(holder.is_valid()).astype(np.int64)
         nb_holders[is_multi] = multi["nb_titulaires"].to_numpy()[m[is_multi]]
         holders = pc.replace_with_mask(holder, pa.array(is_multi),
@@ -869,29 +501,29 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
         del found
         values = {
             "uid": pick("uid", out), "id": pick("id", out),
-            "acheteur_id": _spread(by_buyer, "acheteur_id", buyer_code),
-            "nature_achat": _spread(by_cpv, "nature_achat", cpv_code), "codeCPV": _spread(by_cpv, "codeCPV", cpv_code),
-            "dureeMois": _spread(by_duration, "dureeMois", dur_code),
-            "dateNotification": _spread(by_date, "date_notif", date_code), "annee": _spread(by_date, "annee", date_code),
+            "acheteur_id": rules.spread(by_buyer, "acheteur_id", buyer_code),
+            "nature_achat": rules.spread(by_cpv, "nature_achat", cpv_code), "codeCPV": rules.spread(by_cpv, "codeCPV", cpv_code),
+            "dureeMois": rules.spread(by_duration, "dureeMois", dur_code),
+            "dateNotification": rules.spread(by_date, "date_notif", date_code), "annee": rules.spread(by_date, "annee", date_code),
             "montant": pa.array(amount, mask=~amount_ok),
             "montant_final": pa.array(np.where(modif_ok, modif, amount), mask=~final_ok),
             "montant_valide": pa.array(~hors_totaux),
-            "lieuExecution_code": _spread(by_place, "code", place_code),
-            "lieuExecution_typeCode": _spread(by_place, "typ", place_code),
+            "lieuExecution_code": rules.spread(by_place, "code", place_code),
+            "lieuExecution_typeCode": rules.spread(by_place, "typ", place_code),
             "titulaire_id": holder, "titulaire_typeIdentifiant": pick("titulaire_typeIdentifiant", out),
             "titulaires_ids": holders, "nb_titulaires": pa.array(nb_holders),
             "titulaire_siret_valide": siret_valid.take(pa.array(holder_code)),
-            **{c: _spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
+            **{c: rules.spread(by_social, c, soc_code) for c in ("considerationsSociales", "consideration_sociale",
                                                            "clause_sociale", "critere_social", "marche_reserve")},
             "nb_modifications": pa.array(nb_modifications), "rang": pa.array(np.flatnonzero(out) + 1),
-            "segment": pc.fill_null(segments.take(pa.array(cpv_code)), INDETERMINATE_SEGMENT), "departement": _spread(by_place, "departement", place_code),
+            "segment": pc.fill_null(segments.take(pa.array(cpv_code)), INDETERMINATE_SEGMENT), "departement": rules.spread(by_place, "departement", place_code),
             # flags of values (rejects, see :func:`_flag_rejects`)
             "modif_num": pa.array(modif, mask=~modif_ok), "modif_bad": pa.array(modif_bad),
-            "duree_bad": _spread(by_duration, "duree_bad", dur_code),
-            "cpv_absent": pc.is_null(_spread(by_cpv, "text", cpv_code)),
-            "cpv_invalide": _spread(by_cpv, "invalide", cpv_code), "cpv_text": _spread(by_cpv, "text", cpv_code),
+            "duree_bad": rules.spread(by_duration, "duree_bad", dur_code),
+            "cpv_absent": pc.is_null(rules.spread(by_cpv, "text", cpv_code)),
+            "cpv_invalide": rules.spread(by_cpv, "invalide", cpv_code), "cpv_text": rules.spread(by_cpv, "text", cpv_code),
             "siret_bad": pc.and_(pa.array(is_siret), pc.is_valid(siret_reason)).take(pa.array(holder_code)),
-        "social_bad": _spread(by_social, "social_bad", soc_code),
+        "social_bad": rules.spread(by_social, "social_bad", soc_code),
         }
         bad_amount = np.zeros(n, dtype=bool)
         bad_amount[np.flatnonzero(out)[hors_totaux]] = True
@@ -944,7 +576,7 @@ def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]
     The reasons are told apart by one dictionary encoding (numpy masks, not a text comparison per reason),
     and the first rows of all reasons taken at once.
     """
-    codes, names = _codes(rejets["motif"])
+    codes, names = rules.value_codes(rejets["motif"])
     tallies = np.bincount(codes, minlength=len(names))
     index = {name: i for i, name in enumerate(names.to_pylist())}
     order = [r for r in REASONS if r in index and tallies[index[r]]]
@@ -982,7 +614,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
         # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     starting = ThreadPoolExecutor(max_workers=1)
-    connecting = starting.submit(_connect)  # DuckDB imported and started while _run reads the CSV
+    connecting = starting.submit(rules.connect)  # DuckDB imported and started while _run reads the CSV
     starting.shutdown(wait=False)
     try:
         output, removed, rows_read, invalid_amounts = _run(connecting, path, today)
@@ -1000,7 +632,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
             del table
             select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
                       + " FROM final f JOIN wide_kept w ON w.rang = f.rang")
-            con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {_sql_text(str(parquet))} "
+            con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {rules.sql_text(str(parquet))} "
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
             con.unregister("wide_kept")
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
