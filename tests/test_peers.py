@@ -79,6 +79,29 @@ def test_rank_median_and_quartiles_among_all_departments(placed):
     assert (btp["rang"], btp["nb_departements"]) == (1, 1)
 
 
+def test_positions_of_several_departments_at_once(placed):
+    """peer_positions places each department among its own peers in one pass, as peer_position does one by one."""
+    ind = peers.department_segment_indicators(placed)
+    groups = {"02": ["01", "02", "03", "04"], "04": ["03", "04"], "03": ["01", "02"]}
+    both = peers.peer_positions(ind, groups)
+    assert list(both["departement"].unique()) == ["02", "04", "03"]
+    clean = both.set_index(["departement", "segment"])
+    # nettoyage_locaux shares 0.1 (01), 1/3 (02), 0.5 (03), 0 (04): 02 is 2nd of 4, 04 is 4th (2nd of its 2 peers)
+    assert (clean.loc[("02", "nettoyage_locaux"), "rang"], clean.loc[("04", "nettoyage_locaux"), "rang"]) == (2, 4)
+    assert clean.loc[("04", "nettoyage_locaux"), "rang_pairs"] == 2
+    assert clean.loc[("04", "nettoyage_locaux"), "mediane_pairs"] == pytest.approx(0.25)  # (0.5 + 0) / 2
+    # 03 outside its own peers list: its national rank stands, no rank among the peers
+    assert clean.loc[("03", "nettoyage_locaux"), "rang"] == 1
+    assert pd.isna(clean.loc[("03", "nettoyage_locaux"), "rang_pairs"])
+    # 04 has no contract in construction: no value, no rank, the count of ranked departments still given
+    btp = clean.loc[("04", "btp_gros_oeuvre")]
+    assert pd.isna(btp["valeur"]) and pd.isna(btp["rang"]) and btp["nb_departements"] == 1
+    for departement, group in groups.items():
+        one = peers.peer_position(ind, departement, group)
+        pd.testing.assert_frame_equal(one, both.loc[both["departement"] == departement]
+                                      .drop(columns="departement").reset_index(drop=True))
+
+
 def test_pairs_list_replaces_the_size_band(placed):
     ind = peers.department_segment_indicators(placed)
     totals = peers.department_totals(placed)

@@ -24,6 +24,8 @@ Definitions (one home for each; the shares are those of :func:`purchases.social_
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -200,53 +202,88 @@ def peer_group(departement: str, totals: pd.DataFrame, *, pairs: list[str] | Non
         if unknown:
             raise ValueError(f"territoire.yaml : pairs : département(s) absent(s) du fichier national : {', '.join(unknown)}")
         return chosen, f"liste « pairs » de territoire.yaml ({len(chosen)} départements)"
-    banded = size_bands(totals, bands)
+    return band_peer_groups([departement], totals, bands)[departement]
+
+
+def band_peer_groups(departements: list[str], totals: pd.DataFrame,
+                     bands: pd.DataFrame | None = None) -> dict[str, tuple[list[str], str]]:
+    """:func:`peer_group` by size band for several departments, the bands computed once."""
     bands = load_referentiel("bandes_pairs") if bands is None else bands
-    mine = banded.loc[banded["departement"] == departement, "bande"]
-    if mine.empty or pd.isna(mine.iloc[0]):
-        raise ValueError(f"département {departement} absent du fichier national")
-    label = bands.set_index("bande_id").loc[mine.iloc[0], "libelle"]
-    chosen = sorted(banded.loc[banded["bande"] == mine.iloc[0], "departement"])
-    return chosen, f"{label} ({len(chosen)} départements, bandes_pairs.csv)"
+    banded = size_bands(totals, bands)
+    band_of = dict(zip(banded["departement"].astype(str), banded["bande"]))
+    members = {band: sorted(group["departement"]) for band, group in banded.dropna(subset=["bande"]).groupby("bande")}
+    labels = bands.set_index("bande_id")["libelle"]
+    out = {}
+    for departement in departements:
+        band = band_of.get(departement)
+        if band is None or pd.isna(band):
+            raise ValueError(f"département {departement} absent du fichier national")
+        chosen = members[band]
+        out[departement] = chosen, f"{labels.loc[band]} ({len(chosen)} départements, bandes_pairs.csv)"
+    return out
 
 
-def rank_of(values: pd.Series, key: str) -> tuple[int, int] | None:
-    """Rank of ``values[key]`` among the non-missing values (1 = highest; ties share the best rank) and their count."""
-    values = values.dropna().astype(float)
-    if key not in values.index:
-        return None
-    return int((values > values[key]).sum()) + 1, len(values)
+_POSITION_COLUMNS = ["segment", "valeur", "nb_marches", "mediane_pairs", "q1_pairs", "q3_pairs", "nb_pairs", "rang",
+                     "nb_departements", "rang_pairs", "nb_pairs_classes"]
+
+
+def peer_positions(indicators: pd.DataFrame, groups: dict[str, list[str]], *,
+                   value: str = DEFAULT_VALUE) -> pd.DataFrame:
+    """:func:`peer_position` of several departments at once (``groups``: department → its peers), one block of
+    rows per department with a ``departement`` column, in the order of ``groups``.
+
+    The values are one matrix segment × department, so that every department of a national file is placed among
+    its peers in one pass (the benchmark's « peers of all departments from the cache »).
+    """
+    ranked = indicators.loc[indicators["segment"] != UNKNOWN_SEGMENT]
+    seg_codes, segments = pd.factorize(ranked["segment"].astype(str), sort=True)
+    dep_codes, departments = pd.factorize(ranked["departement"].astype(str), sort=True)
+    column = {d: i for i, d in enumerate(departments)}
+    values = np.full((len(segments), len(departments)), np.nan)
+    values[seg_codes, dep_codes] = ranked[value].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    contracts = np.zeros((len(segments), len(departments)), dtype=np.int64)
+    contracts[seg_codes, dep_codes] = ranked["nb_marches"].to_numpy(dtype=np.int64)
+    known = ~np.isnan(values)
+    blocks = []
+    for departement, peers in groups.items():
+        at = column.get(departement)
+        mine = values[:, at] if at is not None else np.full(len(segments), np.nan)
+        peer_columns = sorted({column[p] for p in peers if p in column})
+        peer_values = values[:, peer_columns]
+        nb_peers = (~np.isnan(peer_values)).sum(axis=1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a segment without any peer value: NaN
+            median, q1, q3 = (np.nanquantile(peer_values, q, axis=1) if peer_columns else np.full(len(segments), np.nan)
+                              for q in (0.5, 0.25, 0.75))
+        has_mine = ~np.isnan(mine)
+        # rank: 1 + the number of values strictly higher (ties share the best rank), among the known values
+        rank = np.where(has_mine, (values > mine[:, None]).sum(axis=1) + 1, -1)
+        in_peers = at is not None and at in peer_columns
+        rank_peers = np.where(has_mine & in_peers, (peer_values > mine[:, None]).sum(axis=1) + 1, -1)
+        block = pd.DataFrame({
+            "segment": pd.array(segments, dtype=object), "valeur": mine,
+            "nb_marches": contracts[:, at] if at is not None else np.zeros(len(segments), dtype=np.int64),
+            "mediane_pairs": median, "q1_pairs": q1, "q3_pairs": q3, "nb_pairs": nb_peers,
+            "rang": rank, "nb_departements": known.sum(axis=1), "rang_pairs": rank_peers, "nb_pairs_classes": nb_peers,
+        }, columns=_POSITION_COLUMNS)
+        block.insert(0, "departement", departement)
+        blocks.append(block)
+    out = (pd.concat(blocks, ignore_index=True) if blocks
+           else pd.DataFrame(columns=["departement", *_POSITION_COLUMNS]))
+    for name in ("valeur", "mediane_pairs", "q1_pairs", "q3_pairs"):
+        out[name] = pd.array(out[name].to_numpy(dtype=float), dtype="Float64")  # NaN → <NA>
+    for name in ("rang", "rang_pairs"):
+        out[name] = out[name].astype("Int64").mask(out[name] < 0)
+    for name in ("nb_marches", "nb_pairs", "nb_departements", "nb_pairs_classes"):
+        out[name] = out[name].astype("int64")
+    return out
 
 
 def peer_position(indicators: pd.DataFrame, departement: str, peers: list[str], *,
                   value: str = DEFAULT_VALUE) -> pd.DataFrame:
     """Per segment (indeterminate one left out): the territory's value, the peers' median and quartiles, its rank
     among all departments and among the peers. Rank and value are ``<NA>`` where the territory has no value."""
-    rows = []
-    ranked = indicators.loc[indicators["segment"] != UNKNOWN_SEGMENT]
-    for segment, group in ranked.groupby("segment", sort=True):
-        values = group.set_index("departement")[value].astype("Float64")
-        peer_values = values[values.index.isin(peers)].dropna().astype(float)
-        overall = rank_of(values, departement)
-        among = rank_of(values[values.index.isin(peers)], departement)
-        mine = values.get(departement, pd.NA)
-        rows.append({
-            "segment": segment, "valeur": mine,
-            "nb_marches": int(group.set_index("departement")["nb_marches"].get(departement, 0)),
-            "mediane_pairs": peer_values.median() if len(peer_values) else pd.NA,
-            "q1_pairs": peer_values.quantile(0.25) if len(peer_values) else pd.NA,
-            "q3_pairs": peer_values.quantile(0.75) if len(peer_values) else pd.NA,
-            "nb_pairs": len(peer_values),
-            "rang": overall[0] if overall else pd.NA, "nb_departements": overall[1] if overall else int(values.notna().sum()),
-            "rang_pairs": among[0] if among else pd.NA, "nb_pairs_classes": among[1] if among else len(peer_values),
-        })
-    out = pd.DataFrame(rows, columns=["segment", "valeur", "nb_marches", "mediane_pairs", "q1_pairs", "q3_pairs",
-                                      "nb_pairs", "rang", "nb_departements", "rang_pairs", "nb_pairs_classes"])
-    for column in ("valeur", "mediane_pairs", "q1_pairs", "q3_pairs"):
-        out[column] = out[column].astype("Float64")
-    for column in ("rang", "rang_pairs"):
-        out[column] = out[column].astype("Int64")
-    return out
+    return peer_positions(indicators, {departement: peers}, value=value).drop(columns="departement")
 
 
 def leading_peers(indicators: pd.DataFrame, buyers: pd.DataFrame, departement: str, peers: list[str], segment: str,
