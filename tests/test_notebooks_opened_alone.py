@@ -113,7 +113,7 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     # the rules table names each indicator by its label (« Indice de représentation : femmes »), no cell is an id
     assert len(rules) == 7 * 6 and raw_headers(rules) == []
     assert {"Part des heures dans le BTP et le nettoyage", "Indice de représentation : femmes",
-            "Indice de représentation : travailleurs handicapés"} <= set(rules)
+            "Indice de représentation : seniors"} <= set(rules)
     assert {"Public", "Indice de représentation", "Sous-représentation", "Code ROME", "Métiers (ROME)"} \
         <= set(headers["02_besoins_emploi_insertion"])
     assert {"Marchés avec considération sociale", "Part des marchés avec considération sociale", "Nature de l'achat",
