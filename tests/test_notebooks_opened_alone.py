@@ -89,9 +89,10 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    texts, headers, repeated = {}, {}, {}
+    texts, headers, repeated, header_rows = {}, {}, {}, {}
     for source in NOTEBOOKS:
         nb = _run(source, folder)
+        header_rows[source.stem] = _header_rows(nb)
         texts[source.stem], headers[source.stem], repeated[source.stem] = _text(nb), _headers(nb), _repeated_headers(nb)
         if source.stem == "01_etat_des_lieux":
             rules = _table_cells(nb, "Justification")  # the rules of the « axes de progrès »
@@ -133,9 +134,13 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     assert {"Marché", "Heures prévues", "Taux de réalisation", "Part (IC 95 %)", "SIRET de l'entreprise",
             "Nouvelle entreprise", "Taux de sorties positives", "IC 95 % bas", "Avant", "Après", "Évolution"} \
         <= set(headers["09_evaluation"])
-    # 08-09: a column of segment names is headed as the report heads a segment name, not « Libellé »
+    # 08-09: a column of segment names is headed as the report heads a segment name, not « Libellé » (which only
+    # heads the names of the parameters of 08)
     for name in ("08_volumes_insertion", "09_evaluation"):
-        assert "Segment" in headers[name] and "Libellé" not in headers[name], name
+        assert "Segment" in headers[name], name
+        assert [row for row in header_rows[name] if "Libellé" in row and "Paramètre" not in row] == [], name
+    assert sum("Segment" in row for row in header_rows["08_volumes_insertion"]) == 3  # volumes, totals, alerts
+    assert sum("Segment" in row for row in header_rows["09_evaluation"]) == 2  # hours by contract, new companies
     # nothing was written next to the notebooks (exploration), no run folder made
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
 
