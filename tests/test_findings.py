@@ -85,3 +85,15 @@ def test_format_value():
     assert f.format_value(0.825, "pourcentage") == "82\u202f%"
     assert f.format_value(3.0, "nombre") == "3"
     assert f.format_value(4.6019, "nombre") == "4,6"
+
+
+def test_the_rules_shown_name_each_indicator_by_its_label():
+    """The notebook's rules table names the indicator as the indicators table does (its ``libelle``); an indicator
+    missing from that table keeps the label of the concentration indicators."""
+    indicators = _indicators({"nombre_effectif_segments": 4.6, "indice_representation_femmes": 0.35}).assign(
+        libelle=["Nombre effectif de segments (1 / IHH)", "Indice de représentation : femmes"])
+    shown = f.rules_for_display(RULES, indicators)
+    assert shown["indicateur"].tolist() == ["Part des heures dans le BTP et le nettoyage",
+                                            "Nombre effectif de segments (1 / IHH)",
+                                            "Indice de représentation : femmes"]
+    assert shown["condition"].tolist() == ["> 80\u202f%", "< 3", "< 0,5"]

@@ -7,6 +7,7 @@ its ``territoire.yaml``. Opened alone, a notebook explores: it computes in memor
 (read from the run folder in a study) and writes nothing.
 """
 
+import html as html_module
 import re
 import shutil
 from pathlib import Path
@@ -56,6 +57,23 @@ def _header_rows(nb: nbformat.NotebookNode) -> list[list[str]]:
     return rows
 
 
+def _table_cells(nb: nbformat.NotebookNode, header: str) -> list[str]:
+    """The body cells (values, not headers) of every table the executed notebook displays whose header has
+    ``header``."""
+    cells = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            html = str(out.get("data", {}).get("text/html", ""))
+            for table in re.findall(r"<table[^>]*>(.*?)</table>", html, flags=re.S):
+                head = re.search(r"<thead>(.*?)</thead>", table, flags=re.S)
+                if head is None or f">{header}</th>" not in head.group(1):
+                    continue
+                body = re.search(r"<tbody>(.*?)</tbody>", table, flags=re.S)
+                cells += [html_module.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                          for c in re.findall(r"<td[^>]*>(.*?)</td>", body.group(1) if body else "", flags=re.S)]
+    return cells
+
+
 def _headers(nb: nbformat.NotebookNode) -> list[str]:
     """The column headers of every table the executed notebook displays."""
     return [h for row in _header_rows(nb) for h in row]
@@ -71,10 +89,13 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     monkeypatch.delenv(parameters.YEAR_VARIABLE, raising=False)
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    texts, headers, repeated = {}, {}, {}
+    texts, headers, repeated, header_rows = {}, {}, {}, {}
     for source in NOTEBOOKS:
         nb = _run(source, folder)
+        header_rows[source.stem] = _header_rows(nb)
         texts[source.stem], headers[source.stem], repeated[source.stem] = _text(nb), _headers(nb), _repeated_headers(nb)
+        if source.stem == "01_etat_des_lieux":
+            rules = _table_cells(nb, "Justification")  # the rules of the « axes de progrès »
     assert len(texts) == 11
     assert "Territoire rural exemple" in texts["05_argumentaire"]  # the argument sheet names the territory
     assert not any("Métropole Exemple" in t for t in texts.values())
@@ -90,6 +111,10 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
         <= set(headers["00_controle_donnees"])
     assert {"Heures prévues", "Taux de réalisation", "Part des heures dans le BTP et le nettoyage", "Modalité", "Condition"} \
         <= set(headers["01_etat_des_lieux"])
+    # the rules table names each indicator by its label (« Indice de représentation : femmes »), no cell is an id
+    assert len(rules) == 7 * 6 and raw_headers(rules) == []
+    assert {"Part des heures dans le BTP et le nettoyage", "Indice de représentation : femmes",
+            "Indice de représentation : seniors"} <= set(rules)
     assert {"Public", "Indice de représentation", "Sous-représentation", "Code ROME", "Métiers (ROME)"} \
         <= set(headers["02_besoins_emploi_insertion"])
     assert {"Marchés avec considération sociale", "Part des marchés avec considération sociale", "Nature de l'achat",
@@ -109,6 +134,13 @@ def test_every_notebook_runs_in_order_with_nothing_typed(tmp_path, monkeypatch):
     assert {"Marché", "Heures prévues", "Taux de réalisation", "Part (IC 95 %)", "SIRET de l'entreprise",
             "Nouvelle entreprise", "Taux de sorties positives", "IC 95 % bas", "Avant", "Après", "Évolution"} \
         <= set(headers["09_evaluation"])
+    # 08-09: a column of segment names is headed as the report heads a segment name, not « Libellé » (which only
+    # heads the names of the parameters of 08)
+    for name in ("08_volumes_insertion", "09_evaluation"):
+        assert "Segment" in headers[name], name
+        assert [row for row in header_rows[name] if "Libellé" in row and "Paramètre" not in row] == [], name
+    assert sum("Segment" in row for row in header_rows["08_volumes_insertion"]) == 3  # volumes, totals, alerts
+    assert sum("Segment" in row for row in header_rows["09_evaluation"]) == 2  # hours by contract, new companies
     # nothing was written next to the notebooks (exploration), no run folder made
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in NOTEBOOKS)
 

@@ -317,3 +317,13 @@ def test_the_report_gives_the_data_date_and_lists_phase_10_in_its_sommaire(rural
     assert '<a href="#phase-10">10 – Synthèse</a>' in sommaire
     assert sommaire.index("#phase-09") < sommaire.index("#phase-10") < sommaire.index("#secret-statistique")
     assert '<section class="phase" id="phase-10">' in html
+
+
+def test_labelled_heads_a_column_of_segment_names_as_the_report_does():
+    """Notebooks 08 and 09: a ``libelle`` column of segment names is headed « Segment » (the report's word for a
+    segment name, label of ``segment_libelle`` in colonnes_affichees), not « Libellé »; other headers unchanged."""
+    table = pd.DataFrame({"id_achat": ["PA-1"], "libelle": ["Restauration"], "heures_recommandees": [70]})
+    assert report.labelled(table, "volumes_insertion").columns.tolist() == ["Achat", "Libellé", "Heures recommandées"]
+    assert report.labelled(table, "volumes_insertion", segment_names=True).columns.tolist() == [
+        "Achat", "Segment", "Heures recommandées"]
+    assert report.labelled(table, segment_names=True)["Segment"].tolist() == ["Restauration"]

@@ -116,3 +116,64 @@ def test_the_answer_key_of_a_run_for_the_trainer(sample_runs):
         assert f"Réponse : {answer}." in said, answer
     missing = CliRunner().invoke(app, ["corrige", str(sample_runs["metropole-exemple"].parent)])
     assert missing.exit_code == 2 and "n'est pas un dossier de run" in " ".join(missing.output.split())
+
+
+def test_the_tables_of_exercises_05_and_06_are_published_and_declared(sample_runs):
+    """Phases 05 and 06 publish, through the gate, the tables their exercises are checked against: on
+    metropole-exemple 7 buyers × 5 retained segments = 35 sheets, one per file of argumentaires/; the 72 planned
+    purchases screened (the rows of the decision « Marchés cibles ») of which 57 are retained, so 72 − 57 = 15
+    « non retenu »."""
+    from diversification.decisions import arguments, screening
+    from diversification.publish import gate
+
+    for name in (arguments.SHEETS_TABLE, screening.COUNTS_TABLE):
+        assert name in gate.catalogue(), name
+        for territory, run in sample_runs.items():
+            assert f"tables/{name}.parquet" in gate.ledger(run), (territory, name)
+    run = sample_runs["metropole-exemple"]
+    sheets = pd.read_parquet(run / "tables" / f"{arguments.SHEETS_TABLE}.parquet")
+    assert len(sheets) == 35 and sheets["Acheteur"].nunique() == 7 and sheets["Segment"].nunique() == 5
+    assert sorted(sheets["Fichier"]) == sorted(f"argumentaires/{p.name}" for p in (run / "argumentaires").glob("*.html"))
+    counts = pd.read_parquet(run / "tables" / f"{screening.COUNTS_TABLE}.parquet")
+    targets = pd.read_parquet(run / "tables" / "decision_marches_cibles.parquet")
+    assert int(counts["nb_achats"].sum()) == len(targets) == 72 and int(targets["retenu"].sum()) == 57
+    assert int(counts.loc[counts["recommandation"] == "non retenu", "nb_achats"].sum()) == 15
+    rural = pd.read_parquet(sample_runs["rural-exemple"] / "tables" / f"{screening.COUNTS_TABLE}.parquet")
+    assert rural.empty and list(rural.columns) == ["regle_id", "recommandation", "nb_achats", "montant_ht"]
+
+
+def test_the_answer_key_reads_the_run_folder_only(sample_runs, tmp_path, monkeypatch):
+    """A copy of the metropole-exemple run whose territory is gone: with opening a study, the screening and the
+    argument sheets all refused, the answer key and the guide still give every answer (read in the published
+    tables); a run without the two tables (made by an older kit) says the answers are not available."""
+    import shutil
+
+    from diversification.decisions import arguments, screening
+    from diversification.publish import study
+
+    run = tmp_path / sample_runs["metropole-exemple"].name
+    shutil.copytree(sample_runs["metropole-exemple"], run)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    manifest["parametres"]["territoire"] = str(tmp_path / "territoire-disparu")
+    (run / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a phase is recomputed")
+
+    for module, name in [(study, "open_study"), (screening, "screen_study"), (screening, "recommendation_counts"),
+                         (arguments, "build_sheets"), (arguments, "sheets_table")]:
+        monkeypatch.setattr(module, name, refused)
+    key = training.answer_key(run)
+    said = dict(zip(key["Phase"], key["Réponse"].str.replace("\u202f", " ").str.replace("\u00a0", " ")))
+    assert said == {phase: f"Réponse : {ANSWERS[phase]}. Elle se lit dans "
+                           f"{training.EXERCISES[phase].where.replace('`', '')}." for phase in ANSWERS}
+    context = training.guide_context(run)
+    assert context["territoire"] == manifest["nom"]
+    assert {p: e.answer.replace("\u202f", " ").replace("\u00a0", " ") for p, e in context["exercises"].items()} == ANSWERS
+    for name in (arguments.SHEETS_TABLE, screening.COUNTS_TABLE):
+        (run / "tables" / f"{name}.parquet").unlink()
+    older = training.run_tables(run)
+    assert training.check("05", "?", older["05"]).startswith(
+        "Sur ce territoire, la réponse n'est pas disponible : la liste des fiches argumentaires n'est pas dans le "
+        "dossier du run")
+    assert training.check("06", "?", older["06"]).startswith("Sur ce territoire, la réponse n'est pas disponible")

@@ -83,7 +83,7 @@ Les indices de représentation (part d'un public parmi les participants ÷ sa pa
 tous_indicateurs = findings.combine_indicators(indicateurs, demand.representation_indicators(representation))
 axes = findings.evaluate_rules(tous_indicateurs)
 Markdown(findings.findings_markdown(axes))"""),
-    code("""report.labelled(findings.rules_for_display(), "regles_axes_progres")"""),
+    code("""report.labelled(findings.rules_for_display(indicators=tous_indicateurs), "regles_axes_progres")"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(findings.key_figures(tous_indicateurs, axes))""", metadata={"keep_output": True}),
     md("""## 6. Écriture dans le dossier du run

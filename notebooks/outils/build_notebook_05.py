@@ -45,10 +45,12 @@ display(Markdown(chiffres["explication"] or f"Part des heures BTP + nettoyage : 
 Une fiche par acheteur partenaire et par segment retenu. Les achats prévus de l'acheteur dans le segment (repérés en phase 06) y sont rappelés avec la recommandation."""),
     md("""### Fiches argumentaires
 
-Le tableau « Fiches argumentaires » : une ligne par fiche, avec l'acheteur, le segment et le fichier écrit dans le dossier du run."""),
+Le tableau « Fiches argumentaires » : une ligne par fiche, avec l'acheteur, le segment et le fichier écrit dans le dossier du run. Il est publié dans le dossier du run (le corrigé des exercices le relit)."""),
     code("""reperage = screening.screen_study(etude)
 fiches = arguments.build_sheets(etude, publics, segments, reperage)
-arguments.sheets_table(fiches)"""),
+liste_fiches = arguments.sheets_table(fiches)
+etude.publish("argumentaires_fiches", liste_fiches)
+liste_fiches"""),
     code("""# NBVAL_CHECK_OUTPUT
 print(arguments.key_figures(fiches, chiffres, laisses))""", metadata={"keep_output": True}),
     md("""### Exemple : la première fiche
@@ -60,6 +62,6 @@ Ce qui s'affiche ci-dessous est exactement ce qu'ouvrira l'acheteur (toutes les 
 Chaque fiche est écrite dans `argumentaires/<siret de l'acheteur>_<segment>.html`. En exploration (`dossier_run` vide), rien n'est écrit."""),
     code("""ecrits = documents.write_sheets(fiches, dossier_run)
 print(f"{len(ecrits)} argumentaire(s) écrit(s) dans le dossier du run." if dossier_run else "Exploration : aucun fichier écrit.")"""),
-    *exercise_cells(md, code, "05", "arguments.sheets_table(fiches)"),
+    *exercise_cells(md, code, "05", "liste_fiches"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "05_argumentaire.ipynb")  # anchored on this file, not the cwd

@@ -45,8 +45,10 @@ Pour chaque achat : le seuil appliqué, les structures inclusives locales du seg
 screening.screening_for_display(reperage)"""),
     md("""### Décompte par recommandation
 
-Le nombre d'achats prévus par recommandation (clause, marché réservé, critère social, « non retenu »)."""),
-    code("""report.labelled(screening.recommendation_counts(reperage), "regles_recommandation")"""),
+Le nombre d'achats prévus par recommandation (clause, marché réservé, critère social, « non retenu »), publié dans le dossier du run."""),
+    code("""decompte = screening.recommendation_counts(reperage)
+etude.publish("reperage_recommandations", decompte)
+report.labelled(decompte, "regles_recommandation")"""),
     code("""report.labelled(screening.flag_counts(reperage))"""),
     md("""## 4. La décision : les marchés ciblés
 
@@ -65,6 +67,6 @@ report.labelled(sourcing, "decision_marches_cibles")"""),
 La feuille « Acheteurs » (le nom de la feuille de chaque acheteur, son nom complet et son SIRET), une feuille par acheteur, « Acheteur 1 », « Acheteur 2 »… dans l'ordre de la configuration (achats, recommandation, motif, points d'attention, structures à contacter) et la feuille « Règles de recommandation », écrites dans `acheteurs/reunion_acheteurs.xlsx` du dossier du run. En exploration, rien n'est écrit."""),
     code("""classeur = buyer_workbook.write_workbook(reperage, sourcing, etude.config.acheteurs, dossier_run, rules=regles)
 print(f"Classeur écrit : {classeur.name}" if classeur else "Exploration : aucun fichier écrit.")"""),
-    *exercise_cells(md, code, "06", "screening.recommendation_counts(reperage)"),
+    *exercise_cells(md, code, "06", "decompte"),
 ]
 nbf.write(nb, Path(__file__).resolve().parent.parent / "06_mobilisation_acheteurs.ipynb")  # anchored on this file, not the cwd

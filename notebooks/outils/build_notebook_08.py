@@ -51,13 +51,13 @@ Une ligne par marché ciblé : les trois estimations, le volume recommandé, la 
 registry.publish_hand_choices(etude, "volumes_insertion")
 volumes = hours.insertion_volumes(cibles, parametres, choix)
 etude.publish("volumes_insertion", volumes)
-report.labelled(volumes, "volumes_insertion")"""),
+report.labelled(volumes, "volumes_insertion", segment_names=True)"""),
     md("""Totaux par segment : ce que l'expérimentation peut promettre, segment par segment."""),
-    code("""report.labelled(hours.volumes_summary(volumes), "volumes_insertion")"""),
+    code("""report.labelled(hours.volumes_summary(volumes), "volumes_insertion", segment_names=True)"""),
     md("""## 4. Les alertes à traiter avec l'acheteur
 
 Trop peu d'heures pour faire un emploi, durée trop courte, réponse en groupement probable, accord-cadre sans minimum connu, heures réalisées loin de l'acheteur."""),
-    code("""report.labelled(hours.warnings_table(volumes), "volumes_insertion")"""),
+    code("""report.labelled(hours.warnings_table(volumes), "volumes_insertion", segment_names=True)"""),
     md("""## 5. Calculatrice pour un marché
 
 Les valeurs de départ sont celles du premier marché ciblé (la calculatrice donne alors exactement la première ligne du tableau ci-dessus). Modifiez-les pour explorer un scénario (ETP connus après le sourcing, congés d'été à remplacer…) : le tableau enregistré n'en est pas modifié, sauf si vous cliquez « Retenir ce volume », qui écrit les valeurs modifiées dans `territoire.yaml` (clé `choix_a_la_main`, avec la date et votre commentaire) ; relancez alors le notebook, puis les phases suivantes (ou `diversification etude`)."""),

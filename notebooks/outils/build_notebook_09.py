@@ -36,7 +36,7 @@ display(Markdown(evaluation.status_markdown(suivi, etude.threshold)))"""),
 Par marché expérimental : participants, heures prévues et réalisées, taux de réalisation. Un taux faible signale une clause à ajuster (volume trop ambitieux, recrutement tardif)."""),
     code("""heures = evaluation.hours_by_contract(suivi, etude.threshold)
 etude.publish("evaluation_heures", heures.table)
-display(report.labelled(heures.for_display(), "evaluation_heures"))
+display(report.labelled(heures.for_display(), "evaluation_heures", segment_names=True))
 display(Markdown(f"*{heures.rule}* La ligne « Total » compte des personnes distinctes : une personne présente sur deux marchés n'y compte qu'une fois."))"""),
     md("""## 2. Qui en a bénéficié
 
@@ -51,7 +51,7 @@ graphique"""),
 
 Une entreprise est « nouvelle » quand le suivi ne contient aucune clause à son SIRET avant l'année de son premier marché expérimental (l'historique remonte à la première année du suivi)."""),
     code("""entreprises = evaluation.new_companies(suivi)
-report.labelled(entreprises)"""),
+report.labelled(entreprises, segment_names=True)"""),
     md("""## 4. Les sorties
 
 Sorties positives (emploi durable, emploi de transition, formation), autres sorties et parcours en cours ; le taux de sorties positives se calcule sur les personnes sorties."""),

@@ -342,8 +342,12 @@ def no_sheet_note(buyers: list[dict]) -> str:
     return NO_BUYER if not buyers else NO_SEGMENT
 
 
+#: Published table of phase 05 (``tables_publiees.csv``): :func:`sheets_table`, the list the notebook shows.
+SHEETS_TABLE = "argumentaires_fiches"
+
+
 def sheets_table(sheets: list[ArgumentSheet]) -> pd.DataFrame:
-    """List of the sheets (French headers)."""
+    """List of the sheets (French headers), published by phase 05 as :data:`SHEETS_TABLE`."""
     return pd.DataFrame([{"Acheteur": s.acheteur_nom, "Segment": s.segment_libelle,
                           "Adaptations": len(s.context["adaptations"]), "Achats prévus": len(s.context["achats"]),
                           "Fichier": f"argumentaires/{s.filename}"} for s in sheets],

@@ -389,8 +389,13 @@ def screening_for_display(screened: pd.DataFrame) -> pd.DataFrame:
         "recommandation": "Recommandation", "signalements": "Points d'attention"})
 
 
+#: Published table of phase 06 (``tables_publiees.csv``): :func:`recommendation_counts` of the screening.
+COUNTS_TABLE = "reperage_recommandations"
+
+
 def recommendation_counts(screened: pd.DataFrame) -> pd.DataFrame:
-    """Number of purchases and estimated amount by recommendation (rule order)."""
+    """Number of purchases and estimated amount by recommendation (rule order), published by phase 06 as
+    :data:`COUNTS_TABLE`."""
     if screened.empty:
         return pd.DataFrame(columns=["regle_id", "recommandation", "nb_achats", "montant_ht"])
     out = (screened.assign(m=screened["montant_examine_ht"].astype("Float64").fillna(0).astype(float))

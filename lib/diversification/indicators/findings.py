@@ -20,6 +20,7 @@ import operator
 
 import pandas as pd
 
+from diversification.indicators.concentration import INDICATOR_LABELS
 from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel
 
@@ -115,12 +116,17 @@ def findings_markdown(findings: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def rules_for_display(rules: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The rules as a French table for the notebook (what is tested, against what, why)."""
+def rules_for_display(rules: pd.DataFrame | None = None, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rules as a French table for the notebook (what is tested, against what, why). Each rule's indicator is
+    named by its label in ``indicators`` (the table :func:`evaluate_rules` reads: « Part des heures dans le BTP et le
+    nettoyage », not ``part_construction_nettoyage``), else by its label of the concentration indicators."""
     rules = load_rules() if rules is None else check_rules(rules)
+    labels = {key: label for key, (label, _unit) in INDICATOR_LABELS.items()}
+    if indicators is not None and len(indicators):
+        labels.update(zip(indicators["indicateur"], indicators["libelle"]))
     return pd.DataFrame({
         "règle": rules["regle_id"],
-        "indicateur": rules["indicateur"],
+        "indicateur": [labels.get(key, key) for key in rules["indicateur"]],
         "condition": [f"{c} {format_value(s, f)}" for c, s, f in zip(rules["comparaison"], rules["seuil"], rules["format"])],
         "justification": rules["justification"],
         "statut": rules["statut"],

@@ -217,17 +217,25 @@ SECTION_TABLES: dict[str, list[TableSpec]] = {
 TABLE_SPECS: dict[str, TableSpec] = {spec.name: spec for specs in SECTION_TABLES.values() for spec in specs}
 
 
-def labelled(table: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
+#: The column whose label heads a ``libelle`` column holding segment names (« Segment », as the report's tables
+#: head a segment name): :func:`labelled` with ``segment_names=True``.
+SEGMENT_NAME_COLUMN = "segment_libelle"
+
+
+def labelled(table: pd.DataFrame, name: str | None = None, *, segment_names: bool = False) -> pd.DataFrame:
     """``table`` as a learner reads it in a notebook: its columns named with the report's words.
 
     ``name`` names the table: the labels of the report for a published table (:data:`TABLE_SPECS`), over the titles
     of the fields of the reference table of that name in ``dictionnaire.csv``, over those of
     ``colonnes_affichees``. A column named nowhere keeps its name (a test scans the
-    notebooks' tables for such ids). The values are not changed: only the headers.
+    notebooks' tables for such ids). ``segment_names``: the ``libelle`` column holds segment names and is headed
+    as a segment name (:data:`SEGMENT_NAME_COLUMN`), not « Libellé ». The values are not changed: only the headers.
     """
     labels = column_labels(name)
     if name in TABLE_SPECS:
         labels.update({column: label for column, (label, _kind) in TABLE_SPECS[name].columns.items()})
+    if segment_names:
+        labels["libelle"] = column_labels()[SEGMENT_NAME_COLUMN]
     return table.rename(columns={c: labels[c] for c in table.columns if c in labels})
 
 

@@ -24,14 +24,12 @@ import pandas as pd
 from diversification.decisions import arguments, screening
 from diversification.indicators import calculator
 from diversification.inputs import formatting
-from diversification.inputs.config import load_config
 from diversification.inputs.errors import KitError
 from diversification.inputs.referentiels import load_referentiel
 from diversification.inputs.paths import DEFAULT_TERRITORY
 from diversification.inputs.parsing import normalize_header, parse_number
 from diversification.publish import report, training_guide
 from diversification.publish.report import DONE
-from diversification.publish.study import open_study
 import json
 
 NUMBER = "nombre"
@@ -145,9 +143,11 @@ EXERCISES: dict[str, Exercise] = {e.phase: e for e in [
     Exercise(
         "05", "Combien de fiches argumentaires (une par acheteur partenaire et par segment prioritaire) sont "
         "préparées ?",
-        "le tableau « Fiches argumentaires » de la phase 05 (section 3), une ligne par fiche", NUMBER, len,
+        "le tableau « Fiches argumentaires » de la phase 05 (section 3), une ligne par fiche", NUMBER,
+        lambda t: len(t) if len(t.columns) else None,
         "Choisissez une fiche : quel argument porterez-vous en premier devant cet acheteur, et quelle objection "
-        "attendez-vous ?"),
+        "attendez-vous ?", missing="la liste des fiches argumentaires n'est pas dans le dossier du run (relancez "
+        "l'étude avec cette version du kit)"),
     Exercise(
         "06", "Combien d'achats prévus ne sont pas retenus pour une clause, un marché réservé ou un critère social ?",
         "le tableau « Décompte par recommandation » de la phase 06, ligne « non retenu »",
@@ -249,24 +249,20 @@ def check(phase: str, reponse: object, table: pd.DataFrame) -> str:
 # --- answer key (trainers) ------------------------------------------------------------------------
 
 def run_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The table each notebook checks its exercise against, rebuilt from a finished run (its published tables;
-    the screening and the argument sheets computed again from the territory the run was made on)."""
-
+    """The table each notebook checks its exercise against, read from a finished run: its published tables only
+    (``tables/*.parquet``; nothing is recomputed, the territory is not opened). A table the run did not publish
+    (a run made before the kit published it) is an empty table without columns: its exercise says the answer is
+    not available."""
     run_dir = Path(run_dir)
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    etude = open_study(manifest["parametres"]["territoire"], manifest["annee"], run_dir)
 
     def table(name: str) -> pd.DataFrame:
         path = run_dir / "tables" / f"{name}.parquet"
         return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
-    reperage = screening.screen_study(etude)
-    fiches = arguments.build_sheets(etude, table("decision_publics_prioritaires"), table("decision_segments_prioritaires"),
-                                    reperage)
     return {"00": table("controle_synthese"), "01": table("etat_des_lieux_indicateurs"),
             "02": table("besoins_emploi_representation"), "03": table("opportunites_segments"),
-            "04": table("decision_segments_prioritaires"), "05": arguments.sheets_table(fiches),
-            "06": screening.recommendation_counts(reperage), "07": table("plan_actions_partenariat"),
+            "04": table("decision_segments_prioritaires"), "05": table(arguments.SHEETS_TABLE),
+            "06": table(screening.COUNTS_TABLE), "07": table("plan_actions_partenariat"),
             "08": table("volumes_insertion"), "09": table("evaluation_avant_apres"),
             "10": table(report.PHASES_TABLE)}
 
@@ -415,10 +411,7 @@ def guide_context(run_dir: str | Path) -> dict:
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     plan = session_plan()
     exercises = {e.phase: e for e in guide_exercises(run_tables(run_dir))}
-    try:
-        name = load_config(Path(manifest["parametres"]["territoire"])).nom
-    except (KitError, OSError, KeyError):
-        name = str(manifest.get("territoire") or run_dir.parent.parent.name)
+    name = str(manifest.get("nom") or manifest.get("territoire") or run_dir.parent.parent.name)
     return {"territoire": name,
             "territoire_id": Path(str(manifest.get("parametres", {}).get("territoire", run_dir.parent.parent.name))).name,
             "default_territory": DEFAULT_TERRITORY, "annee": manifest["annee"], "run_id": run_dir.name, "plan": plan,
