@@ -930,8 +930,7 @@ def _clean_contracts(raw: pd.DataFrame, log: RejectionLog, today: date) -> pd.Da
                                      .take(pa.array(holder_code)), df.index, "string")
 
     out["considerationsSociales"] = value("social", "considerationsSociales", "string")
-    for column in ("consideration_sociale",):
-        out[column] = value("social", column, "string")
+    out["consideration_sociale"] = value("social", "consideration_sociale", "string")
     for column in ("clause_sociale", "critere_social", "marche_reserve"):
         out[column] = value("social", column, "boolean")
     unknown = value("social", "inconnues")
