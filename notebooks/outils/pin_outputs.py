@@ -4,13 +4,20 @@ Usage: python notebooks/outils/pin_outputs.py notebooks/00_controle_donnees.ipyn
 
 Cells marked ``# NBVAL_CHECK_OUTPUT`` with ``"keep_output": true`` metadata keep
 their output (the reference nbval compares); every other output and the
-execution metadata are stripped, as nbstripout does on commit.
+execution metadata are stripped, then the file goes through nbstripout with the options
+of the project's git filter (see the Makefile), so that it is committed as the filter would
+have left it even where the filter is not installed (a worktree set up without ``make``).
 """
+import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+
+#: The options of the git filter ``filter.nbstripout.clean`` set by the Makefile.
+NBSTRIPOUT_OPTIONS = ["--keep-count", "--extra-keys", "metadata.papermill cell.metadata.papermill"]
 
 
 def pin(path: Path) -> None:
@@ -28,6 +35,7 @@ def pin(path: Path) -> None:
             pass
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
+    subprocess.run([sys.executable, "-m", "nbstripout", *NBSTRIPOUT_OPTIONS, str(path)], check=True)
 
 
 if __name__ == "__main__":
