@@ -243,7 +243,7 @@ def peer_positions(indicators: pd.DataFrame, groups: dict[str, list[str]], *,
     values[seg_codes, dep_codes] = ranked[value].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     contracts = np.zeros((len(segments), len(departments)), dtype=np.int64)
     contracts[seg_codes, dep_codes] = ranked["nb_marches"].to_numpy(dtype=np.int64)
-    known = ~np.isnan(values)
+    ranked_count = (~np.isnan(values)).sum(axis=1)  # departments with a value, per segment
     blocks = []
     for departement, peers in groups.items():
         at = column.get(departement)
@@ -264,7 +264,7 @@ def peer_positions(indicators: pd.DataFrame, groups: dict[str, list[str]], *,
             "segment": pd.array(segments, dtype=object), "valeur": mine,
             "nb_marches": contracts[:, at] if at is not None else np.zeros(len(segments), dtype=np.int64),
             "mediane_pairs": median, "q1_pairs": q1, "q3_pairs": q3, "nb_pairs": nb_peers,
-            "rang": rank, "nb_departements": known.sum(axis=1), "rang_pairs": rank_peers, "nb_pairs_classes": nb_peers,
+            "rang": rank, "nb_departements": ranked_count, "rang_pairs": rank_peers, "nb_pairs_classes": nb_peers,
         }, columns=_POSITION_COLUMNS)
         block.insert(0, "departement", departement)
         blocks.append(block)

@@ -61,9 +61,11 @@ DUPLICATE_KEY = ("id", "acheteur_id", "titulaire_id", "montant", "dateNotificati
 #: A contract whose type starts with it (any case) is a concession: out of the study's scope.
 CONCESSION_PREFIX = "contrat de concession"
 
+#: The columns only :func:`lookups` reads (few distinct values: a reader may read them as dictionaries).
+VALUE_COLUMNS = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode",
+                 "considerationsSociales", "_type", "type"]
 #: The raw columns :func:`lookups` reads.
-LOOKUP_COLUMNS = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode",
-                  "considerationsSociales", "_type", "type", "acheteur_id", "titulaire_id", "titulaire_typeIdentifiant"]
+LOOKUP_COLUMNS = [*VALUE_COLUMNS, "acheteur_id", "titulaire_id", "titulaire_typeIdentifiant"]
 
 
 def amount_in_totals(values: np.ndarray, readable: np.ndarray) -> np.ndarray:

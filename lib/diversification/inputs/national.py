@@ -176,8 +176,7 @@ def _source(path: Path) -> pa.Table:
 #: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
 _WIDE = ["acheteur_nom", "nature", "objet", "procedure", "titulaire_nom", "idAccordCadre", "formePrix"]
 #: Narrow columns that DuckDB does not read: cleaned per distinct value only (:func:`rules.by_distinct`).
-_LAZY = ["codeCPV", "dateNotification", "dureeMois", "lieuExecution_code", "lieuExecution_typeCode", "considerationsSociales",
-         "_type", "type"]
+_LAZY = rules.VALUE_COLUMNS
 #: They are read as dictionaries (few distinct values): each block of the CSV reader builds its own, unified by
 #: :func:`rules.value_codes` (no text column, no encoding pass).
 _READ_TYPES = {c: pa.dictionary(pa.int32(), pa.string()) for c in _LAZY}
