@@ -331,7 +331,7 @@ elif kind == "cache":  # from the cache written by ingest_national (not timed): 
         n = len(national.buyers_contracts(cleaned, buyers))
         times["territoire"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        peer_cache.compute_peer_indicators(pq.read_table(cleaned, columns=peer_cache.NEEDED).to_pandas())
+        peer_cache.compute_peer_indicators(peer_cache.read_cleaned(cleaned))
         times["pairs"].append(time.perf_counter() - t)
         # every department among its peers (size band), from the indicators' cache (the file's hash included)
         t = time.perf_counter()
@@ -425,7 +425,7 @@ def bench_decp(tmp: Path, rows: int) -> list[tuple]:
                           f"du département 01, {contracts} marchés), secondes", values[:5], "aucun (cible absolue)",
                     one, f"≤ {TARGET_TERRITORY:.1f} s".replace(".", ","), lambda t, f: t / f,
                     lambda r: r <= TARGET_TERRITORY))
-    out.append(_row("c4", "pairs de tous les départements depuis le cache (peer_cache.compute_peer_indicators sur "
+    out.append(_row("c4", "pairs de tous les départements depuis le cache (peer_cache.read_cleaned puis compute_peer_indicators sur "
                           "la table nettoyée en Parquet), secondes", values[5:], "aucun (cible absolue)", one,
                     f"≤ {TARGET_PEERS:.0f} s", lambda t, f: t / f, lambda r: r <= TARGET_PEERS))
     out.append(_row("c5", f"pairs de tous les départements depuis le cache des indicateurs "

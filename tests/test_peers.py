@@ -145,6 +145,40 @@ def test_leading_peers_name_a_buyer_that_uses_social_considerations(placed):
     assert list(everyone["departement"]) == ["03", "02"]
 
 
+def _with_buyer_department(table):
+    table = table.copy()
+    table["acheteur_departement_code"] = table["acheteur_id"].map({"B2": "04"})
+    return table
+
+
+@pytest.mark.parametrize("make", [national_fixture, lambda: _with_buyer_department(national_fixture())],
+                         ids=["lieu", "departement-acheteur"])
+def test_indicators_from_partial_sums_are_those_of_the_contracts(make):
+    """The cache computes the indicators from the contracts' partial sums by buyer, place and segment: every table is
+    the one computed from the contracts (here 25 contracts become 6 rows; the names are the buyers' first ones)."""
+    table = make()
+    table.loc[0, "acheteur_nom"] = None  # B1's first contract has no name: its name is the next one published
+    table.loc[1, "acheteur_nom"] = "Ville Alpha (ancien nom)"
+    sums = peers.contract_sums(table)
+    assert len(sums) == 6 and sums["nb_marches"].sum() == len(table)
+    assert set(sums.loc[sums["acheteur_id"] == "B1", "acheteur_nom"]) == {"Ville Alpha (ancien nom)"}
+    from_contracts, from_sums = peers.attach_departments(table), peers.attach_departments(sums)
+    for compute in (peers.department_segment_indicators, peers.department_totals,
+                    lambda placed: peers.buyer_segment_indicators(placed, 3),
+                    lambda placed: peers.department_concentration(peers.department_segment_indicators(placed))):
+        pd.testing.assert_frame_equal(compute(from_sums), compute(from_contracts))
+    # read as the cache reads it (text columns as categoricals, categories not in sorted order)
+    categorical = table.iloc[::-1].reset_index(drop=True)
+    for column in peer_cache.DICTIONARY_COLUMNS:
+        values = categorical[column]
+        categorical[column] = pd.Categorical(values, categories=values.dropna().unique())  # as a Parquet dictionary
+    assert list(categorical["departement"].cat.categories) == ["04", "03", "02", "01"]
+    found = peer_cache.compute_peer_indicators(categorical)
+    pd.testing.assert_frame_equal(found["departements"], peers.department_segment_indicators(from_contracts))
+    assert list(found["totaux"]["departement"]) == ["01", "02", "03", "04"]
+    assert found["totaux"].set_index("departement").loc["01", "nb_marches"] == 12
+
+
 # --- cache of the national file, generated sample file, configuration -------------------------------------------------
 
 from pathlib import Path  # noqa: E402

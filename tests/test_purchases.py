@@ -62,6 +62,32 @@ def test_total_shares_exclude_unknown_from_denominator():
     assert total["nb_clause_sociale"] == 1 and total["nb_marche_reserve"] == 1 and total["nb_montant_non_valide"] == 1
 
 
+def test_partial_sums_regroup_to_the_shares_of_their_contracts():
+    """``social_sums`` by year then regrouped as a whole: the shares of the five contracts (hand values above)."""
+    prep = P.prepare_decp(decp_fixture(), BUYERS)
+    by_year = P.social_sums(prep, ["annee"])
+    assert list(by_year["annee"]) == [2019, 2024, 2025] and P.is_summed(by_year)
+    assert list(by_year["nb_marches"]) == [1, 2, 2] and list(by_year["nb_avec_consideration"]) == [0, 1, 1]
+    assert list(P.contract_counts(by_year)) == [1, 2, 2] and list(P.contract_counts(prep)) == [1] * 5
+    total = P.social_shares(by_year, []).iloc[0]
+    assert (total["nb_marches"], total["nb_consideration_connue"], total["part_nb"]) == (5, 4, 0.5)
+    assert total["part_montant"] == pytest.approx(150 / 450)
+
+
+def test_categorical_keys_are_sorted_by_value_not_by_category_order():
+    """A text column read from Parquet as a dictionary has its categories in order of appearance: the groups come out
+    in the order of the values, as with text keys."""
+    prep = P.prepare_decp(decp_fixture(), BUYERS)
+    as_text = P.social_shares(prep, ["segment", "acheteur"])
+    categorical = prep.copy()
+    for column in ("segment", "acheteur"):
+        categorical[column] = pd.Categorical(prep[column], categories=prep[column].unique()[::-1])
+    assert list(categorical["segment"].cat.categories) == ["nettoyage_locaux", "btp_gros_oeuvre"]
+    found = P.social_shares(categorical, ["segment", "acheteur"])
+    assert list(found["segment"]) == ["btp_gros_oeuvre", "btp_gros_oeuvre", "nettoyage_locaux", "nettoyage_locaux"]
+    pd.testing.assert_frame_equal(found, as_text)
+
+
 def test_by_buyer_partner_first_and_shares():
     table = P.purchases_by_buyer(decp_fixture(), BUYERS)
     assert table["acheteur"].tolist() == ["Ville A", P.OTHER_BUYERS]

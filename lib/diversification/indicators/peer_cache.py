@@ -27,6 +27,8 @@ PARTS = ("departements", "totaux", "acheteurs")
 #: Columns of the cleaned table the indicators need.
 NEEDED = ["acheteur_id", "acheteur_nom", "departement", "segment", "consideration_sociale", "montant_final",
           "montant_valide", "clause_sociale", "critere_social", "marche_reserve"]
+#: Text columns grouped on: read as dictionaries.
+DICTIONARY_COLUMNS = ["acheteur_id", "acheteur_nom", "departement", "segment", "consideration_sociale"]
 HASH_KEY = b"sha256_fichier"
 
 
@@ -47,9 +49,16 @@ def peer_cache_paths(path: str | Path, cache_dir: str | Path) -> dict[str, Path]
     return {part: cleaned.with_suffix(f".pairs-{PEERS_CACHE_VERSION}.{part}.parquet") for part in PARTS}
 
 
+def read_cleaned(cleaned_file: str | Path) -> pd.DataFrame:
+    """The columns of the cleaned national table the indicators need, the text ones as categoricals (read as
+    Parquet dictionaries: grouped by their codes)."""
+    return pq.read_table(cleaned_file, columns=NEEDED, read_dictionary=DICTIONARY_COLUMNS).to_pandas()
+
+
 def compute_peer_indicators(cleaned: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The three tables from the cleaned national table (pure)."""
-    placed = peers.attach_departments(cleaned)
+    """The three tables from the cleaned national table (pure), computed from its partial sums by buyer, place and
+    segment (:func:`peers.contract_sums`)."""
+    placed = peers.attach_departments(peers.contract_sums(cleaned))
     indicators = peers.department_segment_indicators(placed)
     totals = peers.department_totals(placed).merge(peers.department_concentration(indicators), on="departement",
                                                    how="left")
@@ -81,7 +90,7 @@ def national_peer_indicators(path: str | Path, cache_dir: str | Path, *, today: 
     found = {part: _read(target, digest) for part, target in targets.items()}
     if any(frame is None for frame in found.values()):
         cleaned_file, _ = ingest_national(path, cache_dir, today=today)
-        cleaned = pq.read_table(cleaned_file, columns=NEEDED).to_pandas()
+        cleaned = read_cleaned(cleaned_file)
         found = compute_peer_indicators(cleaned)
         for part, frame in found.items():
             _write(frame, targets[part], digest)

@@ -9,6 +9,9 @@ Definitions (one home for each; the shares are those of :func:`purchases.social_
 * **Department of a contract** (:func:`attach_departments`): the place of execution; else the buyer's department
   given by the file (``acheteur_departement_code``); else the most frequent department of execution of the buyer's
   other contracts (smallest code on a tie). ``source_departement`` says which (assumption, HYPOTHESES.md § Pairs).
+* **Partial sums** (:func:`contract_sums`): the contracts grouped by buyer, place and segment; every indicator
+  below is computed alike from the contracts or from these sums (added, shares computed from the sums), and the
+  national cache uses the sums (a million contracts become a few thousand rows).
 * **Department × segment indicators** (:func:`department_segment_indicators`): contracts, valid amount, share with a
   social consideration by number (``part_nb``) and by amount (``part_montant``), share of reserved contracts
   (``part_reserve``, same denominator: contracts of known status).
@@ -32,7 +35,7 @@ import pandas as pd
 
 from diversification.indicators.figure_memo import remembered
 from diversification.indicators.concentration import concentrated_segments, effective_number, hhi
-from diversification.indicators.purchases import UNKNOWN_SEGMENT, social_shares
+from diversification.indicators.purchases import UNKNOWN_SEGMENT, contract_counts, social_shares, social_sums
 from diversification.inputs import formatting
 from diversification.inputs.referentiels import load_referentiel
 
@@ -59,8 +62,9 @@ def buyer_departments(table: pd.DataFrame) -> pd.DataFrame:
     """One row per buyer: its department and where it comes from (file column, else its contracts)."""
     ids = table["acheteur_id"].astype("string")
     place = _department_code(table["departement"])
-    derived = (pd.DataFrame({"acheteur_id": ids, "departement": place}).dropna()
-               .groupby(["acheteur_id", "departement"]).size().rename("n").reset_index()
+    derived = (pd.DataFrame({"acheteur_id": ids, "departement": place, "n": contract_counts(table)})
+               .dropna(subset=["acheteur_id", "departement"])
+               .groupby(["acheteur_id", "departement"])["n"].sum().reset_index()
                .sort_values(["acheteur_id", "n", "departement"], ascending=[True, False, True])
                .drop_duplicates("acheteur_id").set_index("acheteur_id")["departement"])
     out = pd.DataFrame({"acheteur_id": pd.Series(ids.dropna().unique(), dtype="string")})
@@ -78,6 +82,25 @@ def buyer_departments(table: pd.DataFrame) -> pd.DataFrame:
     out.loc[use, "departement_acheteur"] = guess[use]
     out.loc[use, "source_departement_acheteur"] = SOURCE_BUYER_DERIVED
     return out
+
+
+def contract_sums(table: pd.DataFrame) -> pd.DataFrame:
+    """The contracts of ``table`` (the cleaned national table) as partial sums (:func:`purchases.social_sums`) by
+    buyer, place of execution and segment (and the buyer's department of the file when given), each row with its
+    buyer's name (the first one published, in file order).
+
+    Every function of this module gives the same indicators from these sums as from the contracts (counts and
+    amounts are added, the shares computed from them), over a few thousand rows instead of a million.
+    """
+    keys = ["acheteur_id", "departement", "segment"] + ([BUYER_DEPARTMENT_COLUMN] if BUYER_DEPARTMENT_COLUMN in table
+                                                          else [])
+    sums = social_sums(table, keys)
+    ids = table["acheteur_id"]
+    names = table["acheteur_nom"].groupby(ids.astype("string") if ids.dtype == object else ids,
+                                           observed=True, sort=False).first()
+    names.index = names.index.astype("string")
+    sums.insert(1, "acheteur_nom", sums["acheteur_id"].astype("string").map(names).astype("string"))
+    return sums
 
 
 def attach_departments(table: pd.DataFrame) -> pd.DataFrame:
@@ -122,17 +145,18 @@ def department_concentration(indicators: pd.DataFrame, segments: pd.DataFrame | 
     (``part_travaux_nettoyage``) and effective number of segments (``nombre_effectif_segments``); both ``<NA>``
     for a department without any such contract."""
     concentrated = set(concentrated_segments(segments))
-    rows = []
-    for dep, group in indicators.groupby("departement", sort=True):
-        counts = group.loc[group["segment"] != UNKNOWN_SEGMENT].set_index("segment")["nb_avec_consideration"]
-        total = float(counts.sum())
-        if total > 0:
-            part = float(counts[counts.index.isin(concentrated)].sum()) / total
-            effective = effective_number(hhi(counts))
-        else:
-            part = effective = pd.NA
-        rows.append({"departement": dep, "part_travaux_nettoyage": part, "nombre_effectif_segments": effective})
-    out = pd.DataFrame(rows, columns=["departement", "part_travaux_nettoyage", "nombre_effectif_segments"])
+    departments = pd.Index(sorted(indicators["departement"].dropna().unique()), name="departement")
+    ranked = indicators.loc[indicators["segment"] != UNKNOWN_SEGMENT]
+    counts = ranked["nb_avec_consideration"].astype(float)
+    by = ranked["departement"]
+    total = counts.groupby(by).sum().reindex(departments, fill_value=0.0)
+    held = counts.where(ranked["segment"].isin(concentrated), 0.0).groupby(by).sum().reindex(departments)
+    with_any = set(total.index[total > 0])
+    effective = {dep: effective_number(hhi(group)) for dep, group in counts.groupby(by) if dep in with_any}
+    out = pd.DataFrame({
+        "departement": departments,
+        "part_travaux_nettoyage": (held / total).where(total > 0).to_numpy(),
+        "nombre_effectif_segments": [effective.get(dep, np.nan) for dep in departments]})
     for column in ("part_travaux_nettoyage", "nombre_effectif_segments"):
         out[column] = out[column].astype("Float64")
     return out
@@ -152,7 +176,7 @@ def buyer_segment_indicators(table: pd.DataFrame, min_contracts: int) -> pd.Data
     ``table`` is through :func:`attach_departments`; each buyer carries its own department
     (:func:`buyer_departments`) and its name as published in DECP.
     """
-    counts = table.groupby(table["acheteur_id"].astype("string")).size()
+    counts = pd.Series(contract_counts(table), index=table.index).groupby(table["acheteur_id"].astype("string")).sum()
     kept = counts[counts >= min_contracts].index
     rows = table.loc[table["acheteur_id"].astype("string").isin(kept)]
     shares = _with_reserved_share(social_shares(rows, ["acheteur_id", "segment"]))

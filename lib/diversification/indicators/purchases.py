@@ -15,6 +15,7 @@ and counted apart (``nb_inconnue``): they are neither « with » nor « without 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from diversification.indicators.figure_memo import remembered
@@ -65,28 +66,83 @@ def prepare_decp(decp: pd.DataFrame, acheteurs: list[dict]) -> pd.DataFrame:
     return out
 
 
+#: The additive columns of a group of contracts (:func:`social_sums`). A table holding all of them is a table of
+#: partial sums (one row for several contracts): it is regrouped by adding them, and gives the same shares as its
+#: contracts (the shares are computed from the sums, never added).
+SUM_COLUMNS = ["nb_marches", "montant", "nb_montant_non_valide", "nb_consideration_connue", "nb_avec_consideration",
+               "nb_inconnue", "nb_clause_sociale", "nb_critere_social", "nb_marche_reserve", "montant_connu",
+               "montant_avec_consideration"]
+
+
+def is_summed(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is a table of partial sums (:data:`SUM_COLUMNS`) rather than one row per contract."""
+    return set(SUM_COLUMNS) <= set(frame.columns)
+
+
+def contract_counts(frame: pd.DataFrame) -> np.ndarray:
+    """The number of contracts of each row: 1 for a contract, ``nb_marches`` for a row of partial sums."""
+    return frame["nb_marches"].to_numpy(dtype=np.int64) if is_summed(frame) else np.ones(len(frame), dtype=np.int64)
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """A yes/no column as booleans, a missing value as no."""
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
 def _social_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    status = frame["consideration_sociale"].astype("string")
-    valid = frame["montant_valide"].fillna(False).astype(bool)
-    amount = frame["montant_final"].astype("Float64").where(valid, 0.0).fillna(0.0).astype(float)
-    yes = (status == SOCIAL_YES).fillna(False).astype(bool)
-    known = status.isin([SOCIAL_YES, SOCIAL_NO]).fillna(False).astype(bool)
+    """The additive values of each contract (numpy over the rows; the status compared once per distinct value).
+
+    The counts are booleans (a group's sum of booleans is its count, as an integer): a million contracts take
+    a few megabytes, not eight bytes a count.
+    """
+    if is_summed(frame):
+        return frame[SUM_COLUMNS]
+    codes, labels = pd.factorize(frame["consideration_sociale"])  # a missing status: code -1, the last (False) below
+
+    def status_in(*values: str) -> np.ndarray:
+        return np.append(pd.Index(labels).astype("string").isin(values), False)[codes]
+
+    valid = _flag(frame["montant_valide"])
+    amount = np.where(valid, frame["montant_final"].astype("Float64").fillna(0.0).to_numpy(dtype=float), 0.0)
+    yes, known = status_in(SOCIAL_YES), status_in(SOCIAL_YES, SOCIAL_NO)
     return pd.DataFrame(
         {
-            "nb_marches": 1,
+            "nb_marches": np.ones(len(frame), dtype=bool),
             "montant": amount,
-            "nb_montant_non_valide": (~valid).astype(int),
-            "nb_consideration_connue": known.astype(int),
-            "nb_avec_consideration": yes.astype(int),
-            "nb_inconnue": (status == SOCIAL_UNKNOWN).fillna(False).astype(int),
-            "nb_clause_sociale": frame["clause_sociale"].fillna(False).astype(bool).astype(int),
-            "nb_critere_social": frame["critere_social"].fillna(False).astype(bool).astype(int),
-            "nb_marche_reserve": frame["marche_reserve"].fillna(False).astype(bool).astype(int),
-            "montant_connu": amount.where(known, 0.0),
-            "montant_avec_consideration": amount.where(yes, 0.0),
+            "nb_montant_non_valide": ~valid,
+            "nb_consideration_connue": known,
+            "nb_avec_consideration": yes,
+            "nb_inconnue": status_in(SOCIAL_UNKNOWN),
+            "nb_clause_sociale": _flag(frame["clause_sociale"]),
+            "nb_critere_social": _flag(frame["critere_social"]),
+            "nb_marche_reserve": _flag(frame["marche_reserve"]),
+            "montant_connu": np.where(known, amount, 0.0),
+            "montant_avec_consideration": np.where(yes, amount, 0.0),
         },
         index=frame.index,
     )
+
+
+def social_sums(prepared: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The additive columns (:data:`SUM_COLUMNS`) of the contracts, or of the partial sums, grouped ``by``.
+
+    Groups sorted by their keys (missing keys last); a categorical key (a column read as a dictionary) is grouped by
+    its codes and given back as its values.
+    """
+    values = _social_columns(prepared)
+    if not by:
+        return values.sum().to_frame().T
+    keys = [prepared[c].astype("string") if prepared[c].dtype == object else prepared[c] for c in by]
+    categorical = [isinstance(k.dtype, pd.CategoricalDtype) for k in keys]
+    # category order is not the values' order: grouped unsorted by the codes, then sorted by the values
+    grouped = values.groupby(keys, sort=not any(categorical), observed=True, dropna=False).sum().reset_index()
+    grouped.columns = [*by, *values.columns]
+    if any(categorical):
+        for column, key, is_cat in zip(by, keys, categorical):
+            if is_cat:
+                grouped[column] = grouped[column].astype(key.cat.categories.dtype)
+        grouped = grouped.sort_values(by, na_position="last", kind="stable")
+    return grouped.reset_index(drop=True)
 
 
 def social_shares(prepared: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -94,15 +150,10 @@ def social_shares(prepared: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
     ``part_nb`` = contracts « oui » / contracts « oui » or « non »;
     ``part_montant`` = valid amount of « oui » / valid amount of « oui » or « non ».
-    Both are ``<NA>`` when no contract of the group has a known status.
+    Both are ``<NA>`` when no contract of the group has a known status. ``prepared`` may be a table of partial
+    sums (:func:`is_summed`): the same shares as from its contracts.
     """
-    values = _social_columns(prepared)
-    keys = [prepared[c].astype("string") if prepared[c].dtype == object else prepared[c] for c in by]
-    if by:
-        grouped = values.groupby(keys, sort=True, dropna=False).sum().reset_index()
-        grouped.columns = [*by, *values.columns]
-    else:
-        grouped = values.sum().to_frame().T
+    grouped = social_sums(prepared, by)
     grouped["part_nb"] = (grouped["nb_avec_consideration"] / grouped["nb_consideration_connue"].where(
         grouped["nb_consideration_connue"] > 0)).astype("Float64")
     grouped["part_montant"] = (grouped["montant_avec_consideration"] / grouped["montant_connu"].where(
