@@ -20,6 +20,9 @@ Every figure is a ratio against a floor measured in the same run on the same mac
     placed among its peers from the indicators' cache (``peer_cache.national_peer_indicators``, the file's hash
     included, then ``peers.band_peer_groups`` and ``peers.peer_positions``) — target ≤ 1 s (absolute targets of the
     issue, no floor);
+(c1) for reference, no target: what a first national run waits for (``national.ingest_national`` into an empty
+    folder: the file's hash, the cleaning, the Parquet cache sorted by buyer and the rejects written), its time
+    against the same floor and its peak memory;
 (c0) for reference, no target: the least any ingest of the kit must do — the kit's own read of the file
     (values spanning lines allowed, useful columns, dictionaries) then the selection of the rows it keeps,
     with no computation at all — against the same floor as (c).
@@ -314,6 +317,12 @@ elif kind.startswith("structurel"):  # the kit's read, then its kept rows select
     kept = {c: (raw[c].unify_dictionaries() if pa.types.is_dictionary(raw[c].type) else raw[c]).filter(mask)
             for c in raw.column_names}
     n = len(kept["id"])
+elif kind == "ecriture":  # what a first national run waits for: the file's hash, cleaning, cache and rejects written
+    import tempfile
+    import pyarrow.parquet as pq
+    with tempfile.TemporaryDirectory(prefix="ecriture-", dir=cache) as folder:
+        target, _ = national.ingest_national(path, folder)
+        n = pq.ParquetFile(target).metadata.num_rows
 elif kind == "cache":  # from the cache written by ingest_national (not timed): a territory's contracts, peers
     import statistics
     import pyarrow.parquet as pq
@@ -355,6 +364,8 @@ print(f"{elapsed} {peak} {n}")
 
 
 REPEATS_DECP = 5
+#: Measures of the national cache written (c1), among the REPEATS_DECP rounds.
+WRITES = 3
 
 
 def _measure(kind: str, path: Path, cache: Path) -> tuple[float, float, int]:
@@ -383,8 +394,8 @@ def _ingest_rows(tmp: Path, rows: int, repeats: int, key: str, structural: bool)
     size = path.stat().st_size / 1e6
     # Alternated, each after _settle (without it, the bare read takes 1.2-2.3 s just after an ingest and
     # ~0.55 s otherwise); medians and best times are both compared.
-    floors, ingests, structurals = [], [], []
-    for _ in range(repeats):
+    floors, ingests, structurals, writes = [], [], [], []
+    for i in range(repeats):
         _settle()
         floors.append(_measure("pyarrow", path, tmp))
         _settle()
@@ -392,6 +403,9 @@ def _ingest_rows(tmp: Path, rows: int, repeats: int, key: str, structural: bool)
         if structural:
             _settle()
             structurals.append(_measure(f"structurel:{ingests[0][2]}", path, tmp))
+            if i < WRITES:
+                _settle()
+                writes.append(_measure("ecriture", path, tmp))
     _, floor_peak, _ = sorted(floors)[len(floors) // 2]
     _, _, kept = ingests[0]
     peak = max(m[1] for m in ingests)
@@ -401,6 +415,13 @@ def _ingest_rows(tmp: Path, rows: int, repeats: int, key: str, structural: bool)
                               f"lignes admises, colonnes utiles, dictionnaires) puis la sélection des {kept} lignes "
                               f"gardées, sans aucun calcul", [m[0] for m in structurals], "pyarrow.csv.read_csv seul",
                         [m[0] for m in floors], "information", lambda t, f: t / f, None))
+    if writes:
+        write_peak = max(m[1] for m in writes)
+        out.append(_row("c1", f"ce qu'attend une première passe nationale : national.ingest_national dans un dossier "
+                              f"vide (empreinte du fichier, nettoyage, cache Parquet trié par acheteur et rejets "
+                              f"écrits), pic mémoire {write_peak:.0f} Mo, {len(writes)} mesures",
+                        [m[0] for m in writes], "pyarrow.csv.read_csv seul", [m[0] for m in floors[:len(writes)]], "information",
+                        lambda t, f: t / f, None))
     out.append(_row(key, f"DECP nationale {rows} lignes ({size:.0f} Mo), lecture + nettoyage + agrégation "
                          f"département × segment : {kept} marchés, pic mémoire {peak:.0f} Mo (cible ≤ {TARGET_PEAK}), "
                          f"{repeats} mesures alternées", [m[0] for m in ingests],

@@ -373,3 +373,26 @@ def test_territory_extract_logs_unknown_social_labels_and_status(tmp_path):
     motifs = [r["motif"] for r in result.rejects.records]
     assert any(m.startswith("considération sociale inconnue du schéma officiel") and "1 marché(s)" in m for m in motifs)
     assert any("2 marché(s) sans information sur les considérations sociales" in n for n in result.notices)
+
+
+def test_cache_sorted_by_buyer_then_row_in_row_groups(tmp_path, monkeypatch):
+    """The cache holds the cleaned table sorted by buyer, then by row (stable: a buyer's contracts in file order), in
+    row groups of ``ROW_GROUP`` rows: a territory's buyers are read from their row groups only. 12 contracts of 3
+    buyers interleaved (A, B, C, A, B, C…), row groups of 5 rows: C's 4 contracts (lowest id) then B's then A's."""
+    monkeypatch.setattr(national, "ROW_GROUP", 5)
+    a, b, c = "21750001600019", "21593000700012", "21130055300016"
+    lines = [f"U{i},{i},Marché,{(a, b, c)[i % 3]},Acheteur,55204599900869,SIRET,X,o,{1000 + i},45233140,p,12,"
+             f"2024-01-{10 + i},Clause sociale,75056,Code commune,,U,0,true" for i in range(12)]
+    source = tmp_path / "decp.csv"
+    source.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    target = tmp_path / "cache.parquet"
+    national.clean_national(source, today=TODAY, parquet=target)
+    table = pa.parquet.read_table(target)
+    assert table["uid"].to_pylist() == ["U2", "U5", "U8", "U11", "U1", "U4", "U7", "U10", "U0", "U3", "U6", "U9"]
+    assert table["rang"].to_pylist() == [3, 6, 9, 12, 2, 5, 8, 11, 1, 4, 7, 10]
+    meta = pa.parquet.ParquetFile(target).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [5, 5, 2]
+    column = table.schema.get_field_index("acheteur_id")
+    stats = [meta.row_group(g).column(column).statistics for g in range(meta.num_row_groups)]
+    assert [(s.min, s.max) for s in stats] == [(c, b), (b, a), (a, a)]
+    assert list(national.buyers_contracts(target, {b})["uid"]) == ["U1", "U4", "U7", "U10"]

@@ -24,7 +24,7 @@ the rules' parsers over their distinct values only; the SIRET Luhn key is checke
 over the distinct holders (:func:`siret.siret_problems`). Rejects are one narrow table (reason, row, identifiers, value),
 summarised as counts by reason plus the first rows of each reason (no Python object per row).
 
-The cleaned table is cached as Parquet (written by DuckDB), keyed on the SHA-256 of the file,
+The cleaned table is cached as Parquet (written by pyarrow, :func:`_write_cache`), keyed on the SHA-256 of the file,
 sorted by buyer so that :func:`buyers_contracts` reads only the row groups of a territory's
 buyers. :func:`load_territory_decp` turns that extract into the :class:`LoadResult` of
 :func:`decp.load_decp` (same columns), for the territory runs.
@@ -596,10 +596,44 @@ def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]
     return motifs, exemples
 
 
+#: Rows per row group of the cache: a territory's buyers are read by row group (pruned on ``acheteur_id``).
+ROW_GROUP = 65536
+
+
+def _write_cache(columns: dict[str, pa.ChunkedArray], target: Path) -> None:
+    """The cleaned table (columns in row order, emptied here) as Parquet sorted by buyer then row, by pyarrow.
+
+    The rows are in row order and the sort is stable, so one sort of the buyers gives the order; each row group is
+    taken from the columns when it is written (never a sorted copy of the whole table), a thread taking the next
+    one while the writer encodes the current one. The columns keep the reader's chunks: joining them first makes
+    the takes faster (about 0.4 s on 1.35 M contracts) but holds a second copy of the table for a while (about
+    130 MB more at the peak), measured in benchmarks/README.md. Plain encoding (no dictionaries): as fast to read
+    back, smaller with zstd on these columns.
+    """
+    table = pa.table(columns)
+    columns.clear()
+    order = pc.sort_indices(table["acheteur_id"])
+    starts = range(0, len(order), ROW_GROUP)
+
+    def rows(start: int) -> pa.Table:
+        return table.take(order[start:start + ROW_GROUP])
+
+    with pq.ParquetWriter(target, table.schema, compression="zstd", use_dictionary=False) as writer, \
+            ThreadPoolExecutor(max_workers=1) as taker:
+        taking = taker.submit(rows, 0)
+        for start in starts:
+            group = taking.result()
+            if start + ROW_GROUP < len(order):
+                taking = taker.submit(rows, start + ROW_GROUP)
+            writer.write_table(group, row_group_size=ROW_GROUP)
+        if not len(order):
+            writer.write_table(table)
+
+
 def clean_national(path: str | Path, *, today: date | None = None, parquet: str | Path | None = None) -> NationalResult:
     """Load and clean a national DECP CSV export (see the module docstring).
 
-    With ``parquet``, the cleaned table is written there by DuckDB (sorted by buyer, then row)
+    With ``parquet``, the cleaned table is written there (:func:`_write_cache`: sorted by buyer, then row)
     and ``table`` is empty (the caller reads the file back when needed).
     """
     path = Path(path)
@@ -622,18 +656,9 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
         table = output.select(_OUTPUT_COLUMNS)
         del output
         if parquet is not None:
-            # the narrow columns stored first: from its statistics, DuckDB writes those without nulls as
-            # required (the wide ones, joined from Arrow, stay optional)
-            con.register("final_arrow", table.select([c for c in _OUTPUT_COLUMNS if c not in _WIDE]))
-            con.execute("CREATE TEMP TABLE final AS SELECT * FROM final_arrow")
-            con.unregister("final_arrow")
-            con.register("wide_kept", table.select([*_WIDE, "rang"]))
+            columns = {c: table[c] for c in _OUTPUT_COLUMNS}
             del table
-            select = ("SELECT " + ", ".join(f"{'w' if c in _WIDE else 'f'}.{c}" for c in _OUTPUT_COLUMNS)
-                      + " FROM final f JOIN wide_kept w ON w.rang = f.rang")
-            con.execute(f"COPY ({select} ORDER BY f.acheteur_id, f.rang) TO {rules.sql_text(str(parquet))} "
-                        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)")
-            con.unregister("wide_kept")
+            _write_cache(columns, Path(parquet))
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
     finally:
         pa.set_memory_pool(pool)
