@@ -143,6 +143,13 @@ def test_leading_peers_name_a_buyer_that_uses_social_considerations(placed):
     # 04 has no contract with a social consideration in cleaning: never an example, even with room left
     everyone = peers.leading_peers(ind, buyers, "01", ["01", "02", "03", "04"], "nettoyage_locaux", top=5)
     assert list(everyone["departement"]) == ["03", "02"]
+    # all segments at once: cleaning's rows as above; construction has no peer with a value (01 is the territory)
+    every_segment = peers.leading_peers_by_segment(ind, buyers, "01", ["01", "02", "03", "04"], top=2)
+    assert list(every_segment["segment"]) == ["nettoyage_locaux", "nettoyage_locaux"]
+    pd.testing.assert_frame_equal(every_segment, lead)
+    from_02 = peers.leading_peers_by_segment(ind, buyers, "02", ["01", "02", "03", "04"], top=1)
+    assert list(zip(from_02["segment"], from_02["departement"], from_02["acheteur_exemple"])) == [
+        ("btp_gros_oeuvre", "01", "Ville Alpha"), ("nettoyage_locaux", "03", "Bailleur Gamma")]
 
 
 def _with_buyer_department(table):

@@ -151,3 +151,22 @@ def test_without_national_file_the_report_says_how_to_add_one(sample_runs):
     assert "Aucun fichier DECP national n&#39;est configuré" in html and "decp_nationale" in html
     assert "Parmi les départements comparables" not in "".join(
         p.read_text(encoding="utf-8") for p in (run / "argumentaires").glob("*.html"))
+
+
+def test_chart_places_each_department_on_its_segment_row(published):
+    """The chart draws the peers (grey) and the territory (red) from the distribution table: on the fixture, cleaning
+    (row of its label's order) has the 3 peers at 33.3 %, 50 % and 0 % and the territory at 10 %; construction
+    (gros œuvre) has the territory alone at 100 %."""
+    labels = segment_labels()
+    distribution = published[peers.DISTRIBUTION_NAME]
+    figure = peers.chart_peers.__wrapped__(distribution, labels) if hasattr(peers.chart_peers, "__wrapped__") \
+        else peers.chart_peers(distribution, labels)
+    grey, red = figure.axes[0].collections
+    shown = [s for s in labels if s in set(distribution["segment"])]
+    row = {s: i for i, s in enumerate(shown)}
+    peers_points = sorted((float(y), round(float(x), 1)) for x, y in grey.get_offsets())
+    assert peers_points == sorted([(row["nettoyage_locaux"], v) for v in (33.3, 50.0, 0.0)])
+    territory = sorted((float(y), round(float(x), 1)) for x, y in red.get_offsets())
+    assert territory == sorted([(row["nettoyage_locaux"], 10.0), (row["btp_gros_oeuvre"], 100.0)])
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["Départements pairs", "Le territoire"]
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == [labels[s] for s in shown]

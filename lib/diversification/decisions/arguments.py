@@ -314,19 +314,23 @@ def build_sheets(etude, publics: pd.DataFrame, segments: pd.DataFrame,
         ref = seg_ref.loc[sid].to_dict() if sid in seg_ref.index else {"libelle": sid}
         per_segment[sid] = ({"segment_id": sid, **ref},
                             opportunities(demandeurs, etude.annee, left_out, sid, etude.threshold, by_public))
+    citations = {sid: peer_citation(peer_table, sid) for sid in per_segment}
+    # the screened purchases of each buyer × segment, split once (not two comparisons over the table a sheet)
+    by_pair, none_screened = {}, None
+    if screened is not None and not screened.empty:
+        by_pair = dict(iter(screened.groupby([screened["acheteur_siret"], screened["segment_id"]], sort=False)))
+        none_screened = screened.iloc[0:0]
+    adaptations_table = load_referentiel(ADAPTATIONS_TABLE)
     sheets = []
     for buyer in etude.config.acheteurs:
         legal = legal_framework(str(buyer.get("type") or ""))
         for sid, (segment, opp) in per_segment.items():
-            mine = None
-            if screened is not None and not screened.empty:
-                mine = screened[(screened["acheteur_siret"] == str(buyer.get("siret")))
-                                & (screened["segment_id"] == sid)]
+            mine = None if none_screened is None else by_pair.get((str(buyer.get("siret")), sid), none_screened)
             context = sheet_context(
                 buyer, segment, territoire=etude.config.nom, annee=etude.annee, figures=figures,
                 publics=left_out, opportunities_table=opp, legal=legal,
-                adaptations=adaptations_for(segment, mine), purchases=mine, threshold=etude.threshold,
-                peer=peer_citation(peer_table, sid))
+                adaptations=adaptations_for(segment, mine, adaptations_table), purchases=mine,
+                threshold=etude.threshold, peer=citations[sid])
             sheets.append(ArgumentSheet(str(buyer.get("siret")), str(buyer.get("nom")), sid,
                                         str(segment.get("libelle")), context))
     return sheets

@@ -327,7 +327,7 @@ def chart_robustness(decision: pd.DataFrame, top_n: int = DEFAULT_TOP_N) -> tupl
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"Probabilité de rester parmi les {top_n} premiers (%)")
     ax.set_ylabel("Segment d'achat (par rang)")
-    ax.set_title(f"Robustesse du classement : poids perturbés de ±25 %")
+    ax.set_title("Robustesse du classement : poids perturbés de ±25 %")
     fig.tight_layout()
     plt.close(fig)
     return fig, data

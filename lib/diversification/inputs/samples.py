@@ -1067,8 +1067,8 @@ def _config_yaml(*, nom: str, identifiant: str, annee: int, communes: dict[str, 
                  buyers: list[Buyer], priorites: list[str], fichiers: dict, bmo_depts: list[str],
                  bmo_areas: list[str], description: str, national: str = "") -> str:
     lines = [
-        f"# Territoire fictif généré par diversification.inputs.samples (ne pas modifier à la main :",
-        f"# relancer « python -m diversification.inputs.samples »).",
+        "# Territoire fictif généré par diversification.inputs.samples (ne pas modifier à la main :",
+        "# relancer « python -m diversification.inputs.samples »).",
         f"nom: {_yaml_str(nom)}",
         f"identifiant: {_yaml_str(identifiant)}",
         f"annee: {annee}",
@@ -1117,7 +1117,6 @@ def _national_rows(territory: list[DecpRecord]) -> list[list[str]]:
     rng = np.random.default_rng(NATIONAL_SEED)
     used: dict = {}
     records = list(territory)
-    segments = list(DECP_SEGMENT_WEIGHTS)
     for dep in NATIONAL_DEPARTMENTS:
         buyers = [Buyer(_siret(rng, used), f"Conseil départemental fictif n° {dep}", "collectivite", f"CD{dep}", False),
                   Buyer(_siret(rng, used), f"Commune fictive de Chef-Lieu-{dep}", "collectivite", f"CL{dep}", False),

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ import pandas as pd
 
 from diversification.decisions import partnership, registry, scoring
 from diversification.decisions.arguments import NO_BUYER
-from diversification.indicators import concentration, demand, disclosure, evaluation, hours, peers, purchases
+from diversification.indicators import disclosure, hours, peers, purchases
 from diversification.indicators.decision_tables import decision_not_computed
 from diversification.inputs import formatting
 from diversification.inputs.paths import REPORTS_DIR

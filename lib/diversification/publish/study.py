@@ -24,8 +24,7 @@ from typing import Callable
 import pandas as pd
 
 from diversification.indicators.decision_tables import (
-    COMPUTED_ORIGIN, DECISION_INPUTS, decision_not_computed, DECISION_TITLES, not_computed, NOT_COMPUTED_ORIGIN,
-    PINNED_ORIGIN, RANKING_COLUMNS, REASON_COLUMN,
+    COMPUTED_ORIGIN, DECISION_INPUTS, DECISION_TITLES, not_computed, PINNED_ORIGIN,
 )
 from diversification.inputs.config import load_config, TerritoryConfig
 from diversification.inputs.errors import ConfigError

@@ -23,9 +23,10 @@ from pathlib import Path
 from diversification.inputs.config import CONFIG_FILE_NAMES, load_config
 from diversification.inputs.errors import KitError
 from diversification.inputs.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from diversification.publish.run_folder import latest_finished_run
 from diversification.publish.safe_output import safe_join
 from diversification.run.engine import quiet_kernel_warnings, thread_session
-from diversification.run.runner import ENGINE_KERNEL, ENGINES, latest_finished_run, run_study, RunError, STATUS_FAILED
+from diversification.run.runner import ENGINE_KERNEL, ENGINES, run_study, RunError, STATUS_FAILED
 from concurrent.futures import ProcessPoolExecutor, as_completed
 import multiprocessing
 

@@ -24,7 +24,7 @@ from diversification.publish.report import (
     compare_runs, phases_done, phases_not_done, study_completeness, STUDY_INCOMPLETE,
 )
 from diversification.run.batch import find_territories, run_batch, STATUS_SKIPPED
-from diversification.run.cli_francais import FrenchCommand, FrenchGroup, HELP_OPTION_TEXT
+from diversification.run.cli_francais import FrenchCommand, FrenchGroup
 from diversification.run.engine import quiet_kernel_warnings
 from diversification.run.runner import run_study, STATUS_DONE
 from diversification.run.scaffold import create_territory, README_NAME, TEMPLATES_DIR

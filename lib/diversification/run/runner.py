@@ -31,7 +31,7 @@ from diversification.inputs.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from diversification.inputs.phases import PHASES
 from diversification.inputs.pseudonymisation import SALT_FILE_NAME
 from diversification.publish import gate
-from diversification.publish.run_folder import latest_finished_run, STATUS_DONE, STATUS_FAILED, STATUS_RUNNING
+from diversification.publish.run_folder import STATUS_DONE, STATUS_FAILED, STATUS_RUNNING
 from diversification.publish.safe_output import safe_join
 from diversification.run.engine import CELL_TIMEOUT, KernelSession, sliced_manager_class, warm_up
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
