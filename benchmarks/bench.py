@@ -420,8 +420,8 @@ def _ingest_rows(tmp: Path, rows: int, repeats: int, key: str, structural: bool)
         out.append(_row("c1", f"ce qu'attend une première passe nationale : national.ingest_national dans un dossier "
                               f"vide (empreinte du fichier, nettoyage, cache Parquet trié par acheteur et rejets "
                               f"écrits), pic mémoire {write_peak:.0f} Mo, {len(writes)} mesures",
-                        [m[0] for m in writes], "pyarrow.csv.read_csv seul", [m[0] for m in floors[:len(writes)]], "information",
-                        lambda t, f: t / f, None))
+                        [m[0] for m in writes], "pyarrow.csv.read_csv seul", [m[0] for m in floors[:len(writes)]],
+                        "information", lambda t, f: t / f, None))
     out.append(_row(key, f"DECP nationale {rows} lignes ({size:.0f} Mo), lecture + nettoyage + agrégation "
                          f"département × segment : {kept} marchés, pic mémoire {peak:.0f} Mo (cible ≤ {TARGET_PEAK}), "
                          f"{repeats} mesures alternées", [m[0] for m in ingests],
@@ -446,8 +446,8 @@ def bench_decp(tmp: Path, rows: int) -> list[tuple]:
                           f"du département 01, {contracts} marchés), secondes", values[:5], "aucun (cible absolue)",
                     one, f"≤ {TARGET_TERRITORY:.1f} s".replace(".", ","), lambda t, f: t / f,
                     lambda r: r <= TARGET_TERRITORY))
-    out.append(_row("c4", "pairs de tous les départements depuis le cache (peer_cache.read_cleaned puis compute_peer_indicators sur "
-                          "la table nettoyée en Parquet), secondes", values[5:], "aucun (cible absolue)", one,
+    out.append(_row("c4", "pairs de tous les départements depuis le cache (peer_cache.read_cleaned puis "
+                          "compute_peer_indicators sur la table nettoyée en Parquet), secondes", values[5:], "aucun (cible absolue)", one,
                     f"≤ {TARGET_PEERS:.0f} s", lambda t, f: t / f, lambda r: r <= TARGET_PEERS))
     out.append(_row("c5", f"pairs de tous les départements depuis le cache des indicateurs "
                           f"(peer_cache.national_peer_indicators, empreinte du fichier comprise, puis "

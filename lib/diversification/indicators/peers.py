@@ -339,9 +339,8 @@ def leading_peers_by_segment(indicators: pd.DataFrame, buyers: pd.DataFrame, dep
 def leading_peers(indicators: pd.DataFrame, buyers: pd.DataFrame, departement: str, peers: list[str], segment: str,
                   *, top: int = 3, value: str = DEFAULT_VALUE) -> pd.DataFrame:
     """The rows of ``segment`` in :func:`leading_peers_by_segment`."""
-    found = leading_peers_by_segment(indicators.loc[indicators["segment"] == segment],
-                                     buyers.loc[buyers["segment"] == segment], departement, peers, top=top, value=value)
-    return found.reset_index(drop=True)
+    return leading_peers_by_segment(indicators.loc[indicators["segment"] == segment],
+                                    buyers.loc[buyers["segment"] == segment], departement, peers, top=top, value=value)
 
 
 # --- the section « Le territoire parmi ses pairs » (phase 03 and the report) -------------------------------------

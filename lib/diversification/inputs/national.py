@@ -600,8 +600,8 @@ def _summaries(rejets: pa.Table) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]
 ROW_GROUP = 65536
 
 
-def _write_cache(columns: dict[str, pa.ChunkedArray], target: Path) -> None:
-    """The cleaned table (columns in row order, emptied here) as Parquet sorted by buyer then row, by pyarrow.
+def _write_cache(table: pa.Table, target: Path) -> None:
+    """The cleaned table (rows in row order) as Parquet sorted by buyer then row, by pyarrow.
 
     The rows are in row order and the sort is stable, so one sort of the buyers gives the order; each row group is
     taken from the columns when it is written (never a sorted copy of the whole table), a thread taking the next
@@ -610,8 +610,6 @@ def _write_cache(columns: dict[str, pa.ChunkedArray], target: Path) -> None:
     130 MB more at the peak), measured in benchmarks/README.md. Plain encoding (no dictionaries): as fast to read
     back, smaller with zstd on these columns.
     """
-    table = pa.table(columns)
-    columns.clear()
     order = pc.sort_indices(table["acheteur_id"])
     starts = range(0, len(order), ROW_GROUP)
 
@@ -656,9 +654,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
         table = output.select(_OUTPUT_COLUMNS)
         del output
         if parquet is not None:
-            columns = {c: table[c] for c in _OUTPUT_COLUMNS}
-            del table
-            _write_cache(columns, Path(parquet))
+            _write_cache(table, Path(parquet))
             table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
     finally:
         pa.set_memory_pool(pool)
