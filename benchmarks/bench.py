@@ -457,6 +457,18 @@ def bench_decp(tmp: Path, rows: int) -> list[tuple]:
     return out
 
 
+def _font_subsetter() -> str:
+    """What WeasyPrint subsets the PDF's fonts with (HarfBuzz with Debian's libharfbuzz-subset0, else fontTools:
+    about 0.7 s more a PDF), so that the figures of phase 10 say which one they were measured with."""
+    try:
+        from weasyprint.pdf import fonts
+    except (ImportError, OSError):
+        return "aucun outil (WeasyPrint absent)"
+    if fonts.harfbuzz_subset is not None:
+        return "HarfBuzz (libharfbuzz-subset0)"
+    return "fontTools (sans libharfbuzz-subset0 : « apt-get install libharfbuzz-subset0 »)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seulement", default="etude,lot,annuel,decp",
@@ -490,8 +502,10 @@ def main() -> None:
         writer.writerow(header)
         writer.writerows([(m, d, f"{t:.2f}", fl, f"{ft:.2f}", f"{r:.2f}", f"{b:.2f}", c, v)
                           for m, d, t, fl, ft, r, b, c, v in rows])
-    lines = [f"# Mesures du {stamp} ({os.cpu_count()} cœurs)", "", "| " + " | ".join(header) + " |",
+    lines = [f"# Mesures du {stamp} ({os.cpu_count()} cœurs ; polices du PDF réduites par {_font_subsetter()})", "",
+             "| " + " | ".join(header) + " |",
              "|" + "---|" * len(header)]
+    print(lines[0][2:])
     for m, d, t, fl, ft, r, b, c, v in rows:
         lines.append(f"| {m} | {d} | {t:.2f} | {fl} | {ft:.2f} | **{r:.2f}** | {b:.2f} | {c} | {v} |")
         print(f"({m}) {d} : {t:.2f} s ; plancher ({fl}) : {ft:.2f} s ; ratio des médianes {r:.2f}, "

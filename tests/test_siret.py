@@ -1,6 +1,6 @@
 import pytest
 
-from diversification.inputs.siret import complete_luhn, luhn_ok, normalize_siret, siret_problem
+from diversification.inputs.siret import complete_luhn, luhn_ok, normalize_siret, row_problems, siret_problem
 
 
 @pytest.mark.parametrize("siret", ["44090956200041", "13001845000028", "21974022200019", "652 650 219 00023"])
@@ -29,3 +29,12 @@ def test_complete_luhn_and_normalize():
     assert normalize_siret("440 909 562 00041") == "44090956200041"
     assert normalize_siret("44090956200041.0") == "44090956200041"
     assert normalize_siret("  ") is None
+
+
+def test_row_problems_give_each_value_its_reason_in_order():
+    # the same value twice (written two ways), a bad key, a wrong length, La Poste's rule, a float read by Excel
+    values = ["44090956200042", "440 909 562 00041", "1234", "44090956200041", "35600000049837", 44090956200041.0]
+    luhn, length = "SIRET invalide : clé de contrôle (Luhn) fausse", "SIRET invalide : 14 chiffres attendus"
+    assert row_problems(values) == [luhn, None, length, None, None, None]
+    assert row_problems(values) == [siret_problem(v) for v in values]
+    assert row_problems([]) == []

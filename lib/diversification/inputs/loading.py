@@ -47,7 +47,7 @@ from diversification.inputs.schemas import (
     STRUCTURES_INCLUSIVES, SUIVI_CLAUSES, TABULAR_INPUTS,
 )
 from diversification.inputs.segments import segment_for_cpv, segment_labels, split_sectors
-from diversification.inputs.siret import normalize_siret, siret_problem
+from diversification.inputs.siret import normalize_siret, row_problems
 
 #: Oldest date accepted in any input.
 MIN_DATE = pd.Timestamp("1990-01-01")
@@ -378,10 +378,9 @@ def _check_sirets(table, spec, path, lines, log, bad_rows):
     for col in spec.columns:
         if col.kind != "siret" or col.name not in table.columns:
             continue
-        for pos, value in enumerate(table[col.name].tolist()):
-            if pos in bad_rows or value is None or pd.isna(value):
-                continue
-            problem = siret_problem(value)
+        checked = [(pos, value) for pos, value in enumerate(table[col.name].tolist())
+                   if pos not in bad_rows and value is not None and not pd.isna(value)]
+        for (pos, value), problem in zip(checked, row_problems([value for _, value in checked])):
             if problem:
                 log.add(path, lines[pos], col.name, value, f"{col.title} : {problem}", ACTION_VALUE_FLAGGED)
 

@@ -38,7 +38,16 @@ def siret_problem(value: object) -> str | None:
     La Poste's establishments (SIREN 356000000) may follow a different key
     rule (the sum of the digits is a multiple of 5); that rule is accepted too.
     """
-    return siret_problems(pa.array([normalize_siret(value)], pa.string()))[1][0].as_py()
+    return row_problems([value])[0]
+
+
+def row_problems(values: list) -> list[str | None]:
+    """:func:`siret_problem` of each of ``values`` (in order), the distinct values checked at once by
+    :func:`siret_problems`."""
+    normalized = [normalize_siret(v) for v in values]
+    distinct, reasons = siret_problems(pa.array(normalized, pa.string()))
+    found = dict(zip(distinct.to_pylist(), reasons.to_pylist()))
+    return [found[v] for v in normalized]
 
 
 def luhn_valid(digits: np.ndarray) -> np.ndarray:
