@@ -339,3 +339,26 @@ def test_sheet_names_of_the_dictionary_are_valid_excel_names(tmp_path):
             "plus de 31 caractères") in problems
     assert "dictionnaire.csv : feuille « Lignes / année » (controle_couverture_annees) : caractère refusé par Excel" in problems
     assert "dictionnaire.csv : feuille « Marchés cibles » en double (decision_marches_cibles et plan_actions_partenariat)" in problems
+
+
+def test_column_labels_put_a_table_s_own_labels_over_the_shown_columns_and_each_call_gets_its_copy(tmp_path):
+    import shutil
+
+    from diversification.inputs.referentiels import column_labels
+
+    shown = column_labels()
+    assert shown["libelle"] == "Libellé" and shown["segment_id"] == "Identifiant du segment"
+    # the reference table « segments » names its own « libelle »; the other shown columns stay
+    labels = column_labels("segments")
+    assert labels["libelle"] == "Segment d'achat" and labels["segment_id"] == "Identifiant du segment"
+    labels["libelle"] = "changé par un appelant"
+    assert column_labels("segments")["libelle"] == "Segment d'achat"
+    assert column_labels("table_inconnue") == shown
+    # another folder of reference tables is read as it is
+    copy = tmp_path / "ref"
+    shutil.copytree(paths.REFERENTIELS_DIR, copy)
+    path = copy / "dictionnaire.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "segments,libelle,texte,Segment d'achat,", "segments,libelle,texte,Segment,"), encoding="utf-8")
+    assert column_labels("segments", copy)["libelle"] == "Segment"
+    assert column_labels("segments")["libelle"] == "Segment d'achat"

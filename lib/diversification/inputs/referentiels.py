@@ -153,22 +153,25 @@ def load_referentiel(name: str, directory: Path | None = None) -> pd.DataFrame:
     return _load_typed(folder, name).copy()
 
 
+@functools.lru_cache(maxsize=256)
+def _entries(folder: Path, table: str | None) -> tuple[tuple[str, str], ...]:
+    """The (champ, titre) entries of ``table`` in ``dictionnaire.csv`` (read once a process: a study asks for
+    labels about sixty times)."""
+    dictionary = _load_typed(folder, DICTIONARY_TABLE)
+    rows = dictionary[dictionary["table"] == table]
+    return tuple(zip(rows["champ"], rows["titre"]))
+
+
 def sheet_names(directory: Path | None = None) -> dict[str, str]:
     """Sheet key (published table name, ``acheteur``...) → short French sheet name, from ``dictionnaire.csv``."""
-    dictionary = load_referentiel(DICTIONARY_TABLE, directory)
-    rows = dictionary[dictionary["table"] == SHEET_NAMES_TABLE]
-    return dict(zip(rows["champ"], rows["titre"]))
+    return dict(_entries(_directory(directory).resolve(), SHEET_NAMES_TABLE))
 
 
 def column_labels(table: str | None = None, directory: Path | None = None) -> dict[str, str]:
     """Column id → French label, from ``dictionnaire.csv``: the entries of the reference table ``table`` (when given)
     over those of :data:`SHOWN_COLUMNS_TABLE`."""
-    dictionary = load_referentiel(DICTIONARY_TABLE, directory)
-    labels = {}
-    for name in (SHOWN_COLUMNS_TABLE, table):
-        rows = dictionary[dictionary["table"] == name]
-        labels.update(zip(rows["champ"], rows["titre"]))
-    return labels
+    folder = _directory(directory).resolve()
+    return {**dict(_entries(folder, SHOWN_COLUMNS_TABLE)), **dict(_entries(folder, table))}
 
 
 def sheet_name(key: str, directory: Path | None = None, **values) -> str:
