@@ -159,8 +159,7 @@ def test_chart_places_each_department_on_its_segment_row(published):
     (gros œuvre) has the territory alone at 100 %."""
     labels = segment_labels()
     distribution = published[peers.DISTRIBUTION_NAME]
-    figure = peers.chart_peers.__wrapped__(distribution, labels) if hasattr(peers.chart_peers, "__wrapped__") \
-        else peers.chart_peers(distribution, labels)
+    figure = peers.chart_peers.__wrapped__(distribution, labels)  # drawn anew, not the figure remembered by figure_memo
     grey, red = figure.axes[0].collections
     shown = [s for s in labels if s in set(distribution["segment"])]
     row = {s: i for i, s in enumerate(shown)}
