@@ -36,7 +36,8 @@ import csv
 import hashlib
 import json
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -134,16 +135,17 @@ def _official_names(names: list[str], path: Path) -> dict[str, str]:
     return mapping
 
 
-def _source(path: Path) -> pa.Table:
-    """The useful raw columns as text, under their official names (Arrow table, file order).
+@dataclass
+class _Layout:
+    """How a national CSV is read: separator, positional column names, useful column → official name."""
 
-    A CSV is read by ``pyarrow.csv`` (multithreaded, all columns as text, quoted newlines allowed,
-    only the useful columns converted); a Parquet export by pyarrow (useful columns only, cast to text).
-    """
-    if path.suffix.lower() == ".parquet":
-        mapping = _official_names(pq.read_schema(path).names, path)
-        table = pq.read_table(path, columns=list(mapping))
-        return pa.table({mapping[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
+    sep: str
+    names: list[str]
+    used: dict[str, str]
+
+
+def _layout(path: Path) -> _Layout:
+    """Separator and columns of a national CSV, from its first line (mandatory columns checked)."""
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if not head.strip():
@@ -155,22 +157,43 @@ def _source(path: Path) -> pa.Table:
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
     mapping = _official_names(header, path)
     index = {h: i for i, h in reversed(list(enumerate(header)))}
-    used = {f"c{index[h]}": official for h, official in mapping.items()}
+    return _Layout(sep, [f"c{i}" for i in range(len(header))],
+                   {f"c{index[h]}": official for h, official in mapping.items()})
+
+
+def _read_csv(source, layout: _Layout, path: Path, *, skip_rows: int = 1, dictionaries: bool = True) -> pa.Table:
+    """The useful columns of a CSV (a path, or a buffer of whole records) as text, under their official names.
+
+    ``pyarrow.csv``: multithreaded, all columns as text, quoted newlines allowed, only the useful columns
+    converted; with ``dictionaries``, the columns of :data:`_READ_TYPES` as dictionaries.
+    """
+    used = layout.used
+    types = {c: (_READ_TYPES.get(used[c], pa.string()) if dictionaries else pa.string()) for c in used}
     try:
         table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))], skip_rows=1,
-                                           encoding="utf8", block_size=READ_BLOCK),
-            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
-                                             newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={c: _READ_TYPES.get(used[c], pa.string()) for c in used},
-                                                 include_columns=list(used), strings_can_be_null=False),
+            source,
+            read_options=pacsv.ReadOptions(column_names=layout.names, skip_rows=skip_rows, encoding="utf8",
+                                           block_size=READ_BLOCK),
+            parse_options=pacsv.ParseOptions(delimiter=layout.sep, quote_char='"', double_quote=True,
+                                             escape_char=False, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(used),
+                                                 strings_can_be_null=False),
             memory_pool=pa.default_memory_pool())  # jemalloc in clean_national: freed pages purged on release
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"Le fichier DECP « {path.name} » est illisible comme CSV ({exc}).") from None
     return table.rename_columns([used[c] for c in table.column_names])
 
 
+def _source(path: Path) -> pa.Table:
+    """The useful raw columns as text, under their official names (Arrow table, file order).
+
+    A CSV is read by :func:`_read_csv`; a Parquet export by pyarrow (useful columns only, cast to text).
+    """
+    if path.suffix.lower() == ".parquet":
+        mapping = _official_names(pq.read_schema(path).names, path)
+        table = pq.read_table(path, columns=list(mapping))
+        return pa.table({mapping[c]: pc.cast(table[c], pa.string()) for c in table.column_names})
+    return _read_csv(path, _layout(path), path)
 
 
 #: Text columns only carried to the output: kept in ``base`` and joined back by row number at the end.
@@ -360,7 +383,7 @@ def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
 
 
 
-def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
+def _run(connection: Callable[[], object], read: Callable[[], pa.Table], today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
     """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
     the rejects of the removed rows, the number of contracts found, and the texts of the amounts
     out of the totals (in row order).
@@ -370,11 +393,13 @@ def _run(connecting: Future, path: Path, today: date) -> tuple[pa.Table, pa.Tabl
     the contracts (one row a contract), their reasons, values and flags are computed in numpy/Arrow,
     each column that depends on one or two input columns once per distinct value (:func:`rules.lookups`, in a
     thread on a DuckDB cursor of its own while the rows are cleaned and grouped here);
-    DuckDB again only finds the duplicate contracts among the contracts kept. ``connecting``: the DuckDB
-    connection being started (by :func:`clean_national`, while the CSV is read here).
+    DuckDB again only finds the duplicate contracts among the contracts kept. ``read()``: the useful columns
+    of the file (:func:`_source`) or of one part of it, held here only (released as soon as cleaned); ``connection()``: the DuckDB connection, asked for
+    once the file is read (:func:`clean_national` starts it meanwhile; its temporary tables are made here: a
+    fresh cursor for each part).
     """
-    raw = _source(path)
-    con = connecting.result()
+    raw = read()
+    con = connection()
     # the per-distinct-value columns, from the raw columns, on their own DuckDB connection in a thread,
     # while the rows are cleaned and grouped here (dictionary encodings and DuckDB release the GIL); then
     # the wide columns in that thread; on an error, the thread ends before the connection is closed
@@ -648,7 +673,7 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     connecting = starting.submit(rules.connect)  # DuckDB imported and started while _run reads the CSV
     starting.shutdown(wait=False)
     try:
-        output, removed, rows_read, invalid_amounts = _run(connecting, path, today)
+        output, removed, rows_read, invalid_amounts = _run(connecting.result, lambda: _source(path), today)
         con = connecting.result()
         flagged = _flag_rejects(con, output, invalid_amounts)
         table = output.select(_OUTPUT_COLUMNS)
