@@ -36,6 +36,7 @@ import csv
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -653,16 +654,283 @@ def _write_cache(table: pa.Table, target: Path) -> None:
             writer.write_table(table)
 
 
-def clean_national(path: str | Path, *, today: date | None = None, parquet: str | Path | None = None) -> NationalResult:
+# --- a large file, part by part ---------------------------------------------------------------
+
+#: A CSV larger than this is cleaned part by part (about this many bytes of CSV each), which bounds the memory.
+PART_BYTES = 32 << 20
+#: Rows per record batch of the temporary block files (a part reads only the batches holding its rows).
+PART_BATCH = 4096
+
+#: Per row of a block: the hash of the contract key (``k`` of :data:`_BASE`), the buyer as :data:`rules.BUYER_RULE`
+#: cleans it, and its hash (from the columns cleaned by :func:`rules.clean_text`, as ``base`` and the lookups do).
+_ROUTE_KEYS = f"""
+SELECT hash(coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, ''))) AS hk, hash(nb) AS hb, nb
+FROM (SELECT uid, id, acheteur_id,
+             CASE WHEN regexp_matches(acheteur_id, {rules.sql_text(rules.BUYER_SEPARATORS_RE)})
+                  THEN regexp_replace(acheteur_id, {rules.sql_text(rules.BUYER_SEPARATORS_RE)}, '', 'g')
+                  ELSE acheteur_id END AS nb
+      FROM blk)
+"""
+
+
+def _record_end(data: bytes) -> int | None:
+    """Offset just after the last newline of ``data`` that ends a record (an even number of quotes before it),
+    ``data`` starting at a record's start; None when there is none. The quotes after each newline tried are
+    counted once (a long quoted tail is not counted again for every newline in it)."""
+    total = data.count(b'"')
+    after, end = 0, len(data)
+    while True:
+        newline = data.rfind(b"\n", 0, end)
+        if newline < 0:
+            return None
+        after += data.count(b'"', newline + 1, end)
+        if (total - after) % 2 == 0:
+            return newline + 1
+        end = newline
+
+
+def _blocks(handle, size: int) -> Iterator[bytes]:
+    """The bytes of a CSV in blocks of about ``size`` bytes, each made of whole records (quoted newlines kept
+    inside); a record longer than ``size`` makes a longer block, the last record may lack its newline."""
+    carry = b""
+    while True:
+        chunk = handle.read(size)
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        data = carry + chunk
+        cut = _record_end(data)
+        if cut is None:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+
+
+def _prefix_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The first 8 bytes of each text as a big-endian integer (zero-padded, 0 for a null): the integers are in
+    the byte order of the texts (a shorter text, a prefix of another, comes first or equal)."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    array = array.cast(pa.string())
+    n = len(array)
+    if not n:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:array.offset + n + 1].astype(np.int64)
+    buffer = array.buffers()[2]
+    data = np.frombuffer(buffer, np.uint8) if buffer is not None and buffer.size else np.zeros(0, np.uint8)
+    index = offsets[:-1, None] + np.arange(8)
+    inside = index < offsets[1:, None]
+    data = np.append(data, np.uint8(0))
+    head = np.where(inside, data[np.minimum(index, len(data) - 1)], 0).astype(np.uint8)
+    return np.ascontiguousarray(head).view(">u8").ravel().astype(np.uint64)
+
+
+@dataclass
+class _Block:
+    """One block of the file, written sorted by buyer (then row): its file, rows, and per sorted row the buyer's
+    prefix key (:func:`_prefix_keys`) and whether the buyer is cleaned in the mixed part."""
+
+    file: Path
+    rows: int
+    keys: np.ndarray
+    hb: np.ndarray
+    mixed: np.ndarray | None = None
+
+
+def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block], np.ndarray]:
+    """The file read in blocks of whole records (:func:`_blocks`), each block's useful columns written to an
+    Arrow IPC file (lz4, batches of :data:`PART_BATCH` rows) sorted by cleaned buyer then row, with ``rang``
+    (the row of the file, 1-based) and ``_hb`` (the buyer's hash).
+
+    Returns the blocks and the hashes of the "mixed" buyers: those sharing a contract key (``k``: a uid
+    published by two buyers) with another buyer, whose rows are cleaned together in one part.
+    """
+    layout = _layout(path)
+    blocks, key_hashes, buyer_hashes = [], [], []
+    offset = 0
+    with open(path, "rb") as handle:
+        for number, data in enumerate(_blocks(handle, part_bytes)):
+            table = _read_csv(pa.BufferReader(data), layout, path, skip_rows=1 if number == 0 else 0,
+                              dictionaries=False)
+            del data
+            n = table.num_rows
+            rang = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
+            offset += n
+            con.register("blk", pa.table({c: rules.clean_text(table[c]) if c in table.column_names
+                                          else pa.chunked_array([pa.nulls(n, pa.string())])
+                                          for c in ("uid", "id", "acheteur_id")}))
+            found = con.sql(_ROUTE_KEYS).to_arrow_table()
+            con.unregister("blk")
+            order = pc.sort_indices(pa.table({"nb": found["nb"], "rang": rang}),
+                                    sort_keys=[("nb", "ascending", "at_start"), ("rang", "ascending", "at_start")])
+            table = table.append_column("rang", rang).append_column("_hb", found["hb"]).take(order).combine_chunks()
+            file = folder / f"bloc-{number:05d}.arrow"
+            with pa.ipc.new_file(file, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+                writer.write_table(table, max_chunksize=PART_BATCH)
+            blocks.append(_Block(file, n, _prefix_keys(found["nb"].take(order)),
+                                 found["hb"].take(order).to_numpy()))
+            key_hashes.append(found["hk"].to_numpy())
+            buyer_hashes.append(found["hb"].to_numpy())
+            del table, found
+    pairs = pd.DataFrame({"k": np.concatenate(key_hashes), "b": np.concatenate(buyer_hashes)}).drop_duplicates()
+    mixed = np.unique(pairs["b"].to_numpy()[pairs["k"].duplicated(keep=False).to_numpy()])
+    for block in blocks:
+        block.mixed = np.isin(block.hb, mixed)
+    return blocks, mixed
+
+
+def _take_rows(file: Path, rows: np.ndarray) -> pa.Table | None:
+    """The rows (sorted positions) of a block file, reading only the batches that hold them."""
+    if not len(rows):
+        return None
+    with pa.ipc.open_file(file) as reader:
+        wanted = np.unique(rows // PART_BATCH)
+        read = pa.Table.from_batches([reader.get_batch(int(b)) for b in wanted])
+    starts = np.searchsorted(wanted, rows // PART_BATCH) * PART_BATCH + rows % PART_BATCH
+    return read.take(pa.array(starts))
+
+
+def _part_source(blocks: list[_Block], picks: list[np.ndarray]) -> pa.Table | None:
+    """The rows chosen in each block (``picks``: positions in its sorted order, one array a block), in file order."""
+    pieces = [piece for block, rows in zip(blocks, picks) if (piece := _take_rows(block.file, rows)) is not None]
+    if not pieces:
+        return None
+    table = pa.concat_tables(pieces)
+    return table.take(pc.sort_indices(table["rang"])).combine_chunks()
+
+
+def _part_count(blocks: list[_Block]) -> int:
+    return max(1, len(blocks))
+
+
+def _clean_part(con, source: list[pa.Table], today: date) -> tuple[pa.Table, pa.Table, pa.Table, int]:
+    """One part cleaned as a whole file (:func:`_run`, then :func:`_flag_rejects`), rows numbered as in the file.
+
+    ``source`` (one table: the rows of the part in file order, with ``rang`` and ``_hb``) is emptied. Returns the
+    output columns, the removed rows, the flagged values and the number of contracts found."""
+    rang = source[0]["rang"].to_numpy()
+
+    def read() -> pa.Table:
+        return source.pop().drop_columns(["rang", "_hb"])
+
+    cursor = con.cursor()
+    try:
+        output, removed, rows_read, invalid_amounts = _run(lambda: cursor, read, today)
+
+        def in_file(table: pa.Table) -> pa.Table:
+            i = table.column_names.index("rang")
+            return table.set_column(i, "rang", pa.array(rang[table["rang"].to_numpy() - 1]))
+
+        output = in_file(output)
+        flagged = _flag_rejects(cursor, output, invalid_amounts)
+    finally:
+        cursor.close()
+    return output.select(_OUTPUT_COLUMNS), in_file(removed), flagged, rows_read
+
+
+def _by_buyer(table: pa.Table) -> pa.Table:
+    return table.take(pc.sort_indices(table, sort_keys=[("acheteur_id", "ascending", "at_start"),
+                                                        ("rang", "ascending", "at_start")]))
+
+
+def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
+                   ) -> Iterator[tuple[pa.Table, pa.Table, pa.Table, int]]:
+    """The file cleaned part by part, in the order of the buyers (see the module docstring).
+
+    Yields, for each part, its output (or None) sorted by buyer then row (the parts follow each other in the buyers'
+    byte order, so that their concatenation is sorted by buyer), its removed rows and flagged values (or None) and
+    its number of contracts found. The rows of the mixed buyers are cleaned first, together, and their output goes with the
+    part of each buyer.
+    """
+    blocks, mixed = _split(path, part_bytes, folder, con)
+    pending = None  # the mixed part's output, sorted by buyer then row
+    if len(mixed):
+        output, removed, flagged, rows_read = _clean_part(
+            con, [_part_source(blocks, [np.flatnonzero(b.mixed) for b in blocks])], today)
+        pending = _by_buyer(output)
+        pending_keys = _prefix_keys(pending["acheteur_id"])
+        yield None, removed, flagged, rows_read
+    keys = np.sort(np.concatenate([b.keys[~b.mixed] for b in blocks]))
+    count = _part_count(blocks)
+    cuts = np.unique(keys[np.arange(1, count) * len(keys) // count]) if len(keys) else np.zeros(0, np.uint64)
+    edges = [np.concatenate([[0], np.searchsorted(b.keys, cuts, side="left"), [b.rows]]) for b in blocks]
+    for part in range(len(cuts) + 1):
+        picks = []
+        for block, edge in zip(blocks, edges):
+            rows = np.arange(edge[part], edge[part + 1])
+            picks.append(rows[~block.mixed[rows]])
+        table = _part_source(blocks, picks)
+        output = None
+        if table is not None:
+            output, removed, flagged, rows_read = _clean_part(con, [table], today)
+        del table
+        if pending is not None:
+            low = 0 if part == 0 else int(np.searchsorted(pending_keys, cuts[part - 1], side="left"))
+            high = len(pending) if part == len(cuts) else int(np.searchsorted(pending_keys, cuts[part], side="left"))
+            if high > low:
+                extra = pending.slice(low, high - low)
+                if output is None:
+                    output, removed, flagged, rows_read = extra, None, None, 0
+                else:
+                    output = pa.concat_tables([output, extra.cast(output.schema)])
+        if output is not None:
+            yield _by_buyer(output), removed, flagged, rows_read
+    for block in blocks:
+        block.file.unlink(missing_ok=True)
+
+
+def _clean_by_parts(con, path: Path, today: date, part_bytes: int, parquet: Path | None
+                    ) -> tuple[pa.Table, list[pa.Table], int]:
+    """:func:`_cleaned_parts` gathered: the cleaned table in row order (empty when written to ``parquet``, then
+    sorted by buyer then row, in row groups of at most :data:`ROW_GROUP` rows), the rejects' tables (the removed
+    rows of every part, then the flagged values) and the number of contracts found."""
+    outputs, removals, flags, rows_read = [], [], [], 0
+    writer = None
+    with tempfile.TemporaryDirectory(prefix="decp-parties-", dir=parquet.parent if parquet else None) as folder:
+        try:
+            for output, removed, flagged, found in _cleaned_parts(con, path, today, part_bytes, Path(folder)):
+                rows_read += found
+                removals += [removed] if removed is not None else []
+                flags += [flagged] if flagged is not None else []
+                if output is None:
+                    continue
+                if parquet is None:
+                    outputs.append(output)
+                    continue
+                if writer is None:
+                    writer = pq.ParquetWriter(parquet, output.schema, compression="zstd", use_dictionary=False)
+                writer.write_table(output.cast(writer.schema), row_group_size=ROW_GROUP)
+                del output
+                pa.default_memory_pool().release_unused()
+        finally:
+            if writer is not None:
+                writer.close()
+    empty = pa.table({c: pa.array([], pa.string()) for c in _OUTPUT_COLUMNS})
+    if parquet is not None:
+        if writer is None:
+            pq.write_table(empty, parquet)
+        table = empty
+    else:
+        table = pa.concat_tables(outputs) if outputs else empty
+        table = table.take(pc.sort_indices(table["rang"]))
+    return table, removals + flags, rows_read
+
+
+def clean_national(path: str | Path, *, today: date | None = None, parquet: str | Path | None = None,
+                   part_bytes: int | None = None) -> NationalResult:
     """Load and clean a national DECP CSV export (see the module docstring).
 
-    With ``parquet``, the cleaned table is written there (:func:`_write_cache`: sorted by buyer, then row)
-    and ``table`` is empty (the caller reads the file back when needed).
+    With ``parquet``, the cleaned table is written there (sorted by buyer, then row) and ``table`` is empty (the
+    caller reads the file back when needed). A CSV larger than ``part_bytes`` (:data:`PART_BYTES` by default) is
+    cleaned part by part (:func:`_cleaned_parts`), with the same result.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"Le fichier DECP « {path} » est introuvable.")
     today = today or date.today()
+    part_bytes = PART_BYTES if part_bytes is None else part_bytes
+    by_parts = path.suffix.lower() != ".parquet" and path.stat().st_size > part_bytes
     pool = pa.default_memory_pool()
     if "jemalloc" in pa.supported_memory_backends():
         # for the run (the CSV read included): jemalloc reuses the pages it frees for the next arrays, where
@@ -673,18 +941,22 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     connecting = starting.submit(rules.connect)  # DuckDB imported and started while _run reads the CSV
     starting.shutdown(wait=False)
     try:
-        output, removed, rows_read, invalid_amounts = _run(connecting.result, lambda: _source(path), today)
-        con = connecting.result()
-        flagged = _flag_rejects(con, output, invalid_amounts)
-        table = output.select(_OUTPUT_COLUMNS)
-        del output
-        if parquet is not None:
-            _write_cache(table, Path(parquet))
-            table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
+        if by_parts:
+            table, parts, rows_read = _clean_by_parts(connecting.result(), path, today, part_bytes,
+                                                      Path(parquet) if parquet is not None else None)
+        else:
+            output, removed, rows_read, invalid_amounts = _run(connecting.result, lambda: _source(path), today)
+            con = connecting.result()
+            parts = [removed, _flag_rejects(con, output, invalid_amounts)]
+            table = output.select(_OUTPUT_COLUMNS)
+            del output
+            if parquet is not None:
+                _write_cache(table, Path(parquet))
+                table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
     finally:
         pa.set_memory_pool(pool)
         connecting.result().close()
-    rejets = pa.concat_tables([removed, flagged])
+    rejets = pa.concat_tables(parts) if parts else _REJECT_SCHEMA.empty_table()
     rejets = rejets.take(pc.sort_indices(rejets["rang"]))  # in file order (stable: reasons of a row kept in turn)
     motifs, exemples = _summaries(rejets)
     return NationalResult(table, motifs, exemples, rows_read=int(rows_read), rejets=rejets)
