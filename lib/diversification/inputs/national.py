@@ -33,6 +33,7 @@ buyers. :func:`load_territory_decp` turns that extract into the :class:`LoadResu
 from __future__ import annotations
 
 import csv
+import ctypes
 import hashlib
 import json
 import os
@@ -656,10 +657,11 @@ def _write_cache(table: pa.Table, target: Path) -> None:
 
 # --- a large file, part by part ---------------------------------------------------------------
 
+#: Arrow's default decay of its jemalloc arenas (milliseconds, since ARROW-6910), set back after a run by parts
+#: (the setting only applies to the arenas made after it).
+JEMALLOC_DECAY_MS = 1000
 #: A CSV larger than this is cleaned part by part (about this many bytes of CSV each), which bounds the memory.
 PART_BYTES = 32 << 20
-#: Rows per record batch of the temporary block files (a part reads only the batches holding its rows).
-PART_BATCH = 4096
 
 #: Per row of a block: the hash of the contract key (``k`` of :data:`_BASE`), the buyer as :data:`rules.BUYER_RULE`
 #: cleans it, and its hash (from the columns cleaned by :func:`rules.clean_text`, as ``base`` and the lookups do).
@@ -673,39 +675,42 @@ FROM (SELECT uid, id, acheteur_id,
 """
 
 
-def _record_end(data: bytes) -> int | None:
-    """Offset just after the last newline of ``data`` that ends a record (an even number of quotes before it),
-    ``data`` starting at a record's start; None when there is none. The quotes after each newline tried are
-    counted once (a long quoted tail is not counted again for every newline in it)."""
-    total = data.count(b'"')
-    after, end = 0, len(data)
+def _record_end(data, start: int, end: int) -> int | None:
+    """Offset just after the last newline of ``data[start:end]`` that ends a record (an even number of quotes
+    from ``start``, a record's start, up to it); None when there is none. The quotes after each newline tried
+    are counted once (a long quoted tail is not counted again for every newline in it)."""
+    def quotes(lo: int, hi: int) -> int:
+        return int(np.count_nonzero(np.frombuffer(data, np.uint8, hi - lo, lo) == 34)) if hi > lo else 0
+
+    total = quotes(start, end)
+    after = 0
     while True:
-        newline = data.rfind(b"\n", 0, end)
+        newline = data.rfind(b"\n", start, end)
         if newline < 0:
             return None
-        after += data.count(b'"', newline + 1, end)
+        after += quotes(newline + 1, end)
         if (total - after) % 2 == 0:
             return newline + 1
         end = newline
 
 
-def _blocks(handle, size: int) -> Iterator[bytes]:
-    """The bytes of a CSV in blocks of about ``size`` bytes, each made of whole records (quoted newlines kept
-    inside); a record longer than ``size`` makes a longer block, the last record may lack its newline."""
-    carry = b""
+def _blocks(handle, size: int) -> Iterator[pa.Buffer]:
+    """The bytes of a CSV file (``handle``, binary) in blocks of about ``size`` bytes, each made of whole records
+    (quoted newlines kept inside); a record longer than ``size`` makes a longer block, the last record may lack its
+    newline. Each block is read once (the few bytes after its last record are read again with the next one)."""
+    start = 0
     while True:
-        chunk = handle.read(size)
-        if not chunk:
-            if carry:
-                yield carry
+        handle.seek(start)
+        data = handle.read(size)
+        if not data:
             return
-        data = carry + chunk
-        cut = _record_end(data)
-        if cut is None:
-            carry = data
-            continue
-        carry = data[cut:]
-        yield data[:cut]
+        cut = _record_end(data, 0, len(data)) if len(data) == size else len(data)
+        while cut is None:  # no record ends in this block: take more bytes (a value longer than a block)
+            more = handle.read(size)
+            data += more
+            cut = _record_end(data, 0, len(data)) if len(more) == size else len(data)
+        yield pa.py_buffer(data).slice(0, cut)
+        start += cut
 
 
 def _prefix_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -729,18 +734,20 @@ def _prefix_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 @dataclass
 class _Block:
     """One block of the file, written sorted by buyer (then row): its file, rows, and per sorted row the buyer's
-    prefix key (:func:`_prefix_keys`) and whether the buyer is cleaned in the mixed part."""
+    prefix key (:func:`_prefix_keys`) and hash
+    (both dropped once used), file row and whether the buyer is cleaned in the mixed part."""
 
     file: Path
     rows: int
-    keys: np.ndarray
-    hb: np.ndarray
+    keys: np.ndarray | None
+    hb: np.ndarray | None
+    rang: np.ndarray
     mixed: np.ndarray | None = None
 
 
 def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block], np.ndarray]:
     """The file read in blocks of whole records (:func:`_blocks`), each block's useful columns written to an
-    Arrow IPC file (lz4, batches of :data:`PART_BATCH` rows) sorted by cleaned buyer then row, with ``rang``
+    Arrow IPC file (uncompressed: a part maps it and reads only its rows' pages) sorted by cleaned buyer then row, with ``rang``
     (the row of the file, 1-based) and ``_hb`` (the buyer's hash).
 
     Returns the blocks and the hashes of the "mixed" buyers: those sharing a contract key (``k``: a uid
@@ -766,38 +773,35 @@ def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block]
                                     sort_keys=[("nb", "ascending", "at_start"), ("rang", "ascending", "at_start")])
             table = table.append_column("rang", rang).append_column("_hb", found["hb"]).take(order).combine_chunks()
             file = folder / f"bloc-{number:05d}.arrow"
-            with pa.ipc.new_file(file, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
-                writer.write_table(table, max_chunksize=PART_BATCH)
+            with pa.ipc.new_file(file, table.schema) as writer:
+                writer.write_table(table)
             blocks.append(_Block(file, n, _prefix_keys(found["nb"].take(order)),
-                                 found["hb"].take(order).to_numpy()))
+                                 found["hb"].take(order).to_numpy(),
+                                 rang.take(order).to_numpy().astype(np.int32)))
             key_hashes.append(found["hk"].to_numpy())
             buyer_hashes.append(found["hb"].to_numpy())
             del table, found
     pairs = pd.DataFrame({"k": np.concatenate(key_hashes), "b": np.concatenate(buyer_hashes)}).drop_duplicates()
     mixed = np.unique(pairs["b"].to_numpy()[pairs["k"].duplicated(keep=False).to_numpy()])
     for block in blocks:
-        block.mixed = np.isin(block.hb, mixed)
+        block.mixed, block.hb = np.isin(block.hb, mixed), None
     return blocks, mixed
 
 
-def _take_rows(file: Path, rows: np.ndarray) -> pa.Table | None:
-    """The rows (sorted positions) of a block file, reading only the batches that hold them."""
-    if not len(rows):
-        return None
-    with pa.ipc.open_file(file) as reader:
-        wanted = np.unique(rows // PART_BATCH)
-        read = pa.Table.from_batches([reader.get_batch(int(b)) for b in wanted])
-    starts = np.searchsorted(wanted, rows // PART_BATCH) * PART_BATCH + rows % PART_BATCH
-    return read.take(pa.array(starts))
-
-
 def _part_source(blocks: list[_Block], picks: list[np.ndarray]) -> pa.Table | None:
-    """The rows chosen in each block (``picks``: positions in its sorted order, one array a block), in file order."""
-    pieces = [piece for block, rows in zip(blocks, picks) if (piece := _take_rows(block.file, rows)) is not None]
-    if not pieces:
-        return None
-    table = pa.concat_tables(pieces)
-    return table.take(pc.sort_indices(table["rang"])).combine_chunks()
+    """The rows chosen in each block (``picks``: positions in its sorted order, one array a block), in file order.
+
+    The blocks follow each other in the file, so each block's rows are put back in file order (one take from the
+    memory-mapped block file: only the pages of those rows are read, then the map is closed) and the blocks' rows
+    joined as chunks (no copy)."""
+    pieces = []
+    for block, rows in zip(blocks, picks):
+        if not len(rows):
+            continue
+        rows = rows[np.argsort(block.rang[rows], kind="stable")]
+        with pa.memory_map(str(block.file)) as source:
+            pieces.append(pa.ipc.open_file(source).read_all().take(pa.array(rows)))
+    return pa.concat_tables(pieces) if pieces else None
 
 
 def _part_count(blocks: list[_Block]) -> int:
@@ -829,6 +833,25 @@ def _clean_part(con, source: list[pa.Table], today: date) -> tuple[pa.Table, pa.
     return output.select(_OUTPUT_COLUMNS), in_file(removed), flagged, rows_read
 
 
+def _release() -> None:
+    """Freed memory back to the system between parts: Arrow's pool, and the C library's heap (numpy, DuckDB)."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc():
+    """glibc, for ``malloc_trim`` (None elsewhere: another C library keeps its own policy)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
 def _by_buyer(table: pa.Table) -> pa.Table:
     return table.take(pc.sort_indices(table, sort_keys=[("acheteur_id", "ascending", "at_start"),
                                                         ("rang", "ascending", "at_start")]))
@@ -838,12 +861,13 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
                    ) -> Iterator[tuple[pa.Table, pa.Table, pa.Table, int]]:
     """The file cleaned part by part, in the order of the buyers (see the module docstring).
 
-    Yields, for each part, its output (or None) sorted by buyer then row (the parts follow each other in the buyers'
-    byte order, so that their concatenation is sorted by buyer), its removed rows and flagged values (or None) and
+    Yields, for each part, its output (or None; the parts follow each other in the buyers' byte order, so that
+    their outputs sorted by buyer then row, one after the other, are sorted by buyer), its removed rows and flagged values (or None) and
     its number of contracts found. The rows of the mixed buyers are cleaned first, together, and their output goes with the
     part of each buyer.
     """
     blocks, mixed = _split(path, part_bytes, folder, con)
+    _release()
     pending = None  # the mixed part's output, sorted by buyer then row
     if len(mixed):
         output, removed, flagged, rows_read = _clean_part(
@@ -855,6 +879,9 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
     count = _part_count(blocks)
     cuts = np.unique(keys[np.arange(1, count) * len(keys) // count]) if len(keys) else np.zeros(0, np.uint64)
     edges = [np.concatenate([[0], np.searchsorted(b.keys, cuts, side="left"), [b.rows]]) for b in blocks]
+    del keys
+    for block in blocks:
+        block.keys = None  # only the edges are needed now
     for part in range(len(cuts) + 1):
         picks = []
         for block, edge in zip(blocks, edges):
@@ -865,6 +892,7 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
         if table is not None:
             output, removed, flagged, rows_read = _clean_part(con, [table], today)
         del table
+        _release()
         if pending is not None:
             low = 0 if part == 0 else int(np.searchsorted(pending_keys, cuts[part - 1], side="left"))
             high = len(pending) if part == len(cuts) else int(np.searchsorted(pending_keys, cuts[part], side="left"))
@@ -875,7 +903,7 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
                 else:
                     output = pa.concat_tables([output, extra.cast(output.schema)])
         if output is not None:
-            yield _by_buyer(output), removed, flagged, rows_read
+            yield output, removed, flagged, rows_read
     for block in blocks:
         block.file.unlink(missing_ok=True)
 
@@ -886,8 +914,14 @@ def _clean_by_parts(con, path: Path, today: date, part_bytes: int, parquet: Path
     sorted by buyer then row, in row groups of at most :data:`ROW_GROUP` rows), the rejects' tables (the removed
     rows of every part, then the flagged values) and the number of contracts found."""
     outputs, removals, flags, rows_read = [], [], [], 0
-    writer = None
-    with tempfile.TemporaryDirectory(prefix="decp-parties-", dir=parquet.parent if parquet else None) as folder:
+    writer, writing = None, None
+
+    def write(output: pa.Table) -> None:
+        writer.write_table(_by_buyer(output).cast(writer.schema), row_group_size=ROW_GROUP)
+
+    # a part is sorted and written in a thread while the next one is cleaned (Arrow releases the GIL)
+    with tempfile.TemporaryDirectory(prefix="decp-parties-", dir=parquet.parent if parquet else None) as folder, \
+            ThreadPoolExecutor(max_workers=1) as writing_pool:
         try:
             for output, removed, flagged, found in _cleaned_parts(con, path, today, part_bytes, Path(folder)):
                 rows_read += found
@@ -900,10 +934,15 @@ def _clean_by_parts(con, path: Path, today: date, part_bytes: int, parquet: Path
                     continue
                 if writer is None:
                     writer = pq.ParquetWriter(parquet, output.schema, compression="zstd", use_dictionary=False)
-                writer.write_table(output.cast(writer.schema), row_group_size=ROW_GROUP)
+                if writing is not None:
+                    writing.result()
+                writing = writing_pool.submit(write, output)
                 del output
-                pa.default_memory_pool().release_unused()
+            if writing is not None:
+                writing.result()
         finally:
+            if writing is not None:
+                writing.exception()  # the thread is done before the writer is closed
             if writer is not None:
                 writer.close()
     empty = pa.table({c: pa.array([], pa.string()) for c in _OUTPUT_COLUMNS})
@@ -932,10 +971,15 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
     part_bytes = PART_BYTES if part_bytes is None else part_bytes
     by_parts = path.suffix.lower() != ".parquet" and path.stat().st_size > part_bytes
     pool = pa.default_memory_pool()
-    if "jemalloc" in pa.supported_memory_backends():
+    jemalloc = "jemalloc" in pa.supported_memory_backends()
+    if jemalloc:
         # for the run (the CSV read included): jemalloc reuses the pages it frees for the next arrays, where
         # mimalloc (pyarrow's default) soon gives them back and touching them again costs page faults (about
-        # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout
+        # 1 s of system time here); its release_unused purges the freed raw columns, whatever their layout.
+        # By parts, the point is a bounded peak: the arenas made for the run give their freed pages back at once
+        # (decay 0; with the default decay, the pages it marks free still count for 60 to 80 MB more at the peak)
+        if by_parts:
+            pa.jemalloc_set_decay_ms(0)
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     starting = ThreadPoolExecutor(max_workers=1)
     connecting = starting.submit(rules.connect)  # DuckDB imported and started while _run reads the CSV
@@ -955,7 +999,11 @@ def clean_national(path: str | Path, *, today: date | None = None, parquet: str 
                 table = pa.table({c: [] for c in _OUTPUT_COLUMNS})
     finally:
         pa.set_memory_pool(pool)
+        if jemalloc and by_parts:
+            pa.jemalloc_set_decay_ms(JEMALLOC_DECAY_MS)
         connecting.result().close()
+        if by_parts:
+            _release()
     rejets = pa.concat_tables(parts) if parts else _REJECT_SCHEMA.empty_table()
     rejets = rejets.take(pc.sort_indices(rejets["rang"]))  # in file order (stable: reasons of a row kept in turn)
     motifs, exemples = _summaries(rejets)
