@@ -24,10 +24,23 @@ the rules' parsers over their distinct values only; the SIRET Luhn key is checke
 over the distinct holders (:func:`siret.siret_problems`). Rejects are one narrow table (reason, row, identifiers, value),
 summarised as counts by reason plus the first rows of each reason (no Python object per row).
 
+A CSV larger than :data:`PART_BYTES` (32 MB; the national export is about 430 MB for 1.5 million rows) is cleaned
+part by part, so that the memory needed is that of a part, not of the file (:func:`_cleaned_parts`). A first pass
+reads it in blocks of whole records (:func:`_blocks`, quotes counted so that a quoted newline never ends a block),
+computes each row's cleaned buyer and contract-key hash (DuckDB, :data:`_ROUTE_KEYS`) and writes each block's useful
+columns, sorted by buyer, to a temporary Arrow IPC file (beside the cache: about the size of those columns). Every
+group the rules make (versions and repeated lines of a contract, duplicate contracts) lies within one buyer, except
+a uid published by two buyers: such "mixed" buyers are cleaned together first. The other buyers are cut into ranges
+of about one block's rows each (on their first 8 bytes, :func:`_prefix_keys`); each range is a part, read from the
+memory-mapped block files in file order and cleaned exactly as a whole file (its rows keep their file row numbers),
+then sorted by buyer and written while the next part is cleaned. The parts follow the buyers' order, so the cache is
+sorted by buyer as from a whole file, and the result (table, rejects, examples) is the whole file's.
+
 The cleaned table is cached as Parquet (written by pyarrow, :func:`_write_cache`), keyed on the SHA-256 of the file,
-sorted by buyer so that :func:`buyers_contracts` reads only the row groups of a territory's
-buyers. :func:`load_territory_decp` turns that extract into the :class:`LoadResult` of
-:func:`decp.load_decp` (same columns), for the territory runs.
+sorted by buyer so that :func:`buyers_contracts` reads only the row groups of a territory's buyers (the SIREN of a
+commune or of a grouping of communes begins with 21 or 24 then its department: a territory's buyers are close).
+:func:`load_territory_decp` turns that extract into the :class:`LoadResult` of :func:`decp.load_decp`
+(same columns), for the territory runs.
 """
 
 from __future__ import annotations
@@ -804,10 +817,6 @@ def _part_source(blocks: list[_Block], picks: list[np.ndarray]) -> pa.Table | No
     return pa.concat_tables(pieces) if pieces else None
 
 
-def _part_count(blocks: list[_Block]) -> int:
-    return max(1, len(blocks))
-
-
 def _clean_part(con, source: list[pa.Table], today: date) -> tuple[pa.Table, pa.Table, pa.Table, int]:
     """One part cleaned as a whole file (:func:`_run`, then :func:`_flag_rejects`), rows numbered as in the file.
 
@@ -876,7 +885,7 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
         pending_keys = _prefix_keys(pending["acheteur_id"])
         yield None, removed, flagged, rows_read
     keys = np.sort(np.concatenate([b.keys[~b.mixed] for b in blocks]))
-    count = _part_count(blocks)
+    count = max(1, len(blocks))  # parts of about one block's rows
     cuts = np.unique(keys[np.arange(1, count) * len(keys) // count]) if len(keys) else np.zeros(0, np.uint64)
     edges = [np.concatenate([[0], np.searchsorted(b.keys, cuts, side="left"), [b.rows]]) for b in blocks]
     del keys
