@@ -48,6 +48,7 @@ from __future__ import annotations
 import csv
 import ctypes
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -759,9 +760,10 @@ class _Block:
 
 
 def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block], np.ndarray]:
-    """The file read in blocks of whole records (:func:`_blocks`), each block's useful columns written to an
-    Arrow IPC file (uncompressed: a part maps it and reads only its rows' pages) sorted by cleaned buyer then row, with ``rang``
-    (the row of the file, 1-based) and ``_hb`` (the buyer's hash).
+    """The file read in blocks of whole records (:func:`_blocks`; the next block read by pyarrow in a thread while one
+    is processed), each block's useful columns written to an Arrow IPC file (uncompressed: a part maps it and reads
+    only its rows' pages) sorted by cleaned buyer then row, with ``rang`` (the row of the file, 1-based) and ``_hb``
+    (the buyer's hash).
 
     Returns the blocks and the hashes of the "mixed" buyers: those sharing a contract key (``k``: a uid
     published by two buyers) with another buyer, whose rows are cleaned together in one part.
@@ -769,11 +771,23 @@ def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block]
     layout = _layout(path)
     blocks, key_hashes, buyer_hashes = [], [], []
     offset = 0
-    with open(path, "rb") as handle:
-        for number, data in enumerate(_blocks(handle, part_bytes)):
-            table = _read_csv(pa.BufferReader(data), layout, path, skip_rows=1 if number == 0 else 0,
-                              dictionaries=False)
-            del data
+    with open(path, "rb") as handle, ThreadPoolExecutor(max_workers=1) as reading:
+        pieces = enumerate(_blocks(handle, part_bytes))
+
+        def read_next() -> pa.Table | None:
+            """The next block's useful columns (None after the last), read in a thread while one is processed."""
+            number, data = next(pieces, (None, None))
+            if data is None:
+                return None
+            return _read_csv(pa.BufferReader(data), layout, path, skip_rows=1 if number == 0 else 0,
+                             dictionaries=False)
+
+        upcoming = reading.submit(read_next)
+        for number in itertools.count():
+            table = upcoming.result()
+            if table is None:
+                break
+            upcoming = reading.submit(read_next)
             n = table.num_rows
             rang = pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))
             offset += n
