@@ -152,3 +152,21 @@ def test_prefix_keys_follow_the_byte_order():
     sorted_keys = national._prefix_keys(pa.array(ordered))
     assert np.all(sorted_keys[1:] >= sorted_keys[:-1])
     assert national._prefix_keys(pa.array(["21"]))[0] == int.from_bytes(b"21" + b"\0" * 6, "big")
+
+
+def test_a_broken_block_is_named_in_french(source, tmp_path):
+    """A row with a column too many, far into the file: refused in French, naming the file, as a whole file is."""
+    from diversification.inputs.errors import InputError
+
+    lines = source.read_text(encoding="utf-8").split("\n")
+    lines[-20] += ",en trop"
+    broken = tmp_path / "casse.csv"
+    broken.write_text("\n".join(lines), encoding="utf-8")
+    messages = []
+    for part_bytes in (None, 4096):  # the whole file, then by parts (block files beside the cache)
+        with pytest.raises(InputError) as error:
+            national.clean_national(broken, today=TODAY, part_bytes=part_bytes, parquet=tmp_path / "cache.parquet")
+        messages.append(str(error.value))
+    assert all(m.startswith("Le fichier DECP « casse.csv » est illisible comme CSV (") for m in messages)
+    assert "Expected 21 columns, got 22" in messages[1]
+    assert not list(tmp_path.glob("decp-parties-*"))
