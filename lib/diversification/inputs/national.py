@@ -747,9 +747,9 @@ def _prefix_keys(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 @dataclass
 class _Block:
-    """One block of the file, written sorted by buyer (then row): its file, rows, and per sorted row the buyer's
-    prefix key (:func:`_prefix_keys`) and hash
-    (both dropped once used), file row and whether the buyer is cleaned in the mixed part."""
+    """One block of the file, written sorted by buyer then row: its file, its rows and, per sorted row, the buyer's
+    prefix key (:func:`_prefix_keys`) and hash (both dropped once used), the file row, and whether the buyer is
+    cleaned in the mixed part."""
 
     file: Path
     rows: int
@@ -884,10 +884,10 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
                    ) -> Iterator[tuple[pa.Table, pa.Table, pa.Table, int]]:
     """The file cleaned part by part, in the order of the buyers (see the module docstring).
 
-    Yields, for each part, its output (or None; the parts follow each other in the buyers' byte order, so that
-    their outputs sorted by buyer then row, one after the other, are sorted by buyer), its removed rows and flagged values (or None) and
-    its number of contracts found. The rows of the mixed buyers are cleaned first, together, and their output goes with the
-    part of each buyer.
+    Yields, for each part, its output (or None), its removed rows and flagged values (or None) and its number of
+    contracts found. The parts follow each other in the buyers' byte order: their outputs, each sorted by buyer then
+    row, one after the other, are sorted by buyer. The rows of the mixed buyers are cleaned first, together, and
+    their output goes with the part of each buyer (a mixed group is not bounded by the part size).
     """
     blocks, mixed = _split(path, part_bytes, folder, con)
     _release()
