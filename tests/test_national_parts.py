@@ -170,3 +170,19 @@ def test_a_broken_block_is_named_in_french(source, tmp_path):
     assert all(m.startswith("Le fichier DECP « casse.csv » est illisible comme CSV (") for m in messages)
     assert "Expected 21 columns, got 22" in messages[1]
     assert not list(tmp_path.glob("decp-parties-*"))
+
+
+def test_semicolons_bom_and_crlf_by_parts(source, whole, tmp_path):
+    """The same file with « ; », a byte order mark and CRLF line ends (as some exports come): the same result by
+    parts as the comma file whole (the first block skips the header, the blocks end after « \\r\\n »)."""
+    import csv
+    import io
+
+    with open(source, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    text = io.StringIO()
+    csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(rows)
+    other = tmp_path / "pointvirgule.csv"
+    other.write_text(text.getvalue(), encoding="utf-8-sig", newline="")
+    assert other.read_bytes().startswith(b"\xef\xbb\xbfuid;id;") and other.read_bytes().count(b"\r\n") > 400
+    _same(national.clean_national(other, today=TODAY, part_bytes=2048), whole)
