@@ -141,12 +141,19 @@ def small_cursor() -> duckdb.DuckDBPyConnection:
         return _SHARED[pid].cursor()
 
 
-#: Per distinct value (table ``d``: index ``i`` and the value(s)), one query each; results in the order of ``i``.
 #: Separators removed from a buyer's SIRET (RE2: ASCII white space, a real non-breaking space, « . », « - »).
 BUYER_SEPARATORS_RE = "[\\s\u00a0 .\\-]"
+
+
+def buyer_sql(column: str) -> str:
+    """The SQL expression of a buyer's identifier without its separators (``column`` cleaned by :func:`clean_text`)."""
+    return (f"CASE WHEN regexp_matches({column}, {sql_text(BUYER_SEPARATORS_RE)}) "
+            f"THEN regexp_replace({column}, {sql_text(BUYER_SEPARATORS_RE)}, '', 'g') ELSE {column} END")
+
+
+#: Per distinct value (table ``d``: index ``i`` and the value(s)), one query each; results in the order of ``i``.
 BUYER_RULE = f"""
-SELECT CASE WHEN regexp_matches(raw, {sql_text(BUYER_SEPARATORS_RE)})
-            THEN regexp_replace(raw, {sql_text(BUYER_SEPARATORS_RE)}, '', 'g') ELSE raw END AS acheteur_id
+SELECT {buyer_sql("raw")} AS acheteur_id
 FROM d ORDER BY i
 """
 

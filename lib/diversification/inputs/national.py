@@ -220,12 +220,15 @@ _LAZY = rules.VALUE_COLUMNS
 #: :func:`rules.value_codes` (no text column, no encoding pass).
 _READ_TYPES = {c: pa.dictionary(pa.int32(), pa.string()) for c in _LAZY}
 
+#: A contract's key: its uid, or its buyer and id when it has none (versions of a contract share it).
+_CONTRACT_KEY = "coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, ''))"
+
 _BASE = """
 CREATE TEMP VIEW {name} AS
 SELECT rang, uid, id, acheteur_id, montant,
        CASE WHEN sepy THEN holder_id(titulaire_id, titulaire_typeIdentifiant) ELSE titulaire_id END AS titulaire_id,
        titulaire_typeIdentifiant,
-       coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, '')) AS k,
+       {key} AS k,
        coalesce(TRY_CAST(modification_id AS DOUBLE), 0) AS v
 FROM (SELECT rang, sepy, {columns} FROM {source})
 """
@@ -379,12 +382,12 @@ def _load(con, raw: pa.Table) -> tuple[pa.Table, pa.Table]:
             else np.zeros(raw.num_rows, dtype=bool))
     table = table.append_column("sepy", pa.array(sepy))
     con.register("raw", table)
-    con.execute(_BASE.format(name="base", source="raw", columns=", ".join(columns)))
+    con.execute(_BASE.format(name="base", source="raw", columns=", ".join(columns), key=_CONTRACT_KEY))
     # a hash collision only adds rows of keys found once, which the exact grouping of _VERSIONS drops
     key_hash = con.sql("SELECT hash(k) AS h FROM base").to_arrow_table()["h"].to_numpy()
     shared = pa.array(pd.Series(key_hash).duplicated(keep=False).to_numpy())
     con.register("raw_shared", table.select([c for c in table.column_names if c not in _LAZY]).filter(shared))
-    con.execute(_BASE.format(name="shared", source="raw_shared", columns=", ".join(columns)))
+    con.execute(_BASE.format(name="shared", source="raw_shared", columns=", ".join(columns), key=_CONTRACT_KEY))
     return raw.select([c for c in raw.column_names if c in _WIDE]), table
 
 
@@ -399,7 +402,8 @@ def _clean_wide(wide: dict[str, pa.ChunkedArray], kept: np.ndarray) -> pa.Table:
 
 
 
-def _run(connection: Callable[[], object], read: Callable[[], pa.Table], today: date) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
+def _run(connection: Callable[[], object], read: Callable[[], pa.Table], today: date
+         ) -> tuple[pa.Table, pa.Table, int, pa.ChunkedArray]:
     """Cleaned contracts (output columns and the flag columns of :data:`_FLAG_NAMES`, in row order),
     the rejects of the removed rows, the number of contracts found, and the texts of the amounts
     out of the totals (in row order).
@@ -410,8 +414,8 @@ def _run(connection: Callable[[], object], read: Callable[[], pa.Table], today: 
     each column that depends on one or two input columns once per distinct value (:func:`rules.lookups`, in a
     thread on a DuckDB cursor of its own while the rows are cleaned and grouped here);
     DuckDB again only finds the duplicate contracts among the contracts kept. ``read()``: the useful columns
-    of the file (:func:`_source`) or of one part of it, held here only (released as soon as cleaned); ``connection()``: the DuckDB connection, asked for
-    once the file is read (:func:`clean_national` starts it meanwhile; its temporary tables are made here: a
+    of the file (:func:`_source`) or of one part of it, held here only (released as soon as cleaned);
+    ``connection()``: the DuckDB connection, asked for once the file is read (:func:`clean_national` starts it meanwhile; its temporary tables are made here: a
     fresh cursor for each part).
     """
     raw = read()
@@ -683,29 +687,25 @@ JEMALLOC_DECAY_MS = 1000
 #: A CSV larger than this is cleaned part by part (about this many bytes of CSV each), which bounds the memory.
 PART_BYTES = 32 << 20
 
-#: Per row of a block: the hash of the contract key (``k`` of :data:`_BASE`), the buyer as :data:`rules.BUYER_RULE`
-#: cleans it, and its hash (from the columns cleaned by :func:`rules.clean_text`, as ``base`` and the lookups do).
+#: Per row of a block: the hash of the contract key (:data:`_CONTRACT_KEY`), the buyer as :data:`rules.BUYER_RULE`
+#: cleans it (:func:`rules.buyer_sql`), and its hash (from the columns cleaned by :func:`rules.clean_text`, as ``base`` and the lookups do).
 _ROUTE_KEYS = f"""
-SELECT hash(coalesce(uid, coalesce(acheteur_id, '') || coalesce(id, ''))) AS hk, hash(nb) AS hb, nb
-FROM (SELECT uid, id, acheteur_id,
-             CASE WHEN regexp_matches(acheteur_id, {rules.sql_text(rules.BUYER_SEPARATORS_RE)})
-                  THEN regexp_replace(acheteur_id, {rules.sql_text(rules.BUYER_SEPARATORS_RE)}, '', 'g')
-                  ELSE acheteur_id END AS nb
-      FROM blk)
+SELECT hash({_CONTRACT_KEY}) AS hk, hash(nb) AS hb, nb
+FROM (SELECT uid, id, acheteur_id, {rules.buyer_sql("acheteur_id")} AS nb FROM blk)
 """
 
 
-def _record_end(data, start: int, end: int) -> int | None:
-    """Offset just after the last newline of ``data[start:end]`` that ends a record (an even number of quotes
-    from ``start``, a record's start, up to it); None when there is none. The quotes after each newline tried
-    are counted once (a long quoted tail is not counted again for every newline in it)."""
+def _record_end(data: bytes) -> int | None:
+    """Offset just after the last newline of ``data`` (starting at a record's start) that ends a record (an even
+    number of quotes before it); None when there is none. The quotes after each newline tried are counted once (a
+    long quoted tail is not counted again for every newline in it)."""
     def quotes(lo: int, hi: int) -> int:
         return int(np.count_nonzero(np.frombuffer(data, np.uint8, hi - lo, lo) == 34)) if hi > lo else 0
 
-    total = quotes(start, end)
-    after = 0
+    end = len(data)
+    total, after = quotes(0, end), 0
     while True:
-        newline = data.rfind(b"\n", start, end)
+        newline = data.rfind(b"\n", 0, end)
         if newline < 0:
             return None
         after += quotes(newline + 1, end)
@@ -724,11 +724,11 @@ def _blocks(handle, size: int) -> Iterator[pa.Buffer]:
         data = handle.read(size)
         if not data:
             return
-        cut = _record_end(data, 0, len(data)) if len(data) == size else len(data)
+        cut = _record_end(data) if len(data) == size else len(data)
         while cut is None:  # no record ends in this block: take more bytes (a value longer than a block)
             more = handle.read(size)
             data += more
-            cut = _record_end(data, 0, len(data)) if len(more) == size else len(data)
+            cut = _record_end(data) if len(more) == size else len(data)
         yield pa.py_buffer(data).slice(0, cut)
         start += cut
 
@@ -775,7 +775,7 @@ def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block]
     published by two buyers) with another buyer, whose rows are cleaned together in one part.
     """
     layout = _layout(path)
-    blocks, key_hashes, buyer_hashes = [], [], []
+    blocks, key_hashes = [], []
     offset = 0
     with open(path, "rb") as handle, ThreadPoolExecutor(max_workers=1) as reading:
         pieces = enumerate(_blocks(handle, part_bytes))
@@ -811,10 +811,11 @@ def _split(path: Path, part_bytes: int, folder: Path, con) -> tuple[list[_Block]
             blocks.append(_Block(file, n, _prefix_keys(found["nb"].take(order)),
                                  found["hb"].take(order).to_numpy(),
                                  rang.take(order).to_numpy().astype(np.int32)))
-            key_hashes.append(found["hk"].to_numpy())
-            buyer_hashes.append(found["hb"].to_numpy())
+            key_hashes.append(found["hk"].take(order).to_numpy())  # in the order of the block's buyer hashes
             del table, found
-    pairs = pd.DataFrame({"k": np.concatenate(key_hashes), "b": np.concatenate(buyer_hashes)}).drop_duplicates()
+    pairs = pd.DataFrame({"k": np.concatenate(key_hashes), "b": np.concatenate([b.hb for b in blocks])})
+    del key_hashes
+    pairs = pairs.drop_duplicates()
     mixed = np.unique(pairs["b"].to_numpy()[pairs["k"].duplicated(keep=False).to_numpy()])
     for block in blocks:
         block.mixed, block.hb = np.isin(block.hb, mixed), None
@@ -932,8 +933,6 @@ def _cleaned_parts(con, path: Path, today: date, part_bytes: int, folder: Path
                     output = pa.concat_tables([output, extra.cast(output.schema)])
         if output is not None:
             yield output, removed, flagged, rows_read
-    for block in blocks:
-        block.file.unlink(missing_ok=True)
 
 
 def _clean_by_parts(con, path: Path, today: date, part_bytes: int, parquet: Path | None
